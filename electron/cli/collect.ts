@@ -1,0 +1,4 @@
+/** Commander helper for repeatable options: collects every value into a list. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import { createBundle } from '../../engine/index.js';
+import { FerryError } from '../../engine/errors/ferry-error.js';
+import { readListFile } from '../read-list-file.js';
+import { formatBytes, formatDuration } from '../output/format-bytes.js';
+import { outputMode } from '../output/output-mode.js';
+import { createProgressPrinter } from '../output/progress-printer.js';
+import type { CommandContext } from '../command-context.js';
+import { collect } from '../collect.js';
+import { printImageTable } from '../output/image-table.js';
+
+interface BundleFlags {
+  file: string[];
+  output: string;
+  platform: string[];
+  insecureRegistry: string[];
+  caFile: string[];
+  split?: string;
+  concurrency?: string;
+  json?: boolean;
+  includeForeignLayers?: boolean;
+  cache: boolean;
+  cacheDir?: string;
+  force?: boolean;
+}
+
+/** `ferry bundle`: images from registries into one bundle folder. */
+export function registerBundleCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command('bundle')
+    .description('fetch images from registries into one bundle folder (bundle.json, bundle.tar, SHA256SUMS)')
+    .argument('[refs...]', 'image references (nginx:1.27, registry.local:5000/team/app@sha256:…)')
+    .option('-f, --file <list>', 'read references from a file, one per line (# starts a comment); repeatable', collect, [])
+    .requiredOption('-o, --output <dir>', 'the bundle folder to write')
+    .option('--platform <os/arch[/variant][:osversion]>', 'keep only these platforms (repeatable); none: every platform, digests kept', collect, [])
+    .option('--insecure-registry <host[:port]>', 'plain HTTP / unverified TLS for this host (repeatable)', collect, [])
+    .option('--ca-file <pem>', 'trust this CA in addition to the system CAs (repeatable)', collect, [])
+    .option('--split <size|fat32>', 'split the archive into parts (700MB, 3MiB, 4GiB, fat32)')
+    .option('--concurrency <n>', 'blobs fetched at once (default 8)')
+    .option('--include-foreign-layers', 'fetch Windows foreign layers from their URLs and carry them')
+    .option('--no-cache', 'do not use the local blob cache')
+    .option('--cache-dir <dir>', 'blob cache folder (default $XDG_CACHE_HOME/ferry)')
+    .option('--force', 'replace a bundle already in the output folder')
+    .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
+    .action(async (refs: string[], flags: BundleFlags) => {
+      const lists = await Promise.all(flags.file.map(readListFile));
+      const images = [...refs, ...lists.flat()];
+      if (images.length === 0) throw new FerryError('bad-usage', 'No images given: name image references or a list file with -f.');
+      const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+      const mode = outputMode(flags.json, ctx.stderr);
+      const printer = createProgressPrinter(mode, ctx.stderr);
+      try {
+        const result = await createBundle(
+          {
+            images,
+            outputDir: flags.output,
+            platforms: flags.platform,
+            includeForeignLayers: flags.includeForeignLayers ?? false,
+            ...(flags.split !== undefined ? { split: flags.split } : {}),
+            ...(concurrency !== undefined ? { concurrency } : {}),
+            cache: flags.cache,
+            ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
+            force: flags.force ?? false,
+            registry: { insecureRegistries: flags.insecureRegistry, caFiles: flags.caFile },
+          },
+          { onProgress: printer.onProgress, signal: ctx.signal },
+        );
+        printer.stop();
+        if (mode === 'json') {
+          ctx.stdout.write(`${JSON.stringify({ type: 'result', dir: result.dir, stats: result.stats, bundle: result.manifest })}\n`);
+          return;
+        }
+        printImageTable(result.manifest, ctx.stdout);
+        const { stats, manifest } = result;
+        ctx.stdout.write(
+          `\nBundle ${result.dir}: ${manifest.images.length} image(s), ${stats.blobs} blobs, ${formatBytes(manifest.archive.size)} in ${manifest.archive.parts.length} file(s); ` +
+            `fetched ${formatBytes(stats.bytesFetched)}, ${formatBytes(stats.bytesFromCache)} from cache, in ${formatDuration(stats.seconds)}.\n`,
+        );
+      } finally {
+        printer.stop();
+      }
+    });
+}

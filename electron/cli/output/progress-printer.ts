@@ -1,0 +1,108 @@
+import cliProgress from 'cli-progress';
+import type { OnProgress, ProgressEvent } from '../../../shared/progress.js';
+import { formatBytes, formatDuration } from './format-bytes.js';
+import type { OutputMode } from './output-mode.js';
+
+/** A progress sink for one CLI run; `stop()` clears bars before the final output. */
+export interface ProgressPrinter {
+  onProgress: OnProgress;
+  stop(): void;
+}
+
+/**
+ * Renders engine progress events: a bar with bytes, rate and ETA plus per-image lines on a
+ * terminal (cli-progress), plain lines when piped, one JSON object a line with --json.
+ * Progress goes to stderr so stdout carries only results.
+ */
+export function createProgressPrinter(mode: OutputMode, err: NodeJS.WritableStream = process.stderr): ProgressPrinter {
+  if (mode === 'json') {
+    return { onProgress: (e) => err.write(`${JSON.stringify({ type: 'progress', ...e })}\n`), stop: () => {} };
+  }
+  if (mode === 'plain') return plainPrinter(err);
+  return ttyPrinter(err);
+}
+
+function plainPrinter(err: NodeJS.WritableStream): ProgressPrinter {
+  let lastPercent = -10;
+  const onProgress = (e: ProgressEvent): void => {
+    switch (e.kind) {
+      case 'phase-start':
+        err.write(`${e.phase}: started${e.totalBytes !== undefined ? ` (${formatBytes(e.totalBytes)})` : ''}\n`);
+        lastPercent = -10;
+        break;
+      case 'item-end':
+        if (e.phase === 'resolve') err.write(`resolved ${e.item} ${e.detail ?? ''}\n`);
+        else if (e.phase === 'fetch' && e.bytes === undefined) err.write(`done ${e.item}\n`);
+        break;
+      case 'bytes': {
+        const percent = e.total > 0 ? Math.floor((e.done / e.total) * 100) : 100;
+        if (percent >= lastPercent + 10 || (percent === 100 && lastPercent !== 100)) {
+          lastPercent = percent;
+          err.write(`${e.phase}: ${percent}% ${formatBytes(e.done)} of ${formatBytes(e.total)} at ${formatBytes(e.rate)}/s\n`);
+        }
+        break;
+      }
+      case 'warning':
+        err.write(`warning: ${e.message}\n`);
+        break;
+      default:
+        break;
+    }
+  };
+  return { onProgress, stop: () => {} };
+}
+
+function ttyPrinter(err: NodeJS.WritableStream): ProgressPrinter {
+  const multi = new cliProgress.MultiBar(
+    {
+      stream: err as NodeJS.WriteStream,
+      format: '{label} [{bar}] {percentage}% | {doneText} / {totalText} | {rateText} | ETA {etaText}',
+      barCompleteChar: '█',
+      barIncompleteChar: '░',
+      hideCursor: true,
+      clearOnComplete: false,
+      autopadding: true,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let bar: cliProgress.SingleBar | undefined;
+  const images = new Map<string, cliProgress.SingleBar>();
+  const onProgress = (e: ProgressEvent): void => {
+    switch (e.kind) {
+      case 'item-start':
+        if (e.phase === 'fetch') {
+          images.set(e.item, multi.create(1, 0, { label: truncate(e.item, 40), doneText: '', totalText: '', rateText: '', etaText: '' }, { format: '  {label} {status}' }));
+          images.get(e.item)!.update(0, { status: 'waiting' });
+        }
+        break;
+      case 'item-end':
+        if (e.phase === 'resolve') multi.log(`resolved ${e.item}\n`);
+        else if (e.phase === 'fetch' && images.has(e.item)) images.get(e.item)!.update(1, { status: 'done ✓' });
+        break;
+      case 'phase-start':
+        if (e.totalBytes !== undefined && e.phase === 'fetch') {
+          bar = multi.create(e.totalBytes, 0, { label: e.phase.padEnd(6), doneText: '0 B', totalText: formatBytes(e.totalBytes), rateText: '', etaText: '…' });
+        }
+        break;
+      case 'bytes':
+        bar?.update(e.done, {
+          doneText: formatBytes(e.done),
+          totalText: formatBytes(e.total),
+          rateText: `${formatBytes(e.rate)}/s`,
+          etaText: e.etaSeconds === null ? '…' : formatDuration(e.etaSeconds),
+        });
+        break;
+      case 'warning':
+        multi.log(`warning: ${e.message}\n`);
+        break;
+      default:
+        break;
+    }
+  };
+  return { onProgress, stop: () => multi.stop() };
+}
+
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text.padEnd(width) : `…${text.slice(text.length - width + 1)}`;
+}

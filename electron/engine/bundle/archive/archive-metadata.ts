@@ -1,0 +1,87 @@
+import type { Descriptor } from '../../oci/descriptor.js';
+import { MediaType } from '../../oci/media-types.js';
+import type { Platform } from '../../platform/platform.js';
+import { familiarName, formatReference } from '../../reference/parse-reference.js';
+import type { CarriedImageManifest, ResolvedImage } from '../resolve-image.js';
+
+/** Path of a blob inside the archive. */
+export function blobPath(digest: string): string {
+  return `blobs/sha256/${digest.slice('sha256:'.length)}`;
+}
+
+/** The `oci-layout` file. */
+export function ociLayoutFile(): Buffer {
+  return Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+}
+
+/**
+ * The OCI `index.json`: one descriptor per reference, annotated as containerd's exporter does
+ * (`io.containerd.image.name` = full reference, `org.opencontainers.image.ref.name` = the tag).
+ */
+export function ociIndexFile(images: ResolvedImage[]): Buffer {
+  const seen = new Set<string>();
+  const manifests: Descriptor[] = [];
+  for (const image of images) {
+    const name = formatReference(image.ref);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const annotations: Record<string, string> = { 'io.containerd.image.name': name };
+    if (image.ref.tag) annotations['org.opencontainers.image.ref.name'] = image.ref.tag;
+    const desc: Descriptor = { mediaType: image.top.mediaType, digest: image.top.digest, size: image.top.bytes.length, annotations };
+    if (image.topPlatform) desc.platform = toDescriptorPlatform(image.topPlatform);
+    manifests.push(desc);
+  }
+  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }, null, 2));
+}
+
+/** One entry of docker-save's `manifest.json`. */
+export interface DockerSaveEntry {
+  Config: string;
+  RepoTags: string[];
+  Layers: string[];
+}
+
+/**
+ * docker-save's `manifest.json`: for each image one platform's config and layers (linux/amd64
+ * when carried, else linux/arm64, else the first), so `docker load` and `docker-archive:` readers
+ * find it. Images with a layer not carried (foreign layers left out) are not listed.
+ */
+export function dockerSaveEntries(images: ResolvedImage[], carried: Set<string>): { entries: DockerSaveEntry[]; listed: boolean[] } {
+  const entries: DockerSaveEntry[] = [];
+  const byConfig = new Map<string, DockerSaveEntry>();
+  const listed = images.map((image) => {
+    const chosen = pickDockerManifest(image.manifests);
+    if (!chosen) return false;
+    const paths = [chosen.config, ...chosen.layers].map((d) => d.digest);
+    if (!paths.every((d) => carried.has(d))) return false;
+    const tag = image.ref.tag ? familiarName({ ...image.ref, digest: undefined }) : undefined;
+    const existing = byConfig.get(chosen.config.digest);
+    if (existing) {
+      if (tag && !existing.RepoTags.includes(tag)) existing.RepoTags.push(tag);
+      return true;
+    }
+    const entry = { Config: blobPath(chosen.config.digest), RepoTags: tag ? [tag] : [], Layers: chosen.layers.map((l) => blobPath(l.digest)) };
+    byConfig.set(chosen.config.digest, entry);
+    entries.push(entry);
+    return true;
+  });
+  return { entries, listed };
+}
+
+/** The bytes of docker-save's `manifest.json`. */
+export function dockerSaveFile(entries: DockerSaveEntry[]): Buffer {
+  return Buffer.from(JSON.stringify(entries, null, 2));
+}
+
+function pickDockerManifest(manifests: CarriedImageManifest[]): CarriedImageManifest | undefined {
+  const images = manifests.filter((m) => m.config.mediaType !== 'application/vnd.oci.empty.v1+json');
+  const is = (os: string, arch: string) => (m: CarriedImageManifest) => m.platform?.os === os && m.platform.architecture === arch;
+  return images.find(is('linux', 'amd64')) ?? images.find(is('linux', 'arm64')) ?? images.find((m) => m.platform?.os !== 'unknown');
+}
+
+function toDescriptorPlatform(p: Platform): NonNullable<Descriptor['platform']> {
+  const out: NonNullable<Descriptor['platform']> = { architecture: p.architecture, os: p.os };
+  if (p.osVersion) out['os.version'] = p.osVersion;
+  if (p.variant) out.variant = p.variant;
+  return out;
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { BlobCache, CacheWriter } from '../cache/blob-cache.js';
+import { FerryError } from '../errors/ferry-error.js';
+import type { RegistryClient } from '../registry/registry-client.js';
+import type { PartedFile } from './archive/parted-file.js';
+import type { PlannedBlob } from './plan-blobs.js';
+
+/** What copying a blob needs. */
+export interface CopyBlobContext {
+  client: RegistryClient;
+  cache: BlobCache | undefined;
+  file: PartedFile;
+  signal?: AbortSignal;
+  /** Bytes landed (negative to take back bytes of a copy that had to be redone). */
+  onBytes: (bytes: number) => void;
+}
+
+/**
+ * Puts one blob's bytes at `offset` in the archive: from the cache when it holds the blob,
+ * else from the registry (or a foreign layer's URL), teeing into the cache on the way.
+ * Every path verifies size and sha256 before the blob counts as done.
+ */
+export async function copyBlob(blob: PlannedBlob, offset: number, ctx: CopyBlobContext): Promise<{ cached: boolean }> {
+  if (blob.source.kind === 'inline') {
+    await ctx.file.write(blob.source.bytes, offset);
+    ctx.onBytes(blob.size);
+    return { cached: false };
+  }
+  if (ctx.cache && (await ctx.cache.has(blob.digest, blob.size))) {
+    const landed = await pump(ctx.cache.read(blob.digest), offset, ctx, undefined, true);
+    if (landed.sha256 === blob.digest.slice(7) && landed.bytes === blob.size) return { cached: true };
+    // a damaged cache entry: drop it and fetch afresh
+    ctx.onBytes(-landed.bytes);
+    await ctx.cache.remove(blob.digest);
+  }
+  const source = blob.source;
+  const desc = { digest: blob.digest, size: blob.size, mediaType: blob.mediaType };
+  const stream =
+    source.kind === 'registry'
+      ? await ctx.client.openBlob(source.registry, source.repository, desc, { signal: ctx.signal })
+      : await ctx.client.openForeignBlob({ ...desc, urls: source.urls }, { signal: ctx.signal });
+  const writer = ctx.cache ? await ctx.cache.beginWrite(blob.digest).catch(() => undefined) : undefined;
+  try {
+    // the client checks size and sha256 while streaming and fails the stream on a mismatch
+    const landed = await pump(stream, offset, ctx, writer, false);
+    if (landed.bytes !== blob.size) {
+      throw new FerryError('size-mismatch', `Blob ${blob.digest} arrived with ${landed.bytes} of ${blob.size} bytes.`, { subject: blob.digest });
+    }
+    if (writer && landed.cached) await writer.commit().catch(() => writer.abort());
+    else await writer?.abort();
+    return { cached: false };
+  } catch (error) {
+    await writer?.abort();
+    throw error;
+  }
+}
+
+async function pump(
+  stream: Readable,
+  offset: number,
+  ctx: CopyBlobContext,
+  tee: CacheWriter | undefined,
+  verify: boolean,
+): Promise<{ bytes: number; sha256: string; cached: boolean }> {
+  const hash = verify ? createHash('sha256') : undefined;
+  let position = offset;
+  let teeing = tee !== undefined;
+  try {
+    for await (const chunk of stream) {
+      ctx.signal?.throwIfAborted();
+      const data = chunk as Buffer;
+      hash?.update(data);
+      await ctx.file.write(data, position);
+      if (teeing) {
+        // a full or broken cache volume must not fail the bundle: stop caching this blob
+        await tee!.write(data).catch(() => (teeing = false));
+      }
+      position += data.length;
+      ctx.onBytes(data.length);
+    }
+  } finally {
+    stream.destroy();
+  }
+  return { bytes: position - offset, sha256: hash?.digest('hex') ?? '', cached: teeing };
+}

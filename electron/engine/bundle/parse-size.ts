@@ -1,0 +1,37 @@
+import { FerryError } from '../errors/ferry-error.js';
+
+/** FAT32's largest file: 4 GiB minus one byte. */
+export const FAT32_MAX_FILE = 4 * 1024 ** 3 - 1;
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1000,
+  kb: 1000,
+  m: 1000 ** 2,
+  mb: 1000 ** 2,
+  g: 1000 ** 3,
+  gb: 1000 ** 3,
+  t: 1000 ** 4,
+  tb: 1000 ** 4,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** Parses a part size: `700MB` (decimal), `3MiB` (binary), `4GiB`, a byte count, or `fat32` (4 GiB − 1 byte). */
+export function parseSize(input: string | number): number {
+  if (typeof input === 'number') {
+    if (Number.isSafeInteger(input) && input >= 1024 * 1024) return input;
+    throw new FerryError('bad-usage', `Split size ${input} is too small; parts must be at least 1 MiB.`, { subject: String(input) });
+  }
+  const text = input.trim().toLowerCase();
+  if (text === 'fat32') return FAT32_MAX_FILE;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(text);
+  const unit = m ? UNITS[m[2]!] : undefined;
+  if (!m || unit === undefined) {
+    throw new FerryError('bad-usage', `Split size "${input}" is not a size; use e.g. 700MB, 3MiB, 4GiB or fat32.`, { subject: input });
+  }
+  return parseSize(Math.floor(Number(m[1]) * unit));
+}

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import { FerryError } from '../errors/ferry-error.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { isForeignLayerMediaType, isIndexMediaType } from '../oci/media-types.js';
+import { parseManifest, type ImageManifestDocument } from '../oci/parse-manifest.js';
+import { formatPlatform } from '../platform/format-platform.js';
+import { platformMatches } from '../platform/match-platform.js';
+import type { Platform } from '../platform/platform.js';
+import type { ImageReference } from '../reference/image-reference.js';
+import { formatReference } from '../reference/parse-reference.js';
+import type { RegistryClient } from '../registry/registry-client.js';
+import { readSmallBlob } from './read-small-blob.js';
+
+/** A manifest document carried byte for byte. */
+export interface CarriedDocument {
+  digest: string;
+  mediaType: string;
+  bytes: Buffer;
+}
+
+/** One image manifest carried, with what it points to. */
+export interface CarriedImageManifest extends CarriedDocument {
+  platform?: Platform;
+  config: Descriptor;
+  /** Config bytes when they were already fetched (single manifests, to learn the platform). */
+  configBytes?: Buffer;
+  layers: Descriptor[];
+}
+
+/** An image after resolution: what the registry published and exactly what Ferry will carry. */
+export interface ResolvedImage {
+  source: string;
+  ref: ImageReference;
+  reference: string;
+  originalDigest: string;
+  originalMediaType: string;
+  /** The top-level document carried under the reference. */
+  top: CarriedDocument;
+  asPublished: boolean;
+  /** Every index document carried (the top one when it is an index, nested ones too). */
+  indexes: CarriedDocument[];
+  /** Every image manifest carried. */
+  manifests: CarriedImageManifest[];
+  /** Platform of the carried top manifest when it is a single manifest picked by a filter. */
+  topPlatform?: Platform;
+}
+
+/** What resolution needs. */
+export interface ResolveContext {
+  client: RegistryClient;
+  platforms: Platform[];
+  signal?: AbortSignal;
+}
+
+/** Fetches an image's manifests and applies the platform filter: the plan of what to carry for one reference. */
+export async function resolveImage(source: string, ref: ImageReference, ctx: ResolveContext): Promise<ResolvedImage> {
+  const reference = formatReference(ref);
+  const top = await ctx.client.getManifest(ref, { signal: ctx.signal });
+  const doc = parseManifest(top.bytes, top.mediaType, reference);
+  const base = { source, ref, reference, originalDigest: top.digest, originalMediaType: top.mediaType };
+
+  if (doc.kind === 'manifest') {
+    const carried = await carryImageManifest(ref, { digest: top.digest, mediaType: top.mediaType, bytes: top.bytes }, doc, ctx, true);
+    if (ctx.platforms.length > 0) {
+      const platform = carried.platform;
+      const missing = ctx.platforms.filter((want) => !platform || !platformMatches(want, platform));
+      if (missing.length > 0) throw platformMissing(reference, missing, platform ? [platform] : []);
+    }
+    return { ...base, top: carried, asPublished: true, indexes: [], manifests: [carried] };
+  }
+
+  const children = doc.manifests;
+  let chosen = children;
+  if (ctx.platforms.length > 0) {
+    const available = children.filter((c) => c.platform).map((c) => descriptorPlatform(c)!);
+    const missing = ctx.platforms.filter((want) => !available.some((have) => platformMatches(want, have)));
+    if (missing.length > 0) throw platformMissing(reference, missing, available);
+    chosen = children.filter((c) => {
+      const p = descriptorPlatform(c);
+      return p !== undefined && ctx.platforms.some((want) => platformMatches(want, p));
+    });
+  }
+
+  const indexes: CarriedDocument[] = [];
+  const manifests: CarriedImageManifest[] = [];
+  for (const child of chosen) await carryTree(ref, child, ctx, indexes, manifests, descriptorPlatform(child));
+
+  if (chosen.length === children.length) {
+    const topDoc = { digest: top.digest, mediaType: top.mediaType, bytes: top.bytes };
+    return { ...base, top: topDoc, asPublished: true, indexes: [topDoc, ...indexes], manifests };
+  }
+  if (chosen.length === 1) {
+    const only = chosen[0]!;
+    const carriedTop = [...indexes, ...manifests].find((d) => d.digest === only.digest)!;
+    return { ...base, top: carriedTop, asPublished: false, indexes, manifests, topPlatform: descriptorPlatform(only) };
+  }
+  // several platforms chosen: a new index of just those, in the publisher's order and shape
+  const bytes = Buffer.from(JSON.stringify({ ...doc.raw, manifests: chosen }));
+  const filtered = { digest: sha256Digest(bytes), mediaType: top.mediaType, bytes };
+  return { ...base, top: filtered, asPublished: false, indexes: [filtered, ...indexes], manifests };
+}
+
+/** The Ferry platform of an index entry. */
+export function descriptorPlatform(d: Descriptor): Platform | undefined {
+  if (!d.platform) return undefined;
+  const p: Platform = { os: d.platform.os, architecture: d.platform.architecture };
+  if (d.platform.variant) p.variant = d.platform.variant;
+  if (d.platform['os.version']) p.osVersion = d.platform['os.version'];
+  return p;
+}
+
+async function carryTree(
+  ref: ImageReference,
+  desc: Descriptor,
+  ctx: ResolveContext,
+  indexes: CarriedDocument[],
+  manifests: CarriedImageManifest[],
+  platform: Platform | undefined,
+): Promise<void> {
+  const subject = `${formatReference(ref)}@${desc.digest}`;
+  const fetched = await ctx.client.getManifest({ registry: ref.registry, repository: ref.repository, digest: desc.digest }, { signal: ctx.signal });
+  if (fetched.bytes.length !== desc.size) {
+    throw new FerryError('size-mismatch', `Manifest ${desc.digest} of "${formatReference(ref)}" is ${fetched.bytes.length} bytes, but its index says ${desc.size}.`, { subject });
+  }
+  const mediaType = isKnownManifest(desc.mediaType) ? desc.mediaType : fetched.mediaType;
+  const carried = { digest: desc.digest, mediaType, bytes: fetched.bytes };
+  const doc = parseManifest(fetched.bytes, mediaType, subject);
+  if (doc.kind === 'index') {
+    indexes.push(carried);
+    for (const child of doc.manifests) await carryTree(ref, child, ctx, indexes, manifests, descriptorPlatform(child));
+    return;
+  }
+  const image = await carryImageManifest(ref, carried, doc, ctx, false);
+  if (platform) image.platform = platform;
+  manifests.push(image);
+}
+
+async function carryImageManifest(
+  ref: ImageReference,
+  carried: CarriedDocument,
+  doc: ImageManifestDocument,
+  ctx: ResolveContext,
+  learnPlatform: boolean,
+): Promise<CarriedImageManifest> {
+  const image: CarriedImageManifest = { ...carried, config: doc.config, layers: doc.layers };
+  if (learnPlatform && isImageConfig(doc.config.mediaType)) {
+    const bytes = await readSmallBlob(ctx.client, ref, doc.config, ctx.signal);
+    image.configBytes = bytes;
+    const platform = platformFromConfig(bytes);
+    if (platform) image.platform = platform;
+  }
+  return image;
+}
+
+function isKnownManifest(mediaType: string): boolean {
+  return isIndexMediaType(mediaType) || mediaType.endsWith('manifest.v1+json') || mediaType.endsWith('manifest.v2+json');
+}
+
+function isImageConfig(mediaType: string): boolean {
+  return mediaType === 'application/vnd.oci.image.config.v1+json' || mediaType === 'application/vnd.docker.container.image.v1+json';
+}
+
+function platformFromConfig(bytes: Buffer): Platform | undefined {
+  try {
+    const c = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    if (typeof c.os !== 'string' || typeof c.architecture !== 'string') return undefined;
+    const p: Platform = { os: c.os, architecture: c.architecture };
+    if (typeof c.variant === 'string' && c.variant) p.variant = c.variant;
+    if (typeof c['os.version'] === 'string' && c['os.version']) p.osVersion = c['os.version'];
+    return p;
+  } catch {
+    return undefined;
+  }
+}
+
+function platformMissing(reference: string, missing: Platform[], available: Platform[]): FerryError {
+  const want = missing.map(formatPlatform).join(', ');
+  const have = available.length > 0 ? available.map(formatPlatform).join(', ') : 'no platform information';
+  return new FerryError('platform-not-found', `Image "${reference}" has no ${want}; it has ${have}.`, { subject: reference });
+}
+
+/** `sha256:<hex>` of some bytes. */
+export function sha256Digest(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** True for layers the registry does not hold (Windows base layers). */
+export function isForeignLayer(layer: Descriptor): boolean {
+  return isForeignLayerMediaType(layer.mediaType);
+}

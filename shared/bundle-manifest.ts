@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/**
+ * The schema of `bundle.json`, the manifest a security officer reads before a bundle crosses.
+ *
+ * Versioning: `schemaVersion` is an integer bumped only for changes old readers cannot ignore.
+ * Readers accept unknown fields (later versions add charts, files and referrers as new optional
+ * members), so bundles made today keep reading tomorrow.
+ */
+export const BUNDLE_SCHEMA_VERSION = 1;
+
+/** The media type recorded in every `bundle.json`. */
+export const BUNDLE_MEDIA_TYPE = 'application/vnd.ferry.bundle.v1+json';
+
+const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'a sha256 digest');
+const hex64 = z.string().regex(/^[a-f0-9]{64}$/, 'a sha256 hex string');
+const size = z.number().int().nonnegative();
+
+/** A platform as recorded in the bundle (OCI field names, osVersion for Windows). */
+export const PlatformRecordSchema = z.looseObject({
+  os: z.string(),
+  architecture: z.string(),
+  variant: z.string().optional(),
+  osVersion: z.string().optional(),
+});
+
+/** One platform manifest carried for an image. */
+export const CarriedManifestSchema = z.looseObject({
+  digest,
+  size,
+  mediaType: z.string(),
+  platform: PlatformRecordSchema.optional(),
+});
+
+/** A non-distributable ("foreign") layer: listed always, carried only on request. */
+export const ForeignLayerSchema = z.looseObject({
+  digest,
+  size,
+  mediaType: z.string(),
+  urls: z.array(z.string()),
+  carried: z.boolean(),
+});
+
+/** One image as the user asked for it and as it is carried. */
+export const ImageRecordSchema = z.looseObject({
+  /** The reference as the user wrote it. */
+  source: z.string(),
+  /** The normalized full reference (`docker.io/library/nginx:1.27`). */
+  reference: z.string(),
+  registry: z.string(),
+  repository: z.string(),
+  tag: z.string().optional(),
+  /** The digest the source registry served for the reference. */
+  originalDigest: digest,
+  /** The digest carried (differs from originalDigest only when platforms were filtered). */
+  digest,
+  mediaType: z.string(),
+  /** The manifest is exactly as published (no platform filter applied). */
+  asPublished: z.boolean(),
+  manifests: z.array(CarriedManifestSchema),
+  /** Sum of the distinct blobs this image needs, manifests included. */
+  size,
+  foreignLayers: z.array(ForeignLayerSchema),
+  /** Whether the docker-save `manifest.json` lists it (false when a layer is not carried). */
+  dockerLoadable: z.boolean(),
+});
+
+/** One blob in the archive, stored at `blobs/sha256/<hex>`. */
+export const BlobRecordSchema = z.looseObject({
+  digest,
+  size,
+  mediaType: z.string(),
+});
+
+/** One file of the archive as written (the whole archive, or a part of a split). */
+export const ArchivePartSchema = z.looseObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  size,
+  sha256: hex64,
+});
+
+/** The archive and its parts. */
+export const ArchiveRecordSchema = z.looseObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  format: z.literal('oci-layout+docker-archive'),
+  size,
+  sha256: hex64,
+  parts: z.array(ArchivePartSchema).min(1),
+});
+
+/** The whole `bundle.json`. */
+export const BundleManifestSchema = z.looseObject({
+  schemaVersion: z.literal(BUNDLE_SCHEMA_VERSION),
+  mediaType: z.literal(BUNDLE_MEDIA_TYPE),
+  id: z.string().uuid(),
+  created: z.string(),
+  tool: z.looseObject({ name: z.string(), version: z.string() }),
+  /** The platform filter the bundle was made with; absent when every platform was kept. */
+  platforms: z.array(z.string()).optional(),
+  images: z.array(ImageRecordSchema),
+  /** Reserved for Helm charts (a later schema addition; empty today). */
+  charts: z.array(z.looseObject({})).default([]),
+  /** Reserved for plain files (a later schema addition; empty today). */
+  files: z.array(z.looseObject({})).default([]),
+  blobs: z.array(BlobRecordSchema),
+  archive: ArchiveRecordSchema,
+});
+
+/** A parsed `bundle.json`. */
+export type BundleManifest = z.infer<typeof BundleManifestSchema>;
+/** One image entry of `bundle.json`. */
+export type ImageRecord = z.infer<typeof ImageRecordSchema>;
+/** One blob entry of `bundle.json`. */
+export type BlobRecord = z.infer<typeof BlobRecordSchema>;
+/** One archive part entry of `bundle.json`. */
+export type ArchivePart = z.infer<typeof ArchivePartSchema>;
+/** A platform entry of `bundle.json`. */
+export type PlatformRecord = z.infer<typeof PlatformRecordSchema>;
+/** A foreign-layer entry of `bundle.json`. */
+export type ForeignLayerRecord = z.infer<typeof ForeignLayerSchema>;
