@@ -29,6 +29,14 @@ export interface Layer extends BuiltBlob {
   urls?: string[];
 }
 
+/** What a manifest needs to know about a blob (a Layer or ImageConfig fits; so does a bare digest/size). */
+export interface BlobRef {
+  digest: string;
+  size: number;
+  /** Foreign layers only. */
+  urls?: string[];
+}
+
 /** An image config blob. */
 export interface ImageConfig extends BuiltBlob {
   platform: ImagePlatform;
@@ -87,7 +95,9 @@ export async function makeTar(files: Record<string, string | Buffer>, options: L
   const mtime = options.mtime ?? EPOCH;
   const pack = tarPack();
   const chunks: Buffer[] = [];
-  pack.on('data', (chunk: Buffer) => chunks.push(chunk));
+  pack.on('data', (chunk) => {
+    chunks.push(chunk as Buffer);
+  });
   const done = new Promise<void>((resolve, reject) => {
     pack.on('end', resolve);
     pack.on('error', reject);
@@ -168,7 +178,7 @@ export function descriptorPlatform(platform: ImagePlatform): DescriptorPlatform 
 }
 
 /** A layer's descriptor in an OCI or Docker manifest (foreign layers get the foreign type and urls). */
-function layerDescriptor(layer: Layer, flavour: 'oci' | 'docker'): Descriptor {
+function layerDescriptor(layer: BlobRef, flavour: 'oci' | 'docker'): Descriptor {
   const mediaType = layer.urls
     ? flavour === 'oci' ? MediaTypes.ociForeignLayerGzip : MediaTypes.dockerForeignLayerGzip
     : flavour === 'oci' ? MediaTypes.ociLayerGzip : MediaTypes.dockerLayerGzip;
@@ -182,7 +192,7 @@ function built(mediaType: string, json: Record<string, unknown>): BuiltManifest 
 }
 
 /** Builds an OCI image manifest (`application/vnd.oci.image.manifest.v1+json`). */
-export function makeOciManifest(config: BuiltBlob, layers: Layer[], annotations?: Record<string, string>): BuiltManifest {
+export function makeOciManifest(config: BlobRef, layers: BlobRef[], annotations?: Record<string, string>): BuiltManifest {
   return built(MediaTypes.ociManifest, {
     schemaVersion: 2,
     mediaType: MediaTypes.ociManifest,
@@ -193,7 +203,7 @@ export function makeOciManifest(config: BuiltBlob, layers: Layer[], annotations?
 }
 
 /** Builds a Docker v2 schema 2 manifest (`application/vnd.docker.distribution.manifest.v2+json`). */
-export function makeDockerManifest(config: BuiltBlob, layers: Layer[]): BuiltManifest {
+export function makeDockerManifest(config: BlobRef, layers: BlobRef[]): BuiltManifest {
   return built(MediaTypes.dockerManifest, {
     schemaVersion: 2,
     mediaType: MediaTypes.dockerManifest,

@@ -1,6 +1,7 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { sha256Digest } from './digest.js';
+import type { BlobRef } from './image-builder.js';
 
 /**
  * Where push.ts sends things: a RegistryHandle fits, as does any `{ url }` (+ credentials/dispatcher).
@@ -14,12 +15,6 @@ export interface PushTarget {
   password?: string;
   /** Dispatcher to use (e.g. RegistryHandle.dispatcher, which trusts the registry's CA). */
   dispatcher?: Dispatcher;
-}
-
-/** A blob's identity. */
-export interface BlobRef {
-  digest: string;
-  size: number;
 }
 
 /** Authorization headers per target and scope. */
@@ -37,8 +32,8 @@ function parseChallenge(header: string): { scheme: string; params: Record<string
   return { scheme, params };
 }
 
-/** Answers a 401 challenge for `repository:REPO:pull,push`: a Basic header or a freshly fetched Bearer token. */
-async function authorize(target: PushTarget, repo: string, challengeHeader: string | undefined): Promise<string> {
+/** Answers a 401 challenge: a Basic header, or a Bearer token fetched for `scopes` (plus any scope the challenge names). */
+async function authorize(target: PushTarget, scopes: string[], challengeHeader: string | undefined): Promise<string> {
   const basic = target.username !== undefined ? `Basic ${Buffer.from(`${target.username}:${target.password ?? ''}`).toString('base64')}` : undefined;
   const challenge = parseChallenge(challengeHeader ?? '');
   if (challenge.scheme === 'basic') {
@@ -50,7 +45,8 @@ async function authorize(target: PushTarget, repo: string, challengeHeader: stri
   }
   const tokenUrl = new URL(challenge.params.realm);
   if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service);
-  tokenUrl.searchParams.append('scope', `repository:${repo}:pull,push`);
+  const wanted = new Set([...scopes, ...(challenge.params.scope ?? '').split(' ').filter(Boolean)]);
+  for (const scope of wanted) tokenUrl.searchParams.append('scope', scope);
   const res = await request(tokenUrl, { dispatcher: target.dispatcher, headers: basic ? { authorization: basic } : {} });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`push: token request ${tokenUrl} failed: ${res.statusCode} ${text}`);
@@ -64,9 +60,11 @@ async function authorize(target: PushTarget, repo: string, challengeHeader: stri
 interface CallOptions {
   method: Dispatcher.HttpMethod;
   headers?: Record<string, string>;
-  body?: Buffer | Readable | AsyncIterable<Buffer>;
+  body?: Buffer | Readable;
   /** Statuses that count as success. */
   expect: number[];
+  /** Extra token scopes beyond `repository:REPO:pull,push` (e.g. pull on a mount source). */
+  extraScopes?: string[];
 }
 
 /** Sends one request, authenticating (once) on a 401 when the body can be replayed. */
@@ -74,8 +72,10 @@ async function call(target: PushTarget, repo: string, url: string, options: Call
   let cache = authCache.get(target);
   if (!cache) authCache.set(target, (cache = new Map()));
   const replayable = options.body === undefined || Buffer.isBuffer(options.body);
+  const scopes = [`repository:${repo}:pull,push`, ...(options.extraScopes ?? [])];
+  const key = scopes.join(' ');
   for (let attempt = 0; ; attempt++) {
-    const auth = cache.get(repo);
+    const auth = cache.get(key);
     const res = await request(url, {
       method: options.method,
       dispatcher: target.dispatcher,
@@ -85,7 +85,7 @@ async function call(target: PushTarget, repo: string, url: string, options: Call
     if (res.statusCode === 401 && attempt === 0 && replayable) {
       await res.body.dump();
       const challenge = res.headers['www-authenticate'];
-      cache.set(repo, await authorize(target, repo, Array.isArray(challenge) ? challenge[0] : challenge));
+      cache.set(key, await authorize(target, scopes, Array.isArray(challenge) ? challenge[0] : challenge));
       continue;
     }
     if (!options.expect.includes(res.statusCode)) {
@@ -130,7 +130,11 @@ export interface PushBlobOptions {
 async function startUpload(target: PushTarget, repo: string, digest: string, options: PushBlobOptions): Promise<string | undefined> {
   if ((options.skipExisting ?? true) && (await blobExists(target, repo, digest))) return undefined;
   const mount = options.mountFrom ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(options.mountFrom)}` : '';
-  const res = await call(target, repo, `${target.url}/v2/${repo}/blobs/uploads/${mount}`, { method: 'POST', expect: [201, 202] });
+  const res = await call(target, repo, `${target.url}/v2/${repo}/blobs/uploads/${mount}`, {
+    method: 'POST',
+    expect: [201, 202],
+    ...(options.mountFrom ? { extraScopes: [`repository:${options.mountFrom}:pull`] } : {}),
+  });
   await res.body.dump();
   if (res.statusCode === 201) return undefined; // mounted
   return location(target, res);
@@ -165,7 +169,7 @@ export async function pushBlobStream(
     const res = await call(target, repo, withDigest(uploadUrl, blob.digest), {
       method: 'PUT',
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
-      body: body(),
+      body: Readable.from(body()),
       expect: [201],
     });
     await res.body.dump();

@@ -1,41 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { onProcessExit } from './exit-cleanup.js';
 
-/** How many bytes of a service's stderr/stdout are kept for error messages. */
+/** How many characters of a service's stderr/stdout are kept for error messages. */
 const KEEP_OUTPUT_BYTES = 64 * 1024;
-
-/** Every service child still running; killed by the process 'exit' handler if a test forgot stop(). */
-const liveChildren = new Set<ChildProcess>();
-let exitHandlerInstalled = false;
-
-/** Kills every child still alive, synchronously (safe inside an 'exit' handler). */
-function killAllChildren(): void {
-  for (const child of liveChildren) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  liveChildren.clear();
-}
-
-/** Installs (once) the handlers that make sure no service outlives this process. */
-function installExitHandler(): void {
-  if (exitHandlerInstalled) return;
-  exitHandlerInstalled = true;
-  process.on('exit', killAllChildren);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    // Only take over the signal when nobody else handles it, and re-raise it afterwards so the
-    // default behaviour (terminate) still happens.
-    if (process.listenerCount(signal) > 0) continue;
-    const onSignal = (): void => {
-      killAllChildren();
-      process.removeListener(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
-}
 
 /** A long-running child process started by the harness (registry, containerd, …). */
 export interface ServiceProcess {
@@ -43,7 +10,7 @@ export interface ServiceProcess {
   readonly pid: number | undefined;
   /** The command line, for messages. */
   readonly commandLine: string;
-  /** The last 64 KiB of stderr (and stdout) it wrote. */
+  /** The last 64 Ki characters of stderr (and stdout) it wrote. */
   output(): string;
   /** Exit code/signal once it has exited, otherwise undefined. */
   exited(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -57,15 +24,17 @@ export function spawnService(
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): ServiceProcess {
-  installExitHandler();
   const child = spawn(cmd, [...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  liveChildren.add(child);
   let output = '';
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  // Never outlive the test process, even when a test forgets stop().
+  const unregister = onProcessExit(() => {
+    if (!exitInfo) child.kill('SIGKILL');
+  }, 0);
   const append = (chunk: Buffer): void => {
     output += chunk.toString('utf8');
     if (output.length > KEEP_OUTPUT_BYTES) output = output.slice(-KEEP_OUTPUT_BYTES);
@@ -76,12 +45,12 @@ export function spawnService(
     child.on('error', (err) => {
       append(Buffer.from(`\n[harness] failed to start ${cmd}: ${err.message}\n`));
       exitInfo ??= { code: -1, signal: null };
-      liveChildren.delete(child);
+      unregister();
       resolve();
     });
     child.on('exit', (code, signal) => {
       exitInfo = { code, signal };
-      liveChildren.delete(child);
+      unregister();
       resolve();
     });
   });

@@ -22,10 +22,14 @@ const UNITS: Record<string, number> = {
 
 /** Parses a part size: `700MB` (decimal), `3MiB` (binary), `4GiB`, a byte count, or `fat32` (4 GiB − 1 byte). */
 export function parseSize(input: string | number): number {
-  if (typeof input === 'number') {
-    if (Number.isSafeInteger(input) && input >= 1024 * 1024) return input;
-    throw new FerryError('bad-usage', `Split size ${input} is too small; parts must be at least 1 MiB.`, { subject: String(input) });
+  const bytes = typeof input === 'number' ? input : bytesOf(input);
+  if (!Number.isSafeInteger(bytes) || bytes < 1024 * 1024) {
+    throw new FerryError('bad-usage', `Split size "${input}" is too small; parts must be at least 1 MiB.`, { subject: String(input) });
   }
+  return bytes;
+}
+
+function bytesOf(input: string): number {
   const text = input.trim().toLowerCase();
   if (text === 'fat32') return FAT32_MAX_FILE;
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(text);
@@ -33,5 +37,5 @@ export function parseSize(input: string | number): number {
   if (!m || unit === undefined) {
     throw new FerryError('bad-usage', `Split size "${input}" is not a size; use e.g. 700MB, 3MiB, 4GiB or fat32.`, { subject: input });
   }
-  return parseSize(Math.floor(Number(m[1]) * unit));
+  return Math.floor(Number(m[1]) * unit);
 }

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { formatSha256Sums, parseSha256Sums } from './sha256sums.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ferry-sums-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('coreutils sha256sum -c accepts what Ferry writes, and Ferry reads what sha256sum writes', () => {
+  const files = { 'bundle.json': '{"a":1}\n', 'bundle.tar.001': 'x'.repeat(1000), 'bundle.tar.002': 'tail' };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const lines = Object.entries(files).map(([name, text]) => ({ name, sha256: createHash('sha256').update(text).digest('hex') }));
+  writeFileSync(join(dir, 'SHA256SUMS'), formatSha256Sums(lines));
+  const out = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(out.trim().split('\n').length, 3);
+  assert.match(out, /bundle\.tar\.002: OK/);
+  const theirs = execFileSync('sha256sum', Object.keys(files), { cwd: dir, encoding: 'utf8' });
+  assert.deepEqual(parseSha256Sums(theirs), lines);
+});
+
+test('a malformed line is refused', () => {
+  assert.throws(() => parseSha256Sums('abc  file\n'), /line 1/);
+});

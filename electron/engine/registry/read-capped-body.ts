@@ -1,0 +1,25 @@
+import type { HttpResponse } from './http-transport.js';
+
+/**
+ * Reads a response body into memory, stopping (and destroying the body) as soon as it passes `cap` bytes.
+ * Resolves undefined when the body is larger than the cap; transport errors reject as they are.
+ */
+export async function readCappedBody(response: HttpResponse, cap: number): Promise<Buffer | undefined> {
+  const declared = Number(response.headers['content-length']);
+  if (Number.isFinite(declared) && declared > cap) {
+    response.body.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of response.body) {
+    const buffer = chunk as Buffer;
+    total += buffer.length;
+    if (total > cap) {
+      response.body.destroy();
+      return undefined;
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, total);
+}

@@ -1,0 +1,493 @@
+import type { Readable } from 'node:stream';
+import { FerryError } from '../errors/ferry-error.js';
+import type { ImageReference } from '../reference/image-reference.js';
+import { abortError, sleep, throwIfAborted } from './abort.js';
+import { defaultCredentialResolver, type Credential, type CredentialResolver } from './credentials.js';
+import { parseDigest, type ParsedDigest } from './digest.js';
+import { ferryVersion } from './ferry-version.js';
+import { formatReference } from './format-reference.js';
+import { HostSemaphore, type ReleaseSlot } from './host-semaphore.js';
+import { HttpTransport, type HttpResponse } from './http-transport.js';
+import { MANIFEST_ACCEPT } from './manifest-media-types.js';
+import { readCappedBody } from './read-capped-body.js';
+import { RegistryAuth, type AuthTarget } from './registry-auth.js';
+import { apiHostFor } from './registry-host.js';
+import { backoffDelay } from './retry-backoff.js';
+import { discard, sendWithRetries, type RetryContext } from './send-with-retries.js';
+import { classifyTransportError, toFerryTransportError } from './transport-errors.js';
+import { VerifiedBlobStream, type ResumedBody } from './verified-blob-stream.js';
+import { verifyManifest } from './verify-manifest.js';
+import { parseWwwAuthenticate } from './www-authenticate.js';
+
+/** The largest manifest Ferry reads (4 MiB, like containerd and distribution). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** Options for {@link RegistryClient}; every field is optional. */
+export interface RegistryClientOptions {
+  /** `host[:port]` registries that may use plain HTTP or unverified HTTPS (HTTPS tried first, like docker). Only these. */
+  insecureRegistries?: string[];
+  /** Extra PEM CA files trusted in addition to the system CAs. */
+  caFiles?: string[];
+  /** Where logins come from; default {@link defaultCredentialResolver}(env). */
+  credentials?: CredentialResolver;
+  /** Requests plus open blob streams per registry host at once; default 6. */
+  maxConcurrencyPerHost?: number;
+  /** Retries for connection errors, timeouts, 429 and 5xx, and resumes of a broken blob body; default 4. */
+  retries?: number;
+  /** Response-header timeout and body idle timeout, in ms; default 30000. */
+  timeoutMs?: number;
+  /** Environment for proxies and credential files; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** User-Agent header; default `ferry/<version>`. */
+  userAgent?: string;
+}
+
+/** A manifest as fetched: its media type, the digest of its bytes, and the bytes. */
+export interface FetchedManifest {
+  mediaType: string;
+  digest: string;
+  bytes: Buffer;
+}
+
+/** What is known about a blob before fetching it (from a manifest descriptor). */
+export interface BlobDescriptor {
+  digest: string;
+  size: number;
+  mediaType?: string;
+  urls?: string[];
+}
+
+type ResolvedOptions = Required<Omit<RegistryClientOptions, 'credentials'>> & { credentials: CredentialResolver };
+
+/** Applies the defaults of {@link RegistryClientOptions} (the one place they live). */
+export function resolveRegistryClientOptions(options: RegistryClientOptions = {}): ResolvedOptions {
+  const env = options.env ?? process.env;
+  return {
+    insecureRegistries: options.insecureRegistries ?? [],
+    caFiles: options.caFiles ?? [],
+    credentials: options.credentials ?? defaultCredentialResolver(env),
+    maxConcurrencyPerHost: options.maxConcurrencyPerHost ?? 6,
+    retries: Math.max(0, options.retries ?? 4),
+    timeoutMs: options.timeoutMs ?? 30_000,
+    env,
+    userAgent: options.userAgent ?? `ferry/${ferryVersion()}`,
+  };
+}
+
+interface StatusContext {
+  registry: string;
+  repository: string;
+  subject: string;
+  /** `manifest` for image lookups, `blob DIGEST` for blobs. */
+  what: 'manifest' | { blob: string };
+}
+
+/**
+ * Talks to OCI / Docker registries: ping, manifests and blobs, with auth, TLS and proxy rules, retries,
+ * per-host concurrency limits and content verification. Errors are FerryErrors (or the abort error when cancelled).
+ */
+export class RegistryClient {
+  readonly #options: ResolvedOptions;
+  readonly #transport: HttpTransport;
+  readonly #auth: RegistryAuth;
+  readonly #slots: HostSemaphore;
+  readonly #credentials = new Map<string, Promise<Credential | undefined>>();
+  readonly #endpoints = new Map<string, Promise<URL>>();
+
+  constructor(options: RegistryClientOptions = {}) {
+    this.#options = resolveRegistryClientOptions(options);
+    this.#transport = new HttpTransport(this.#options);
+    this.#slots = new HostSemaphore(this.#options.maxConcurrencyPerHost);
+    this.#auth = new RegistryAuth({
+      transport: this.#transport,
+      retries: this.#options.retries,
+      timeoutMs: this.#options.timeoutMs,
+      credentialFor: (registry) => this.#credentialFor(registry),
+    });
+  }
+
+  /**
+   * Checks that `registry` answers `GET /v2/` like a registry (TLS and reachability included). When it asks for auth
+   * and a login is configured, the login is checked too; without a login a 401 is fine (pulls may still work).
+   */
+  async ping(registry: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    const { signal } = opts;
+    await this.#withSlot(registry, signal, async () => {
+      const endpoint = await this.#endpoint(registry, signal);
+      const target: AuthTarget = { registry, endpoint, ...(signal ? { signal } : {}) };
+      const url = new URL('/v2/', endpoint);
+      const ctx = this.#retryContext(registry, registry, `contacting ${registry}`, signal);
+      const authorization = await this.#auth.current(target);
+      let { response } = await sendWithRetries({ url, headers: authHeader({}, authorization) }, ctx);
+      if (response.statusCode === 401) {
+        const challenges = parseWwwAuthenticate(response.headers['www-authenticate']);
+        await discard(response);
+        const login = await this.#credentialFor(registry);
+        if (!login) {
+          this.#auth.learn(registry, challenges);
+          return;
+        }
+        const answer = await this.#auth.answer(target, challenges);
+        if (answer === undefined) {
+          if (!this.#transport.mayCarrySecrets(endpoint)) return; // the login is withheld over plain HTTP: nothing to check
+          throw new FerryError('unauthorized', `${registry} asks for a login Ferry cannot answer; check the registry address.`, { subject: registry });
+        }
+        ({ response } = await sendWithRetries({ url, headers: authHeader({}, answer) }, ctx));
+      }
+      const status = response.statusCode;
+      await discard(response);
+      if (status === 200) return;
+      if (status === 401) {
+        throw new FerryError('unauthorized', `${registry} rejected the saved login; check it with "docker login ${registry}".`, { subject: registry });
+      }
+      if (status === 404) {
+        throw new FerryError('registry-error', `${registry} does not look like a container registry (GET /v2/ answered 404); check the address.`, {
+          subject: registry,
+        });
+      }
+      throw new FerryError('registry-error', `${registry} answered HTTP ${status} to GET /v2/; try again later.`, { subject: registry });
+    });
+  }
+
+  /** Fetches a manifest or index by tag or digest, verified (digest, size cap, media type, no schema 1). */
+  async getManifest(ref: ImageReference, opts: { signal?: AbortSignal } = {}): Promise<FetchedManifest> {
+    const { signal } = opts;
+    const subject = formatReference(ref);
+    if (ref.digest !== undefined && !parseDigest(ref.digest)) {
+      throw new FerryError('bad-reference', `Image "${subject}" has a digest Ferry cannot check; use sha256:<64 hex digits>.`, { subject });
+    }
+    const reference = ref.digest ?? ref.tag ?? 'latest';
+    const path = `/v2/${ref.repository}/manifests/${reference}`;
+    const status: StatusContext = { registry: ref.registry, repository: ref.repository, subject, what: 'manifest' };
+    return this.#withSlot(ref.registry, signal, async () => {
+      for (let attempt = 0; ; attempt++) {
+        const response = await this.#registryRequest(ref.registry, ref.repository, path, { accept: MANIFEST_ACCEPT }, subject, `fetching the manifest of ${subject}`, signal);
+        if (response.statusCode !== 200) throw await this.#statusError(response, status);
+        let bytes: Buffer | undefined;
+        try {
+          bytes = await readCappedBody(response, MAX_MANIFEST_BYTES);
+        } catch (error) {
+          if (signal?.aborted) throw abortError(signal);
+          if (classifyTransportError(error).retryable && attempt < this.#options.retries) {
+            await sleep(backoffDelay(attempt), signal);
+            continue;
+          }
+          throw toFerryTransportError(error, { host: apiHostFor(ref.registry), registry: ref.registry, subject, timeoutMs: this.#options.timeoutMs, action: `fetching the manifest of ${subject}`, ...(signal ? { signal } : {}) });
+        }
+        if (bytes === undefined) {
+          throw new FerryError(
+            'manifest-too-large',
+            `The manifest of image "${subject}" is larger than ${MAX_MANIFEST_BYTES / (1024 * 1024)} MiB; Ferry refuses manifests that big.`,
+            { subject },
+          );
+        }
+        return verifyManifest({
+          bytes,
+          contentType: response.headers['content-type'],
+          headerDigest: response.headers['docker-content-digest'],
+          expectedDigest: ref.digest,
+          subject,
+          registry: ref.registry,
+        });
+      }
+    });
+  }
+
+  /**
+   * Opens a blob for streaming. Resolves once the registry answered (a 404 or auth failure rejects here); the stream
+   * holds a concurrency slot until it ends, errors or is destroyed, resumes broken transfers with Range, and errors
+   * with 'size-mismatch' / 'digest-mismatch' instead of ending when the bytes are wrong.
+   */
+  async openBlob(registry: string, repository: string, desc: BlobDescriptor, opts: { signal?: AbortSignal } = {}): Promise<Readable> {
+    const { signal } = opts;
+    const subject = `${registry}/${repository}@${desc.digest}`;
+    const parsed = checkDescriptor(desc, subject);
+    const path = `/v2/${repository}/blobs/${desc.digest}`;
+    const action = `downloading blob ${desc.digest} of ${registry}/${repository}`;
+    const status: StatusContext = { registry, repository, subject, what: { blob: desc.digest } };
+    const open = async (offset: number): Promise<ResumedBody> => {
+      const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+      const response = await this.#registryRequest(registry, repository, path, headers, subject, action, signal);
+      return this.#blobBody(response, offset, desc, subject, () => this.#statusError(response, status));
+    };
+    return this.#openVerified(registry, desc, parsed, subject, `${registry}/${repository}`, open, apiHostFor(registry), registry, signal);
+  }
+
+  /** Opens a foreign (non-distributable) blob from its descriptor's `urls`, trying each in turn, without registry auth; verified like {@link openBlob}. */
+  async openForeignBlob(desc: BlobDescriptor, opts: { signal?: AbortSignal } = {}): Promise<Readable> {
+    const { signal } = opts;
+    const urls = (desc.urls ?? []).flatMap((u) => {
+      try {
+        const url = new URL(u);
+        return url.protocol === 'https:' || url.protocol === 'http:' ? [url] : [];
+      } catch {
+        return [];
+      }
+    });
+    if (urls.length === 0) {
+      throw new FerryError('not-found', `Foreign blob ${desc.digest} has no http(s) URL to download it from.`, { subject: desc.digest });
+    }
+    let lastError: unknown;
+    for (const url of urls) {
+      throwIfAborted(signal);
+      const where = `${url.origin}${url.pathname}`;
+      const subject = `${where} (${desc.digest})`;
+      const parsed = checkDescriptor(desc, subject);
+      const open = async (offset: number): Promise<ResumedBody> => {
+        const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+        const ctx = this.#retryContext(subject, url.host, `downloading foreign blob ${desc.digest} from ${url.host}`, signal);
+        const { response } = await sendWithRetries({ url, headers, ...(signal ? { signal } : {}) }, ctx);
+        return this.#blobBody(response, offset, desc, subject, async () => {
+          await discard(response);
+          return new FerryError(
+            response.statusCode === 404 ? 'not-found' : 'registry-error',
+            `${where} answered HTTP ${response.statusCode} for foreign blob ${desc.digest}.`,
+            { subject },
+          );
+        });
+      };
+      try {
+        return await this.#openVerified(url.host, desc, parsed, subject, where, open, url.host, url.host, signal);
+      } catch (error) {
+        if (signal?.aborted) throw abortError(signal);
+        lastError = error;
+      }
+    }
+    if (urls.length === 1) throw lastError;
+    const detail = lastError instanceof Error ? ` The last one failed: ${lastError.message}` : '';
+    throw new FerryError(
+      lastError instanceof FerryError ? lastError.code : 'network',
+      `None of the ${urls.length} URLs of foreign blob ${desc.digest} could be downloaded.${detail}`,
+      { subject: desc.digest },
+    );
+  }
+
+  /** Closes every connection; open blob streams fail. */
+  async close(): Promise<void> {
+    await this.#transport.close();
+  }
+
+  async #openVerified(
+    slotHost: string,
+    desc: BlobDescriptor,
+    parsed: ParsedDigest,
+    subject: string,
+    source: string,
+    open: (offset: number) => Promise<ResumedBody>,
+    host: string,
+    registry: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Readable> {
+    const release = await this.#slots.acquire(slotHost, signal);
+    try {
+      const first = await open(0);
+      return new VerifiedBlobStream({
+        digest: desc.digest,
+        parsedDigest: parsed,
+        size: desc.size,
+        body: first.body,
+        reopen: open,
+        retries: this.#options.retries,
+        source,
+        subject,
+        toError: (error) =>
+          toFerryTransportError(error, {
+            host,
+            registry,
+            subject,
+            timeoutMs: this.#options.timeoutMs,
+            action: `downloading blob ${desc.digest} from ${source}`,
+            ...(signal ? { signal } : {}),
+          }),
+        ...(signal ? { signal } : {}),
+        onClose: release,
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** Checks a blob response (200 from the start, or 206 at the offset) and hands its body to the verifying stream. */
+  async #blobBody(
+    response: HttpResponse,
+    offset: number,
+    desc: BlobDescriptor,
+    subject: string,
+    statusError: () => Promise<Error>,
+  ): Promise<ResumedBody> {
+    const status = response.statusCode;
+    if (status === 200) {
+      const length = Number(response.headers['content-length']);
+      if (offset === 0 && response.headers['content-length'] !== undefined && Number.isFinite(length) && length !== desc.size) {
+        await discard(response);
+        throw new FerryError(
+          'size-mismatch',
+          `Blob ${desc.digest} is ${length} bytes on the server but its descriptor says ${desc.size}; the image is inconsistent.`,
+          { subject },
+        );
+      }
+      return { body: response.body, fromStart: true };
+    }
+    if (status === 206 && offset > 0) {
+      const range = /^bytes (\d+)-/.exec(String(response.headers['content-range'] ?? ''));
+      if (range && Number(range[1]) === offset) return { body: response.body, fromStart: false };
+      await discard(response);
+      throw new FerryError('registry-error', `Resuming blob ${desc.digest} failed: the server sent a different byte range than asked for.`, { subject });
+    }
+    throw await statusError();
+  }
+
+  /** Sends a request to the registry API, authenticating up front when the challenge is known, or after one 401. */
+  async #registryRequest(
+    registry: string,
+    repository: string,
+    path: string,
+    headers: Record<string, string>,
+    subject: string,
+    action: string,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
+    const endpoint = await this.#endpoint(registry, signal);
+    const url = new URL(path, endpoint);
+    const target: AuthTarget = { registry, repository, endpoint, ...(signal ? { signal } : {}) };
+    const ctx = this.#retryContext(subject, registry, action, signal);
+    const sent = await this.#auth.current(target);
+    const first = await sendWithRetries({ url, headers: authHeader(headers, sent) }, ctx);
+    if (first.response.statusCode !== 401) return first.response;
+    const answer = await this.#auth.answer(target, parseWwwAuthenticate(first.response.headers['www-authenticate']));
+    if (answer === undefined || answer === sent) return first.response;
+    await discard(first.response);
+    return (await sendWithRetries({ url, headers: authHeader(headers, answer) }, ctx)).response;
+  }
+
+  /** The user-facing error for an unexpected status; consumes the body. */
+  async #statusError(response: HttpResponse, ctx: StatusContext): Promise<FerryError> {
+    const status = response.statusCode;
+    const detail = await registryErrorDetail(response);
+    const { registry, repository, subject } = ctx;
+    const suffix = detail ? ` (the registry said: ${detail})` : '';
+    if (status === 404) {
+      return ctx.what === 'manifest'
+        ? new FerryError('not-found', `Image "${subject}" was not found on ${registry}; check the repository name and the tag or digest.`, { subject })
+        : new FerryError('not-found', `Blob ${ctx.what.blob} of ${registry}/${repository} was not found on the registry; the image is incomplete there.`, { subject });
+    }
+    if (status === 401) {
+      const login = await this.#credentialFor(registry).catch(() => undefined);
+      return new FerryError(
+        'unauthorized',
+        login
+          ? `${registry} refused the saved login for ${repository}${suffix}; check that it may pull this repository, or log in again with "docker login ${registry}".`
+          : `${registry} requires a login to pull ${repository}${suffix}; log in with "docker login ${registry}" (or check the image name).`,
+        { subject },
+      );
+    }
+    if (status === 403) {
+      return new FerryError('denied', `${registry} denied access to ${repository}${suffix}; check that your login may pull it.`, { subject });
+    }
+    if (status === 429) {
+      return new FerryError('registry-error', `${registry} keeps answering "too many requests"${suffix}; wait a while and try again (logging in raises Docker Hub's limits).`, {
+        subject,
+      });
+    }
+    if (status >= 500) {
+      return new FerryError('registry-error', `${registry} failed with HTTP ${status}${suffix}; try again later.`, { subject });
+    }
+    return new FerryError('registry-error', `${registry} answered HTTP ${status} for ${subject}${suffix}.`, { subject });
+  }
+
+  /** Where the registry API is. Insecure-listed hosts are probed: HTTPS (unverified) first, plain HTTP if that fails. */
+  #endpoint(registry: string, signal: AbortSignal | undefined): Promise<URL> {
+    const host = apiHostFor(registry);
+    if (!this.#transport.isInsecureHost(registry) && !this.#transport.isInsecureHost(host)) {
+      return Promise.resolve(new URL(`https://${host}`));
+    }
+    let known = this.#endpoints.get(host);
+    if (!known) {
+      known = this.#probe(registry, host, signal);
+      this.#endpoints.set(host, known);
+      known.catch(() => this.#endpoints.delete(host));
+    }
+    return known;
+  }
+
+  async #probe(registry: string, host: string, signal: AbortSignal | undefined): Promise<URL> {
+    const ctx = { ...this.#retryContext(registry, registry, `contacting ${registry}`, signal), retries: 0 };
+    for (const scheme of ['https', 'http'] as const) {
+      const endpoint = new URL(`${scheme}://${host}`);
+      try {
+        const { response } = await sendWithRetries({ url: new URL('/v2/', endpoint) }, scheme === 'http' ? { ...ctx, retries: this.#options.retries } : ctx);
+        if (response.statusCode === 401) this.#auth.learn(registry, parseWwwAuthenticate(response.headers['www-authenticate']));
+        await discard(response);
+        return endpoint;
+      } catch (error) {
+        if (signal?.aborted || scheme === 'http') throw error;
+      }
+    }
+    throw new FerryError('internal', 'unreachable');
+  }
+
+  #withSlot<T>(host: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+    return this.#slots.acquire(host, signal).then(async (release: ReleaseSlot) => {
+      try {
+        return await run();
+      } finally {
+        release();
+      }
+    });
+  }
+
+  #credentialFor(registry: string): Promise<Credential | undefined> {
+    let known = this.#credentials.get(registry);
+    if (!known) {
+      known = this.#options.credentials(registry);
+      this.#credentials.set(registry, known);
+      known.catch(() => this.#credentials.delete(registry));
+    }
+    return known;
+  }
+
+  #retryContext(subject: string, registry: string, action: string, signal: AbortSignal | undefined): RetryContext {
+    return {
+      transport: this.#transport,
+      retries: this.#options.retries,
+      timeoutMs: this.#options.timeoutMs,
+      subject,
+      registry,
+      action,
+      ...(signal ? { signal } : {}),
+    };
+  }
+}
+
+/** Headers plus an Authorization header when there is one. */
+function authHeader(headers: Record<string, string>, authorization: string | undefined): Record<string, string> {
+  return authorization === undefined ? headers : { ...headers, authorization };
+}
+
+/** Validates a blob descriptor's digest and size before any request. */
+function checkDescriptor(desc: BlobDescriptor, subject: string): ParsedDigest {
+  const parsed = parseDigest(desc.digest);
+  if (!parsed) {
+    throw new FerryError('unsupported-manifest', `Blob digest "${desc.digest}" is not a sha256 or sha512 digest Ferry can check.`, { subject });
+  }
+  if (!Number.isSafeInteger(desc.size) || desc.size < 0) {
+    throw new FerryError('unsupported-manifest', `Blob ${desc.digest} has an invalid size (${desc.size}) in its descriptor.`, { subject });
+  }
+  return parsed;
+}
+
+/** `CODE: message` from a registry's JSON error body, shortened; empty when there is none. */
+async function registryErrorDetail(response: HttpResponse): Promise<string> {
+  const bytes = await readCappedBody(response, 64 * 1024).catch(() => undefined);
+  if (!bytes || bytes.length === 0) return '';
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as { errors?: Array<{ code?: unknown; message?: unknown }> };
+    const first = parsed.errors?.[0];
+    if (!first) return '';
+    const text = [first.code, first.message].filter((p) => typeof p === 'string' && p !== '').join(': ');
+    return text.replace(/[\r\n\t]+/g, ' ').slice(0, 200);
+  } catch {
+    return '';
+  }
+}

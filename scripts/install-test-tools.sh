@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the real components Ferry's tests run against (Debian/Ubuntu): the CNCF distribution
+# registry, skopeo, containerd (ctr), umoci, htpasswd and openssl. Run as root (or with sudo).
+set -euo pipefail
+packages=(docker-registry skopeo containerd umoci apache2-utils openssl ca-certificates)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-test-tools: all present"
+  exit 0
+fi
+echo "install-test-tools: installing ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
