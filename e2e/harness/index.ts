@@ -2,6 +2,7 @@
 export * from './bench-images.js';
 export * from './certs.js';
 export * from './containerd.js';
+export * from './cutting-proxy.js';
 export * from './digest.js';
 export * from './exit-cleanup.js';
 export * from './foreign-server.js';

@@ -6,7 +6,7 @@ import type { BlobRef } from './image-builder.js';
 /**
  * Where push.ts sends things: a RegistryHandle fits, as does any `{ url }` (+ credentials/dispatcher).
  * Works against anonymous, Basic (htpasswd) and Bearer (token) registries: on a 401 it follows the
- * WWW-Authenticate challenge with `username`/`password` and caches the header per repository.
+ * WWW-Authenticate challenge with `username`/`password` and caches the header per target and scope set.
  */
 export interface PushTarget {
   /** `scheme://host:port`. */

@@ -6,6 +6,8 @@ import type { RegistryClient } from '../registry/registry-client.js';
 import type { PartedFile } from './archive/parted-file.js';
 import type { PlannedBlob } from './plan-blobs.js';
 
+const BATCH_BYTES = 1024 * 1024;
+
 /** What copying a blob needs. */
 export interface CopyBlobContext {
   client: RegistryClient;
@@ -66,19 +68,34 @@ async function pump(
   const hash = verify ? createHash('sha256') : undefined;
   let position = offset;
   let teeing = tee !== undefined;
+  // network chunks are small (16–64 KiB); writing them in batches of about 1 MiB saves most of
+  // the per-write cost while keeping memory per blob stream bounded
+  let batch: Buffer[] = [];
+  let batched = 0;
+  const flush = async (): Promise<void> => {
+    if (batched === 0) return;
+    const buffers = batch;
+    const bytes = batched;
+    batch = [];
+    batched = 0;
+    await ctx.file.writev(buffers, position);
+    if (teeing) {
+      // a full or broken cache volume must not fail the bundle: stop caching this blob
+      await tee!.write(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, bytes)).catch(() => (teeing = false));
+    }
+    position += bytes;
+    ctx.onBytes(bytes);
+  };
   try {
     for await (const chunk of stream) {
       ctx.signal?.throwIfAborted();
       const data = chunk as Buffer;
       hash?.update(data);
-      await ctx.file.write(data, position);
-      if (teeing) {
-        // a full or broken cache volume must not fail the bundle: stop caching this blob
-        await tee!.write(data).catch(() => (teeing = false));
-      }
-      position += data.length;
-      ctx.onBytes(data.length);
+      batch.push(data);
+      batched += data.length;
+      if (batched >= BATCH_BYTES) await flush();
     }
+    await flush();
   } finally {
     stream.destroy();
   }

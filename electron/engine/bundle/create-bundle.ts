@@ -19,6 +19,7 @@ import { copyBlob } from './copy-blob.js';
 import { ARCHIVE_BASE, BUNDLE_FILE, OutputFolder, SUMS_FILE } from './output-folder.js';
 import { planBlobs, type PlannedBlob } from './plan-blobs.js';
 import { resolveImage, type ResolvedImage } from './resolve-image.js';
+import { mapLimit } from '../util/map-limit.js';
 import { formatSha256Sums } from './sha256sums.js';
 import { parseSize } from './parse-size.js';
 
@@ -108,14 +109,14 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
   try {
     // 1. resolve: every manifest, before any blob byte
     onProgress?.({ kind: 'phase-start', phase: 'resolve', totalItems: refs.length });
-    const resolved: ResolvedImage[] = [];
-    for (const { source, ref } of refs) {
+    // a few images at a time: each needs a handful of round trips, and order is kept
+    const resolved = await mapLimit(refs, Math.min(settings.concurrency, 4), async ({ source, ref }) => {
       signal?.throwIfAborted();
       onProgress?.({ kind: 'item-start', phase: 'resolve', item: source });
       const image = await resolveImage(source, ref, { client, platforms: settings.platforms, signal });
-      resolved.push(image);
       onProgress?.({ kind: 'item-end', phase: 'resolve', item: source, detail: image.top.digest });
-    }
+      return image;
+    });
     onProgress?.({ kind: 'phase-end', phase: 'resolve' });
     const plan = planBlobs(resolved, settings.includeForeignLayers);
     for (const [i, image] of resolved.entries()) {
@@ -151,10 +152,10 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       const parts = planParts(layout.totalSize, settings.partSize, (name) => folder.tempPath(name), ARCHIVE_BASE);
       const cache = settings.cacheDir ? await BlobCache.open(settings.cacheDir) : undefined;
       const file = await PartedFile.create(parts);
+      const hasher = new TrailingHasher(parts);
       let digests;
       let bytesFromCache = 0;
       try {
-        const hasher = new TrailingHasher(file);
         hasher.start(signal);
         const mtime = Math.floor(Date.now() / 1000);
 
@@ -200,9 +201,9 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
         // 4. the hash trails the writers; only the tail is left now
         onProgress?.({ kind: 'phase-start', phase: 'hash', totalBytes: layout.totalSize });
         digests = await hasher.done();
-        await file.sync();
         onProgress?.({ kind: 'phase-end', phase: 'hash' });
       } finally {
+        await hasher.stop();
         await file.close();
       }
 

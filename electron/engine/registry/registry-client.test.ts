@@ -92,7 +92,7 @@ describe('RegistryClient against a real anonymous registry', () => {
   });
 
   it('reports missing images and blobs as not-found', async () => {
-    const error = await rejectsWith(client.getManifest({ registry: registry.host, repository: 'test/nope', tag: '1' }), 'not-found', /image "127\.0\.0\.1:\d+\/test\/nope:1" was not found/i);
+    const error = await rejectsWith(client.getManifest({ registry: registry.host, repository: 'test/nope', tag: '1' }), 'not-found', /image "127\.0\.0\.1:\d+\/test\/nope:1" not found/i);
     assert.equal(error.subject, `${registry.host}/test/nope:1`);
     await rejectsWith(client.getManifest({ registry: registry.host, repository: 'test/multi', tag: 'missing' }), 'not-found');
     await rejectsWith(client.openBlob(registry.host, 'test/multi', { digest: `sha256:${'1'.repeat(64)}`, size: 3 }), 'not-found');

@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import { FerryError } from '../errors/ferry-error.js';
 import type { ImageReference } from '../reference/image-reference.js';
@@ -112,6 +113,7 @@ export class RegistryClient {
    */
   async ping(registry: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const { signal } = opts;
+    allowManyListeners(signal);
     await this.#withSlot(registry, signal, async () => {
       const endpoint = await this.#endpoint(registry, signal);
       const target: AuthTarget = { registry, endpoint, ...(signal ? { signal } : {}) };
@@ -152,6 +154,7 @@ export class RegistryClient {
   /** Fetches a manifest or index by tag or digest, verified (digest, size cap, media type, no schema 1). */
   async getManifest(ref: ImageReference, opts: { signal?: AbortSignal } = {}): Promise<FetchedManifest> {
     const { signal } = opts;
+    allowManyListeners(signal);
     const subject = formatReference(ref);
     if (ref.digest !== undefined && !parseDigest(ref.digest)) {
       throw new FerryError('bad-reference', `Image "${subject}" has a digest Ferry cannot check; use sha256:<64 hex digits>.`, { subject });
@@ -200,6 +203,7 @@ export class RegistryClient {
    */
   async openBlob(registry: string, repository: string, desc: BlobDescriptor, opts: { signal?: AbortSignal } = {}): Promise<Readable> {
     const { signal } = opts;
+    allowManyListeners(signal);
     const subject = `${registry}/${repository}@${desc.digest}`;
     const parsed = checkDescriptor(desc, subject);
     const path = `/v2/${repository}/blobs/${desc.digest}`;
@@ -216,6 +220,7 @@ export class RegistryClient {
   /** Opens a foreign (non-distributable) blob from its descriptor's `urls`, trying each in turn, without registry auth; verified like {@link openBlob}. */
   async openForeignBlob(desc: BlobDescriptor, opts: { signal?: AbortSignal } = {}): Promise<Readable> {
     const { signal } = opts;
+    allowManyListeners(signal);
     const urls = (desc.urls ?? []).flatMap((u) => {
       try {
         const url = new URL(u);
@@ -369,7 +374,7 @@ export class RegistryClient {
     const suffix = detail ? ` (the registry said: ${detail})` : '';
     if (status === 404) {
       return ctx.what === 'manifest'
-        ? new FerryError('not-found', `Image "${subject}" was not found on ${registry}; check the repository name and the tag or digest.`, { subject })
+        ? new FerryError('not-found', `Image "${subject}" not found on ${registry}; check the repository name and the tag or digest.`, { subject })
         : new FerryError('not-found', `Blob ${ctx.what.blob} of ${registry}/${repository} was not found on the registry; the image is incomplete there.`, { subject });
     }
     if (status === 401) {
@@ -412,7 +417,8 @@ export class RegistryClient {
   }
 
   async #probe(registry: string, host: string, signal: AbortSignal | undefined): Promise<URL> {
-    const ctx = { ...this.#retryContext(registry, registry, `contacting ${registry}`, signal), retries: 0 };
+    // Any HTTP answer settles the scheme; only transport failures are retried (and only over plain HTTP).
+    const ctx = { ...this.#retryContext(registry, registry, `contacting ${registry}`, signal), retries: 0, retryStatuses: false };
     for (const scheme of ['https', 'http'] as const) {
       const endpoint = new URL(`${scheme}://${host}`);
       try {
@@ -460,6 +466,14 @@ export class RegistryClient {
   }
 }
 
+/**
+ * Lets many concurrent requests and streams share one caller signal without Node's "possible memory leak" warning
+ * (each request and open stream listens to it until it settles).
+ */
+function allowManyListeners(signal: AbortSignal | undefined): void {
+  if (signal && getMaxListeners(signal) < 1000) setMaxListeners(1000, signal);
+}
+
 /** Headers plus an Authorization header when there is one. */
 function authHeader(headers: Record<string, string>, authorization: string | undefined): Record<string, string> {
   return authorization === undefined ? headers : { ...headers, authorization };
@@ -486,7 +500,11 @@ async function registryErrorDetail(response: HttpResponse): Promise<string> {
     const first = parsed.errors?.[0];
     if (!first) return '';
     const text = [first.code, first.message].filter((p) => typeof p === 'string' && p !== '').join(': ');
-    return text.replace(/[\r\n\t]+/g, ' ').slice(0, 200);
+    // A registry could echo what it was sent: never repeat anything that looks like a credential.
+    return text
+      .replace(/[\r\n\t]+/g, ' ')
+      .replace(/\b(basic|bearer)\s+[^\s,;"']+/gi, '$1 [redacted]')
+      .slice(0, 200);
   } catch {
     return '';
   }

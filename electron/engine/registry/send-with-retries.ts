@@ -20,6 +20,8 @@ export interface RetryContext {
   registry?: string;
   /** What is being done, for messages: `fetching the manifest of X`. */
   action?: string;
+  /** Retry 429 and 5xx answers too (default true); false retries only transport failures. */
+  retryStatuses?: boolean;
   signal?: AbortSignal;
 }
 
@@ -58,7 +60,7 @@ export async function sendWithRetries(req: HttpRequest, ctx: RetryContext): Prom
       throw toFerryTransportError(error, { ...transportContext(ctx), host });
     }
     const { response } = result;
-    if (isRetryableStatus(response.statusCode) && attempt < ctx.retries) {
+    if (ctx.retryStatuses !== false && isRetryableStatus(response.statusCode) && attempt < ctx.retries) {
       const delay = parseRetryAfter(response.headers['retry-after']) ?? backoffDelay(attempt);
       await discard(response);
       await sleep(delay, ctx.signal);

@@ -66,6 +66,18 @@ export class PartedFile {
     }
   }
 
+  /** Writes several buffers back to back at logical `offset`, in one system call when they fall in one part. */
+  async writev(buffers: Uint8Array[], offset: number): Promise<void> {
+    const length = buffers.reduce((n, b) => n + b.length, 0);
+    const { index, within, room } = this.locate(offset);
+    if (length > room) {
+      await this.write(Buffer.concat(buffers), offset);
+      return;
+    }
+    const written = (await this.handles[index]!.writev(buffers, within)).bytesWritten;
+    if (written < length) await this.write(Buffer.concat(buffers).subarray(written), offset + written);
+  }
+
   /** Reads up to `length` bytes at logical `offset` into `target`; returns the count read. */
   async read(target: Buffer, offset: number, length: number): Promise<number> {
     let done = 0;

@@ -18,7 +18,7 @@ for (const partSize of [undefined, 1_000_003, 4 * 1024 * 1024]) {
     const parts = planParts(data.length, partSize, (name) => join(dir, `${partSize}-${name}`), 'bundle.tar');
     const file = await PartedFile.create(parts);
     let hashedBytes = 0;
-    const hasher = new TrailingHasher(file, (n) => (hashedBytes += n));
+    const hasher = new TrailingHasher(parts, (n) => (hashedBytes += n));
     hasher.start();
     // regions of uneven sizes, completed in a shuffled order, as parallel blob writers do
     const cuts = [0, 1, 4096, 700_000, 2_500_001, 5_000_000, 8_888_888, data.length];
@@ -53,10 +53,22 @@ test('parts are named .001, .002 … and cover the file exactly', () => {
   assert.deepEqual(planParts(100, 1000, (n) => n, 'bundle.tar').map((p) => p.name), ['bundle.tar']);
 });
 
+test('done() before every region is complete is an error, not a wrong digest', async () => {
+  const parts = planParts(2000, undefined, (n) => join(dir, `early-${n}`), 'bundle.tar');
+  const file = await PartedFile.create(parts);
+  const hasher = new TrailingHasher(parts);
+  hasher.start();
+  hasher.complete(0, 1000);
+  await assert.rejects(hasher.done(), /never completed/);
+  await hasher.stop();
+  await file.close();
+});
+
 test('an aborted hasher stops waiting', async () => {
-  const file = await PartedFile.create(planParts(1000, undefined, (n) => join(dir, `abort-${n}`), 'bundle.tar'));
+  const parts = planParts(1000, undefined, (n) => join(dir, `abort-${n}`), 'bundle.tar');
+  const file = await PartedFile.create(parts);
   const controller = new AbortController();
-  const hasher = new TrailingHasher(file);
+  const hasher = new TrailingHasher(parts);
   const running = hasher.start(controller.signal);
   controller.abort();
   await assert.rejects(running, { name: 'AbortError' });

@@ -1,5 +1,6 @@
-import { createHash, type Hash } from 'node:crypto';
-import type { PartedFile } from './parted-file.js';
+import { Worker } from 'node:worker_threads';
+import type { PartSpec } from './parted-file.js';
+import { HASH_WORKER_SOURCE } from './hash-worker-source.js';
 
 /** The sha256 of the whole archive and of each part. */
 export interface ArchiveDigests {
@@ -7,99 +8,99 @@ export interface ArchiveDigests {
   parts: string[];
 }
 
-const CHUNK = 4 * 1024 * 1024;
+type WorkerMessage =
+  | { type: 'hashed'; bytes: number }
+  | { type: 'done'; sha256: string; parts: string[] }
+  | { type: 'error'; message: string };
 
 /**
  * Hashes the archive while it is still being written, trailing just behind the writers.
  *
  * Entries are written in parallel at their offsets; as soon as the bytes from the hasher's
- * cursor onward are complete, it reads them back (from the page cache: they were just written)
- * and feeds the whole-archive hash and the current part's hash. So the archive and every part
- * get their sha256 without a second pass over the data once the last blob lands.
+ * cursor onward are complete, a worker thread reads them back (from the page cache: they were
+ * just written) and feeds the whole-archive hash and the current part's hash. So the archive
+ * and every part get their sha256 without a second pass once the last blob lands, and the
+ * hashing runs on another core than the one receiving and verifying blobs.
  */
 export class TrailingHasher {
-  private readonly whole: Hash = createHash('sha256');
-  private readonly partHashes: Hash[];
-  private readonly partDigests: string[] = [];
-  /** Region ends keyed by region start, for regions complete but not yet hashed. */
+  /** Region ends keyed by region start, for regions complete but not yet handed to the worker. */
   private readonly completed = new Map<number, number>();
   private cursor = 0;
-  private wake: (() => void) | undefined;
-  private readonly buffer = Buffer.allocUnsafe(CHUNK);
-  private running: Promise<ArchiveDigests> | undefined;
+  private readonly total: number;
+  private worker: Worker | undefined;
+  private result: Promise<ArchiveDigests> | undefined;
 
   constructor(
-    private readonly file: PartedFile,
+    private readonly parts: PartSpec[],
     private readonly onHashed: (bytes: number) => void = () => {},
   ) {
-    this.partHashes = file.parts.map(() => createHash('sha256'));
+    const last = parts[parts.length - 1];
+    this.total = last ? last.start + last.size : 0;
+  }
+
+  /** Starts the worker; `signal` stops it. */
+  start(signal?: AbortSignal): Promise<ArchiveDigests> {
+    if (this.result) return this.result;
+    const worker = new Worker(HASH_WORKER_SOURCE, {
+      eval: true,
+      workerData: { parts: this.parts.map((p) => ({ path: p.path, start: p.start, size: p.size })) },
+    });
+    this.worker = worker;
+    this.result = new Promise<ArchiveDigests>((resolve, reject) => {
+      const onAbort = (): void => {
+        void worker.terminate();
+        reject(signal!.reason instanceof Error ? signal!.reason : new DOMException('This operation was aborted', 'AbortError'));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = (fn: () => void): void => {
+        signal?.removeEventListener('abort', onAbort);
+        void worker.terminate();
+        fn();
+      };
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'hashed') this.onHashed(m.bytes);
+        else if (m.type === 'done') settle(() => resolve({ sha256: m.sha256, parts: m.parts }));
+        else settle(() => reject(new Error(m.message)));
+      });
+      worker.on('error', (error) => settle(() => reject(error)));
+    });
+    // avoid an unhandled rejection while the writers are still busy; callers await `done()`
+    this.result.catch(() => {});
+    this.flush();
+    return this.result;
   }
 
   /** Marks [start, end) as fully written. */
   complete(start: number, end: number): void {
     if (end > start) this.completed.set(start, end);
-    this.wake?.();
+    this.flush();
   }
 
-  /** Starts hashing in the background; the promise settles when the whole file is hashed. */
-  start(signal?: AbortSignal): Promise<ArchiveDigests> {
-    this.running ??= this.run(signal);
-    // avoid an unhandled rejection while the writers are still busy; callers await `done()`
-    this.running.catch(() => {});
-    return this.running;
-  }
-
-  /** Waits for the hash of everything; call after every region is completed. */
+  /** The digests, once every region has been completed. */
   done(): Promise<ArchiveDigests> {
-    return this.start();
-  }
-
-  /** Bytes hashed so far. */
-  get hashed(): number {
-    return this.cursor;
-  }
-
-  private async run(signal?: AbortSignal): Promise<ArchiveDigests> {
-    const onAbort = (): void => this.wake?.();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await this.hashAll(signal);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
+    const result = this.start();
+    if (this.cursor !== this.total) {
+      return Promise.reject(new Error(`archive hash: bytes from ${this.cursor} of ${this.total} were never completed`));
     }
+    this.worker?.postMessage({ type: 'finish' });
+    return result;
   }
 
-  private async hashAll(signal?: AbortSignal): Promise<ArchiveDigests> {
-    const total = this.file.size;
-    let partIndex = 0;
-    while (this.cursor < total) {
-      signal?.throwIfAborted();
-      const end = this.completed.get(this.cursor);
-      if (end === undefined) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
-        continue;
-      }
+  /** Stops the worker (after a failure elsewhere). */
+  async stop(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  private flush(): void {
+    if (!this.worker) return;
+    const start = this.cursor;
+    let end = this.completed.get(this.cursor);
+    while (end !== undefined) {
       this.completed.delete(this.cursor);
-      let position = this.cursor;
-      while (position < end) {
-        const part = this.file.parts[partIndex]!;
-        const partEnd = part.start + part.size;
-        const want = Math.min(CHUNK, end - position, partEnd - position);
-        const got = await this.file.read(this.buffer, position, want);
-        if (got !== want) throw new Error(`archive read back short at offset ${position}`);
-        const chunk = this.buffer.subarray(0, got);
-        this.whole.update(chunk);
-        this.partHashes[partIndex]!.update(chunk);
-        position += got;
-        this.onHashed(got);
-        if (position === partEnd) {
-          this.partDigests.push(this.partHashes[partIndex]!.digest('hex'));
-          partIndex++;
-        }
-      }
       this.cursor = end;
+      end = this.completed.get(this.cursor);
     }
-    return { sha256: this.whole.digest('hex'), parts: this.partDigests };
+    if (this.cursor > start) this.worker.postMessage({ type: 'range', start, end: this.cursor });
   }
 }

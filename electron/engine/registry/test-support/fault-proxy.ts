@@ -91,7 +91,7 @@ export async function startFaultProxy(upstream?: string, dispatcher?: Dispatcher
     res.writeHead(answer.statusCode, out);
     let sent = 0;
     for await (const data of answer.body) {
-      let chunk = Buffer.from(data as Buffer);
+      const chunk = Buffer.from(data as Buffer);
       if (options.corruptAt !== undefined && options.corruptAt >= sent && options.corruptAt < sent + chunk.length) {
         chunk[options.corruptAt - sent] = chunk[options.corruptAt - sent]! ^ 0xff;
       }
