@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { run, type RunResult } from './tools.js';
 
-const entry = fileURLToPath(new URL('./ferry-main.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../electron/cli/bin.ts', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Options for one `ferry` run. */

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 export const TOOL_VERSION: string = readVersion();
 
 function readVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
+  // from electron/engine/ (sources), dist/electron/engine/ (tsc output) or dist/ (the bundled CLI)
+  for (const rel of ['../../package.json', '../../../package.json', '../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'ferry' && pkg.version) return pkg.version;

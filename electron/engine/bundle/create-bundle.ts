@@ -1,27 +1,24 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { BUNDLE_MEDIA_TYPE, BUNDLE_SCHEMA_VERSION, type BundleManifest, type ImageRecord } from '../../../shared/bundle-manifest.js';
+import { createHash } from 'node:crypto';
+import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import type { OnProgress } from '../../../shared/progress.js';
 import { BlobCache, defaultCacheDir } from '../cache/blob-cache.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { parsePlatform } from '../platform/parse-platform.js';
-import { formatPlatform } from '../platform/format-platform.js';
 import type { Platform } from '../platform/platform.js';
+import { ProgressMeter } from '../progress/progress-meter.js';
 import { parseReference } from '../reference/parse-reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/registry-client.js';
-import { ProgressMeter } from '../progress/progress-meter.js';
-import { TOOL_VERSION } from '../version.js';
-import { blobPath, dockerSaveEntries, dockerSaveFile, ociIndexFile, ociLayoutFile } from './archive/archive-metadata.js';
-import { layoutArchive, type LayoutInput, type PlacedEntry } from './archive/archive-layout.js';
-import { PartedFile, planParts } from './archive/parted-file.js';
-import { encodeTarHeader } from './archive/tar-header.js';
-import { TrailingHasher } from './archive/trailing-hasher.js';
-import { copyBlob } from './copy-blob.js';
-import { ARCHIVE_BASE, BUNDLE_FILE, OutputFolder, SUMS_FILE } from './output-folder.js';
-import { planBlobs, type PlannedBlob } from './plan-blobs.js';
-import { resolveImage, type ResolvedImage } from './resolve-image.js';
 import { mapLimit } from '../util/map-limit.js';
-import { formatSha256Sums } from './sha256sums.js';
+import { blobPath, dockerSaveEntries, dockerSaveFile, ociIndexFile, ociLayoutFile } from './archive/archive-metadata.js';
+import { layoutArchive, type LayoutInput } from './archive/archive-layout.js';
+import { planParts } from './archive/parted-file.js';
+import { buildBundleManifest } from './build-bundle-manifest.js';
+import { ARCHIVE_BASE, BUNDLE_FILE, OutputFolder, SUMS_FILE } from './output-folder.js';
 import { parseSize } from './parse-size.js';
+import { planBlobs, type PlannedBlob } from './plan-blobs.js';
+import { resolveImage } from './resolve-image.js';
+import { formatSha256Sums } from './sha256sums.js';
+import { writeArchive } from './write-archive.js';
 
 /** What to bundle and where. */
 export interface CreateBundleOptions {
@@ -66,7 +63,6 @@ interface Settings {
   images: string[];
   outputDir: string;
   platforms: Platform[];
-  platformSpecs: string[];
   includeForeignLayers: boolean;
   partSize: number | undefined;
   concurrency: number;
@@ -81,12 +77,10 @@ function settingsFrom(options: CreateBundleOptions): Settings {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new FerryError('bad-usage', `Concurrency must be a whole number from 1 to 64, not ${String(options.concurrency)}.`);
   }
-  const platformSpecs = options.platforms ?? [];
   return {
     images: options.images,
     outputDir: options.outputDir,
-    platforms: platformSpecs.map(parsePlatform),
-    platformSpecs,
+    platforms: (options.platforms ?? []).map(parsePlatform),
     includeForeignLayers: options.includeForeignLayers ?? false,
     partSize: options.split === undefined ? undefined : parseSize(options.split),
     concurrency,
@@ -151,64 +145,33 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       await folder.ensureSpace(layout.totalSize);
       const parts = planParts(layout.totalSize, settings.partSize, (name) => folder.tempPath(name), ARCHIVE_BASE);
       const cache = settings.cacheDir ? await BlobCache.open(settings.cacheDir) : undefined;
-      const file = await PartedFile.create(parts);
-      const hasher = new TrailingHasher(parts);
-      let digests;
-      let bytesFromCache = 0;
-      try {
-        hasher.start(signal);
-        const mtime = Math.floor(Date.now() / 1000);
 
-        // headers and small metadata go in at once
-        for (const entry of layout.entries) {
-          await file.write(encodeTarHeader({ name: entry.name, size: entry.size, type: entry.type, mtime }), entry.headerOffset);
-          if (Buffer.isBuffer(entry.payload)) {
-            await file.write(entry.payload, entry.dataOffset);
-            hasher.complete(entry.headerOffset, entry.end);
-          }
-        }
-        hasher.complete(layout.entries.at(-1)!.end, layout.totalSize);
-
-        // 3. fetch: blobs in archive order, `concurrency` at a time, each straight to its offset
-        const blobEntries = layout.entries.filter((e): e is PlacedEntry<PlannedBlob> => !Buffer.isBuffer(e.payload));
-        const totalBytes = blobEntries.reduce((n, e) => n + e.size, 0);
-        onProgress?.({ kind: 'phase-start', phase: 'fetch', totalBytes, totalItems: blobEntries.length });
-        const meter = new ProgressMeter('fetch', totalBytes, onProgress);
-        const remaining = plan.perImage.map((p) => p.digests.size);
-        const finishBlob = (blob: PlannedBlob): void => {
+      // 3. fetch: blobs in archive order, each straight to its offset, hashed right behind
+      const totalBytes = plan.blobs.reduce((n, b) => n + b.size, 0);
+      onProgress?.({ kind: 'phase-start', phase: 'fetch', totalBytes, totalItems: plan.blobs.length });
+      resolved.forEach((image) => onProgress?.({ kind: 'item-start', phase: 'fetch', item: image.source }));
+      const meter = new ProgressMeter('fetch', totalBytes, onProgress);
+      const remaining = plan.perImage.map((p) => p.digests.size);
+      const { digests, bytesFromCache } = await writeArchive({
+        layout,
+        parts,
+        client,
+        cache,
+        concurrency: settings.concurrency,
+        signal,
+        onBytes: (n) => meter.add(n),
+        onBlob: (blob, cached) => {
+          onProgress?.({ kind: 'item-end', phase: 'fetch', item: blob.digest, bytes: blob.size, cached });
           for (const i of blob.images) {
             if (--remaining[i]! === 0) onProgress?.({ kind: 'item-end', phase: 'fetch', item: resolved[i]!.source });
           }
-        };
-        resolved.forEach((image) => onProgress?.({ kind: 'item-start', phase: 'fetch', item: image.source }));
-        let next = 0;
-        const worker = async (): Promise<void> => {
-          while (next < blobEntries.length) {
-            signal?.throwIfAborted();
-            const entry = blobEntries[next++]!;
-            const blob = entry.payload;
-            const { cached } = await copyBlob(blob, entry.dataOffset, { client, cache, file, signal, onBytes: (n) => meter.add(n) });
-            if (cached) bytesFromCache += blob.size;
-            hasher.complete(entry.headerOffset, entry.end);
-            onProgress?.({ kind: 'item-end', phase: 'fetch', item: blob.digest, bytes: blob.size, cached });
-            finishBlob(blob);
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(settings.concurrency, blobEntries.length) }, worker));
-        meter.finish();
-        onProgress?.({ kind: 'phase-end', phase: 'fetch' });
-
-        // 4. the hash trails the writers; only the tail is left now
-        onProgress?.({ kind: 'phase-start', phase: 'hash', totalBytes: layout.totalSize });
-        digests = await hasher.done();
-        onProgress?.({ kind: 'phase-end', phase: 'hash' });
-      } finally {
-        await hasher.stop();
-        await file.close();
-      }
+        },
+      });
+      meter.finish();
+      onProgress?.({ kind: 'phase-end', phase: 'fetch' });
 
       // 5. bundle.json, then SHA256SUMS last: only now does the folder look complete
-      const manifest = bundleManifest(resolved, plan.blobs, plan.perImage, docker.listed, settings, {
+      const manifest = buildBundleManifest(resolved, plan, docker.listed, settings.platforms, {
         parts: parts.map((p, i) => ({ name: p.name, size: p.size, sha256: digests.parts[i]! })),
         size: layout.totalSize,
         sha256: digests.sha256,
@@ -236,58 +199,4 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
   } finally {
     if (!options.client) await client.close();
   }
-}
-
-function bundleManifest(
-  images: ResolvedImage[],
-  blobs: PlannedBlob[],
-  perImage: ReturnType<typeof planBlobs>['perImage'],
-  dockerListed: boolean[],
-  settings: Settings,
-  archive: { parts: { name: string; size: number; sha256: string }[]; size: number; sha256: string },
-): BundleManifest {
-  const sizeOf = new Map(blobs.map((b) => [b.digest, b.size]));
-  const records: ImageRecord[] = images.map((image, i) => {
-    const blobsOfImage = perImage[i]!;
-    const record: ImageRecord = {
-      source: image.source,
-      reference: image.reference,
-      registry: image.ref.registry,
-      repository: image.ref.repository,
-      originalDigest: image.originalDigest,
-      digest: image.top.digest,
-      mediaType: image.top.mediaType,
-      asPublished: image.asPublished,
-      manifests: image.manifests.map((m) => ({
-        digest: m.digest,
-        size: m.bytes.length,
-        mediaType: m.mediaType,
-        ...(m.platform ? { platform: m.platform } : {}),
-      })),
-      size: [...blobsOfImage.digests].reduce((n, d) => n + (sizeOf.get(d) ?? 0), 0),
-      foreignLayers: blobsOfImage.foreign.map((f) => ({
-        digest: f.layer.digest,
-        size: f.layer.size,
-        mediaType: f.layer.mediaType,
-        urls: f.layer.urls ?? [],
-        carried: f.carried,
-      })),
-      dockerLoadable: dockerListed[i]!,
-    };
-    if (image.ref.tag) record.tag = image.ref.tag;
-    return record;
-  });
-  return {
-    schemaVersion: BUNDLE_SCHEMA_VERSION,
-    mediaType: BUNDLE_MEDIA_TYPE,
-    id: randomUUID(),
-    created: new Date().toISOString(),
-    tool: { name: 'ferry', version: TOOL_VERSION },
-    ...(settings.platforms.length > 0 ? { platforms: settings.platforms.map(formatPlatform) } : {}),
-    images: records,
-    charts: [],
-    files: [],
-    blobs: blobs.map((b) => ({ digest: b.digest, size: b.size, mediaType: b.mediaType })),
-    archive: { name: ARCHIVE_BASE, format: 'oci-layout+docker-archive', size: archive.size, sha256: archive.sha256, parts: archive.parts },
-  };
 }

@@ -1,0 +1,64 @@
+import type { BlobCache } from '../cache/blob-cache.js';
+import type { RegistryClient } from '../registry/registry-client.js';
+import { mapLimit } from '../util/map-limit.js';
+import type { ArchiveLayout, PlacedEntry } from './archive/archive-layout.js';
+import { PartedFile, type PartSpec } from './archive/parted-file.js';
+import { encodeTarHeader } from './archive/tar-header.js';
+import { TrailingHasher, type ArchiveDigests } from './archive/trailing-hasher.js';
+import { copyBlob } from './copy-blob.js';
+import type { PlannedBlob } from './plan-blobs.js';
+
+/** What writing the archive needs. */
+export interface WriteArchiveInput {
+  /** Every entry placed; `Buffer` payloads are written as they are, blobs are fetched. */
+  layout: ArchiveLayout<Buffer | PlannedBlob>;
+  /** The files the archive is written to (one, or the parts of a split). */
+  parts: PartSpec[];
+  client: RegistryClient;
+  cache: BlobCache | undefined;
+  concurrency: number;
+  signal?: AbortSignal;
+  /** Blob bytes landed (negative when a copy had to be redone). */
+  onBytes: (bytes: number) => void;
+  /** A blob is in place, verified. */
+  onBlob: (blob: PlannedBlob, cached: boolean) => void;
+}
+
+/**
+ * Writes the whole archive: every header and the small metadata at once, then the blobs,
+ * `concurrency` at a time in archive order, each streamed straight to its offset, while a
+ * worker hashes the finished prefix. Returns the archive's and each part's sha256.
+ */
+export async function writeArchive(input: WriteArchiveInput): Promise<{ digests: ArchiveDigests; bytesFromCache: number }> {
+  const { layout, parts, client, cache, signal } = input;
+  const file = await PartedFile.create(parts);
+  const hasher = new TrailingHasher(parts);
+  try {
+    hasher.start(signal);
+    const mtime = Math.floor(Date.now() / 1000);
+    for (const entry of layout.entries) {
+      await file.write(encodeTarHeader({ name: entry.name, size: entry.size, type: entry.type, mtime }), entry.headerOffset);
+      if (Buffer.isBuffer(entry.payload)) {
+        await file.write(entry.payload, entry.dataOffset);
+        hasher.complete(entry.headerOffset, entry.end);
+      }
+    }
+    // the end-of-archive blocks are zeros already: the parts were created at full size
+    hasher.complete(layout.entries.at(-1)!.end, layout.totalSize);
+
+    let bytesFromCache = 0;
+    const blobs = layout.entries.filter((e): e is PlacedEntry<PlannedBlob> => !Buffer.isBuffer(e.payload));
+    await mapLimit(blobs, input.concurrency, async (entry) => {
+      signal?.throwIfAborted();
+      const blob = entry.payload;
+      const { cached } = await copyBlob(blob, entry.dataOffset, { client, cache, file, signal, onBytes: input.onBytes });
+      if (cached) bytesFromCache += blob.size;
+      hasher.complete(entry.headerOffset, entry.end);
+      input.onBlob(blob, cached);
+    });
+    return { digests: await hasher.done(), bytesFromCache };
+  } finally {
+    await hasher.stop();
+    await file.close();
+  }
+}
