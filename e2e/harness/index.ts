@@ -19,3 +19,5 @@ export * from './test-images.js';
 export * from './token-server.js';
 export * from './tools.js';
 export * from './wait-until.js';
+export * from './error-assertions.js';
+export * from './fault-proxy.js';

@@ -1,17 +1,22 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** Ferry's version, from package.json (found from the source tree or from dist/). */
-export const TOOL_VERSION: string = readVersion();
+/** Ferry's version, from its package.json: found by walking up from this module, wherever it was built to. */
+export const TOOL_VERSION: string = findVersion();
 
-function readVersion(): string {
-  // from electron/engine/ (sources), dist/electron/engine/ (tsc output) or dist/ (the bundled CLI)
-  for (const rel of ['../../package.json', '../../../package.json', '../package.json']) {
+function findVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 8; depth++) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'ferry' && pkg.version) return pkg.version;
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'ferry' && typeof pkg.version === 'string') return pkg.version;
     } catch {
-      // try the next location
+      // not here: keep walking up
     }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
   }
   return '0.0.0';
 }

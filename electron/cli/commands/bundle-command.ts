@@ -72,9 +72,12 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
         }
         printImageTable(result.manifest, ctx.stdout);
         const { stats, manifest } = result;
+        const referenced = manifest.images.reduce((n, i) => n + i.size, 0);
+        const saved = referenced - stats.bytes;
         ctx.stdout.write(
           `\nBundle ${result.dir}: ${manifest.images.length} image(s), ${stats.blobs} blobs, ${formatBytes(manifest.archive.size)} in ${manifest.archive.parts.length} file(s); ` +
-            `fetched ${formatBytes(stats.bytesFetched)}, ${formatBytes(stats.bytesFromCache)} from cache, in ${formatDuration(stats.seconds)}.\n`,
+            `fetched ${formatBytes(stats.bytesFetched)}, ${formatBytes(stats.bytesFromCache)} from cache, in ${formatDuration(stats.seconds)}` +
+            `${saved > 0 ? `; shared layers saved ${formatBytes(saved)}` : ''}.\n`,
         );
       } finally {
         printer.stop();

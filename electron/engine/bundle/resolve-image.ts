@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
 import { FerryError } from '../errors/ferry-error.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { digestOf } from '../oci/digest.js';
 import { isForeignLayerMediaType, isIndexMediaType } from '../oci/media-types.js';
 import { parseManifest, type ImageManifestDocument } from '../oci/parse-manifest.js';
 import { formatPlatform } from '../platform/format-platform.js';
 import { platformMatches } from '../platform/match-platform.js';
 import type { Platform } from '../platform/platform.js';
 import type { ImageReference } from '../reference/image-reference.js';
-import { formatReference } from '../reference/parse-reference.js';
+import { formatReference } from '../reference/format-reference.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import { readSmallBlob } from './read-small-blob.js';
 
@@ -96,7 +96,7 @@ export async function resolveImage(source: string, ref: ImageReference, ctx: Res
   }
   // several platforms chosen: a new index of just those, in the publisher's order and shape
   const bytes = Buffer.from(JSON.stringify({ ...doc.raw, manifests: chosen }));
-  const filtered = { digest: sha256Digest(bytes), mediaType: top.mediaType, bytes };
+  const filtered = { digest: digestOf(bytes), mediaType: top.mediaType, bytes };
   return { ...base, top: filtered, asPublished: false, indexes: [filtered, ...indexes], manifests };
 }
 
@@ -177,11 +177,6 @@ function platformMissing(reference: string, missing: Platform[], available: Plat
   const want = missing.map(formatPlatform).join(', ');
   const have = available.length > 0 ? available.map(formatPlatform).join(', ') : 'no platform information';
   return new FerryError('platform-not-found', `Image "${reference}" has no ${want}; it has ${have}.`, { subject: reference });
-}
-
-/** `sha256:<hex>` of some bytes. */
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /** True for layers the registry does not hold (Windows base layers). */

@@ -3,11 +3,6 @@ import { FerryError } from '../errors/ferry-error.js';
 import { DOCKER_HUB_REGISTRY, OFFICIAL_REPOSITORY_PREFIX, normalizeRegistry } from './docker-hub.js';
 import type { ImageReference } from './image-reference.js';
 
-// Other modules import these helpers from here too; each is defined (and documented) in its own file.
-export { registryApiHost } from './docker-hub.js';
-export { familiarName } from './familiar-name.js';
-export { formatReference, repositoryName } from './format-reference.js';
-
 // The grammar of distribution's `reference` package (reference/regexp.go), split up so errors can say what is wrong.
 //   reference        := name [ ":" tag ] [ "@" digest ]
 //   name             := [domain '/'] path-component ['/' path-component]*

@@ -1,13 +1,14 @@
-/** The manifest media types Ferry understands, and how a fetched manifest's type is determined. */
+/** The manifest media types Ferry asks registries for, and how a fetched manifest's type is determined. */
+import { MediaType } from '../oci/media-types.js';
 
 /** OCI image manifest. */
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const OCI_MANIFEST = MediaType.ociManifest;
 /** OCI image index. */
-export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+export const OCI_INDEX = MediaType.ociIndex;
 /** Docker image manifest, schema 2. */
-export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+export const DOCKER_MANIFEST = MediaType.dockerManifest;
 /** Docker manifest list. */
-export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+export const DOCKER_MANIFEST_LIST = MediaType.dockerManifestList;
 
 /** Every manifest type Ferry accepts, in the order sent in `Accept`. */
 export const SUPPORTED_MANIFEST_TYPES: readonly string[] = [OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
@@ -15,10 +16,7 @@ export const SUPPORTED_MANIFEST_TYPES: readonly string[] = [OCI_INDEX, DOCKER_MA
 /** The `Accept` header for manifest requests. */
 export const MANIFEST_ACCEPT = SUPPORTED_MANIFEST_TYPES.join(', ');
 
-const SCHEMA1_TYPES = new Set([
-  'application/vnd.docker.distribution.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v1+prettyjws',
-]);
+const SCHEMA1_TYPES = new Set<string>([MediaType.dockerSchema1, MediaType.dockerSchema1Signed]);
 
 const GENERIC_TYPES = new Set(['', 'application/json', 'text/plain', 'application/octet-stream', 'binary/octet-stream']);
 

@@ -16,8 +16,8 @@ import {
 import { FerryError, isAbortError } from '../errors/ferry-error.js';
 import { staticCredentials } from './credentials.js';
 import { RegistryClient, type BlobDescriptor, type RegistryClientOptions } from './registry-client.js';
-import { rejectsWith, streamFailsWith } from './test-support/assertions.js';
-import { startFaultProxy, type FaultProxy } from './test-support/fault-proxy.js';
+import { assertNoSecret, rejectsWith, streamFailsWith } from '../../../e2e/harness/error-assertions.js';
+import { startFaultProxy, type FaultProxy } from '../../../e2e/harness/fault-proxy.js';
 
 /** The biggest registry blob of an image, with its bytes. */
 function biggestBlob(image: SeededImage): BlobDescriptor & { bytes: Buffer } {
@@ -89,6 +89,16 @@ describe('RegistryClient through a misbehaving proxy in front of a real registry
     proxy.handler = (_req, res) => void res.writeHead(502).end();
     await rejectsWith(newClient({ retries: 1 }).getManifest(manifestRef()), 'registry-error', /HTTP 502/);
     assert.equal(proxy.requests.filter((r) => r.path.includes('/manifests/')).length, 2);
+  });
+
+  it('reports 403 as denied, without echoing anything that looks like a credential', async () => {
+    proxy.handler = (_req, res, { path, forward }) => {
+      if (!path.includes('/manifests/')) return forward();
+      const body = JSON.stringify({ errors: [{ code: 'DENIED', message: 'no pull for you, Bearer s3cr3t-t0ken-echo' }] });
+      res.writeHead(403, { 'content-type': 'application/json' }).end(body);
+    };
+    const error = await rejectsWith(newClient().getManifest(manifestRef()), 'denied', /denied access to test\/single.*DENIED: no pull for you/);
+    assertNoSecret(error, 's3cr3t-t0ken-echo');
   });
 
   it('resumes a blob with Range after a reset mid-body', async () => {

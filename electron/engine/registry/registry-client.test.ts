@@ -18,7 +18,7 @@ import {
 import { staticCredentials } from './credentials.js';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from './manifest-media-types.js';
 import { RegistryClient, type BlobDescriptor } from './registry-client.js';
-import { assertNoSecret, rejectsWith } from './test-support/assertions.js';
+import { assertNoSecret, rejectsWith } from '../../../e2e/harness/error-assertions.js';
 
 /** Any non-foreign blob of an image as a descriptor, with its bytes. */
 function someBlob(image: SeededImage): BlobDescriptor & { bytes: Buffer } {

@@ -4,9 +4,9 @@ import { FerryError } from '../errors/ferry-error.js';
 import type { ImageReference } from '../reference/image-reference.js';
 import { abortError, sleep, throwIfAborted } from './abort.js';
 import { defaultCredentialResolver, type Credential, type CredentialResolver } from './credentials.js';
-import { parseDigest, type ParsedDigest } from './digest.js';
-import { ferryVersion } from './ferry-version.js';
-import { formatReference } from './format-reference.js';
+import { parseDigest, type ParsedDigest } from '../oci/digest.js';
+import { TOOL_VERSION } from '../version.js';
+import { formatReference } from '../reference/format-reference.js';
 import { HostSemaphore, type ReleaseSlot } from './host-semaphore.js';
 import { HttpTransport, type HttpResponse } from './http-transport.js';
 import { MANIFEST_ACCEPT } from './manifest-media-types.js';
@@ -71,7 +71,7 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions = {}
     retries: Math.max(0, options.retries ?? 4),
     timeoutMs: options.timeoutMs ?? 30_000,
     env,
-    userAgent: options.userAgent ?? `ferry/${ferryVersion()}`,
+    userAgent: options.userAgent ?? `ferry/${TOOL_VERSION}`,
   };
 }
 
@@ -162,20 +162,25 @@ export class RegistryClient {
     const reference = ref.digest ?? ref.tag ?? 'latest';
     const path = `/v2/${ref.repository}/manifests/${reference}`;
     const status: StatusContext = { registry: ref.registry, repository: ref.repository, subject, what: 'manifest' };
+    const action = `fetching the manifest of ${subject}`;
     return this.#withSlot(ref.registry, signal, async () => {
       for (let attempt = 0; ; attempt++) {
-        const response = await this.#registryRequest(ref.registry, ref.repository, path, { accept: MANIFEST_ACCEPT }, subject, `fetching the manifest of ${subject}`, signal);
+        const headers = { accept: MANIFEST_ACCEPT };
+        const response = await this.#registryRequest(ref.registry, ref.repository, path, headers, subject, action, signal);
         if (response.statusCode !== 200) throw await this.#statusError(response, status);
         let bytes: Buffer | undefined;
         try {
           bytes = await readCappedBody(response, MAX_MANIFEST_BYTES);
         } catch (error) {
+          // The body broke off: fetch the (small) manifest again.
           if (signal?.aborted) throw abortError(signal);
           if (classifyTransportError(error).retryable && attempt < this.#options.retries) {
             await sleep(backoffDelay(attempt), signal);
             continue;
           }
-          throw toFerryTransportError(error, { host: apiHostFor(ref.registry), registry: ref.registry, subject, timeoutMs: this.#options.timeoutMs, action: `fetching the manifest of ${subject}`, ...(signal ? { signal } : {}) });
+          const host = apiHostFor(ref.registry);
+          const { timeoutMs } = this.#options;
+          throw toFerryTransportError(error, { host, registry: ref.registry, subject, timeoutMs, action, ...(signal ? { signal } : {}) });
         }
         if (bytes === undefined) {
           throw new FerryError(

@@ -1,11 +1,9 @@
 /** Hosts the registry API is reached at, and host-name helpers shared by the registry client. */
-
-const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+import { DOCKER_HUB_REGISTRY, normalizeRegistry, registryApiHost } from '../reference/docker-hub.js';
 
 /** The host[:port] that serves the registry API for a registry as users name it (`docker.io` → `registry-1.docker.io`). */
 export function apiHostFor(registry: string): string {
-  const host = normalizeHost(registry);
-  return DOCKER_HUB_NAMES.has(host) ? 'registry-1.docker.io' : host;
+  return registryApiHost(normalizeRegistry(normalizeHost(registry)));
 }
 
 /** Lower-cases a `host[:port]` and drops a trailing slash so it can be compared. */
@@ -15,7 +13,7 @@ export function normalizeHost(host: string): string {
 
 /** True for Docker Hub under any of its names. */
 export function isDockerHub(registry: string): boolean {
-  return DOCKER_HUB_NAMES.has(normalizeHost(registry));
+  return normalizeRegistry(normalizeHost(registry)) === DOCKER_HUB_REGISTRY;
 }
 
 /** True when the host name of a URL is a loopback name or address (never proxied, like docker). */

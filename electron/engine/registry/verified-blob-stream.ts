@@ -2,7 +2,7 @@ import type { Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FerryError } from '../errors/ferry-error.js';
 import { abortError, sleep } from './abort.js';
-import { hashFor, type ParsedDigest } from './digest.js';
+import { hashFor, type ParsedDigest } from '../oci/digest.js';
 import { backoffDelay } from './retry-backoff.js';
 import { classifyTransportError } from './transport-errors.js';
 
@@ -48,6 +48,8 @@ export class VerifiedBlobStream extends Readable {
   #skip = 0;
   #resumes = 0;
   readonly #onAbort: () => void;
+  /** Fires when the stream is destroyed, to cut short a pending resume. */
+  readonly #stopped = new AbortController();
 
   constructor(options: VerifiedBlobStreamOptions) {
     super({ highWaterMark: 64 * 1024 });
@@ -73,6 +75,7 @@ export class VerifiedBlobStream extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#stopped.abort();
     this.#detach(true);
     callback(error);
   }
@@ -156,7 +159,8 @@ export class VerifiedBlobStream extends Readable {
 
   async #resume(): Promise<void> {
     try {
-      await sleep(backoffDelay(this.#resumes - 1), this.#options.signal);
+      const signal = this.#options.signal;
+      await sleep(backoffDelay(this.#resumes - 1), signal ? AbortSignal.any([signal, this.#stopped.signal]) : this.#stopped.signal);
       if (this.destroyed) return;
       const resumed = await this.#options.reopen(this.#received);
       if (this.destroyed) {
@@ -165,7 +169,9 @@ export class VerifiedBlobStream extends Readable {
       }
       this.#attach(resumed);
     } catch (error) {
-      if (!this.destroyed) this.destroy(error instanceof Error ? error : new Error(String(error)));
+      if (this.destroyed) return;
+      const signal = this.#options.signal;
+      this.destroy(signal?.aborted ? abortError(signal) : error instanceof Error ? error : new Error(String(error)));
     }
   }
 

@@ -1,5 +1,5 @@
 import { FerryError } from '../errors/ferry-error.js';
-import { digestOf, parseDigest } from './digest.js';
+import { digestOf, parseDigest } from '../oci/digest.js';
 import {
   bareMediaType,
   isGenericMediaType,

@@ -1,7 +1,8 @@
 import type { Descriptor } from '../../oci/descriptor.js';
 import { MediaType } from '../../oci/media-types.js';
 import type { Platform } from '../../platform/platform.js';
-import { familiarName, formatReference } from '../../reference/parse-reference.js';
+import { familiarName } from '../../reference/familiar-name.js';
+import { formatReference } from '../../reference/format-reference.js';
 import type { CarriedImageManifest, ResolvedImage } from '../resolve-image.js';
 
 /** Path of a blob inside the archive. */

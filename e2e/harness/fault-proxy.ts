@@ -65,7 +65,7 @@ export async function startFaultProxy(upstream?: string, dispatcher?: Dispatcher
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await ownDispatcher?.close();
+      await ownDispatcher?.destroy();
     },
   };
 
@@ -104,7 +104,24 @@ export async function startFaultProxy(upstream?: string, dispatcher?: Dispatcher
         return; // stalled: the socket stays open until the client gives up or stop()
       }
       sent += chunk.length;
-      if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', () => resolve()));
+      if (!res.write(chunk)) {
+        // Wait for the client to take more, or give up when it went away.
+        const goOn = res.destroyed ? false : await new Promise<boolean>((resolve) => {
+          const onDrain = (): void => finish(true);
+          const onClose = (): void => finish(false);
+          const finish = (value: boolean): void => {
+            res.off('drain', onDrain);
+            res.off('close', onClose);
+            resolve(value);
+          };
+          res.on('drain', onDrain);
+          res.on('close', onClose);
+        });
+        if (!goOn) {
+          answer.body.destroy();
+          return;
+        }
+      }
     }
     res.end();
   };

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { inspect } from 'node:util';
-import type { ErrorCode } from '../../../../shared/errors.js';
-import { FerryError } from '../../errors/ferry-error.js';
+import type { ErrorCode } from '../../shared/errors.js';
+import { FerryError } from '../../electron/engine/errors/ferry-error.js';
 
 /** Awaits a promise that must reject with a FerryError of `code`; returns the error for further checks. */
 export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<FerryError> {
