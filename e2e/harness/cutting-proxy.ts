@@ -1,5 +1,5 @@
-import { createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
+import { listenOnLoopback } from './listen-loopback.js';
 
 /** A TCP proxy on 127.0.0.1 that can drop dead like a registry that stops mid-transfer. */
 export interface CuttingProxyHandle {
@@ -23,7 +23,6 @@ export async function startCuttingProxy(target: string, options: { cutAfterBytes
   let cutDone = false;
   let markCut: () => void = () => {};
   const cut = new Promise<void>((resolve) => (markCut = resolve));
-  const { connect } = await import('node:net');
   const server = createServer((client) => {
     if (cutDone) return client.resetAndDestroy();
     const upstream = connect(targetPort, targetHost);
@@ -55,8 +54,7 @@ export async function startCuttingProxy(target: string, options: { cutAfterBytes
     sockets.clear();
     markCut();
   };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   return {
     host: `127.0.0.1:${port}`,
     get bytesDown() {

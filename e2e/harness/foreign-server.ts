@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen-loopback.js';
 
 /** A plain-http blob server on 127.0.0.1 (foreign layers, redirect targets). */
 export interface BlobServerHandle {
@@ -30,11 +30,7 @@ export async function startBlobServer(blobs: Map<string, Buffer> = new Map()): P
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(blob.length) });
     res.end(req.method === 'HEAD' ? undefined : blob);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   let stopped: Promise<void> | undefined;
   return {
     baseUrl: `http://127.0.0.1:${port}`,

@@ -21,3 +21,4 @@ export * from './tools.js';
 export * from './wait-until.js';
 export * from './error-assertions.js';
 export * from './fault-proxy.js';
+export * from './listen-loopback.js';

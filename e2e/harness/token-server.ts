@@ -1,7 +1,7 @@
 import { createPrivateKey, randomUUID, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { listenOnLoopback } from './listen-loopback.js';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { makeSelfSigned } from './certs.js';
 
 /** One access grant as it appears in the token's `access` claim. */
@@ -171,11 +171,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       res.end(String(err));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   let stopped: Promise<void> | undefined;
   return {
     realm: `http://127.0.0.1:${port}/token`,

@@ -16,16 +16,17 @@ function sources(dir: string): string[] {
 const pattern = /(from\s+['"]electron(\/[^'"]*)?['"]|require\(\s*['"]electron(\/[^'"]*)?['"]\s*\)|import\(\s*['"]electron(\/[^'"]*)?['"]\s*\))/;
 
 test('the engine, the CLI and shared/ never import electron (they run in plain Node)', () => {
-  const self = new URL(import.meta.url).pathname;
-  const files = ['electron/engine', 'electron/cli', 'shared'].flatMap((d) => sources(join(root, d))).filter((f) => f !== self);
+  const files = ['electron/engine', 'electron/cli', 'shared'].flatMap((d) => sources(join(root, d)));
   assert.ok(files.length > 20, `expected to scan the engine's sources, found ${files.length}`);
   const offenders = files.filter((f) => pattern.test(readFileSync(f, 'utf8').replace(/\/\/.*$/gm, '')));
   assert.deepEqual(offenders, []);
 });
 
 test('the boundary check itself catches an electron import', () => {
-  assert.ok(pattern.test(`import { app } from 'electron';`));
-  assert.ok(pattern.test(`const { ipcMain } = require('electron');`));
-  assert.ok(pattern.test(`await import('electron/main')`));
+  // built from parts so this file itself holds no import-looking line
+  const name = 'electron';
+  assert.ok(pattern.test(`import { app } from '${name}';`));
+  assert.ok(pattern.test(`const { ipcMain } = require('${name}');`));
+  assert.ok(pattern.test(`await import('${name}/main')`));
   assert.ok(!pattern.test(`import { x } from './electron-helpers.js';`));
 });
