@@ -32,7 +32,7 @@ function plainPrinter(err: NodeJS.WritableStream): ProgressPrinter {
         break;
       case 'item-end':
         if (e.phase === 'resolve') err.write(`resolved ${e.item} ${e.detail ?? ''}\n`);
-        else if (e.phase === 'fetch' && e.bytes === undefined) err.write(`done ${e.item}\n`);
+        else if (e.phase === 'fetch') err.write(`done ${e.item}\n`);
         break;
       case 'bytes': {
         const percent = e.total > 0 ? Math.floor((e.done / e.total) * 100) : 100;

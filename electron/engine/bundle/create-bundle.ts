@@ -9,13 +9,12 @@ import { ProgressMeter } from '../progress/progress-meter.js';
 import { parseReference } from '../reference/parse-reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/registry-client.js';
 import { mapLimit } from '../util/map-limit.js';
-import { blobPath, dockerSaveEntries, dockerSaveFile, ociIndexFile, ociLayoutFile } from './archive/archive-metadata.js';
-import { layoutArchive, type LayoutInput } from './archive/archive-layout.js';
+import { dockerSaveEntries, layoutBundleArchive } from './archive/archive-metadata.js';
 import { planParts } from './archive/parted-file.js';
 import { buildBundleManifest } from './build-bundle-manifest.js';
 import { ARCHIVE_BASE, BUNDLE_FILE, OutputFolder, SUMS_FILE } from './output-folder.js';
 import { parseSize } from './parse-size.js';
-import { planBlobs, type PlannedBlob } from './plan-blobs.js';
+import { planBlobs } from './plan-blobs.js';
 import { resolveImage } from './resolve-image.js';
 import { formatSha256Sums } from './sha256sums.js';
 import { writeArchive } from './write-archive.js';
@@ -99,7 +98,8 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
   const settings = settingsFrom(options);
   const refs = settings.images.map((source) => ({ source, ref: parseReference(source) }));
   const { onProgress, signal } = controls;
-  const client = options.client ?? new RegistryClient(options.registry);
+  // the per-host limit follows the bundle's concurrency unless the caller set one
+  const client = options.client ?? new RegistryClient({ maxConcurrencyPerHost: settings.concurrency, ...options.registry });
   try {
     // 1. resolve: every manifest, before any blob byte
     onProgress?.({ kind: 'phase-start', phase: 'resolve', totalItems: refs.length });
@@ -124,21 +124,8 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
     }
 
     // 2. lay out the archive: every offset known before the first byte
-    const carried = new Set(plan.blobs.map((b) => b.digest));
-    const docker = dockerSaveEntries(resolved, carried);
-    const head: LayoutInput<Buffer | PlannedBlob>[] = [
-      { name: 'blobs', size: 0, type: 'directory', payload: Buffer.alloc(0) },
-      { name: 'blobs/sha256', size: 0, type: 'directory', payload: Buffer.alloc(0) },
-      ...([
-        ['oci-layout', ociLayoutFile()],
-        ['index.json', ociIndexFile(resolved)],
-        ['manifest.json', dockerSaveFile(docker.entries)],
-      ] as const).map(([name, bytes]) => ({ name, size: bytes.length, type: 'file' as const, payload: bytes })),
-    ];
-    const layout = layoutArchive<Buffer | PlannedBlob>([
-      ...head,
-      ...plan.blobs.map((b) => ({ name: blobPath(b.digest), size: b.size, type: 'file' as const, payload: b })),
-    ]);
+    const docker = dockerSaveEntries(resolved, new Set(plan.blobs.map((b) => b.digest)));
+    const layout = layoutBundleArchive(resolved, plan.blobs, docker.entries);
 
     const folder = await OutputFolder.prepare(settings.outputDir, { force: settings.force });
     try {
@@ -160,8 +147,7 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
         concurrency: settings.concurrency,
         signal,
         onBytes: (n) => meter.add(n),
-        onBlob: (blob, cached) => {
-          onProgress?.({ kind: 'item-end', phase: 'fetch', item: blob.digest, bytes: blob.size, cached });
+        onBlob: (blob) => {
           for (const i of blob.images) {
             if (--remaining[i]! === 0) onProgress?.({ kind: 'item-end', phase: 'fetch', item: resolved[i]!.source });
           }
@@ -170,7 +156,7 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       meter.finish();
       onProgress?.({ kind: 'phase-end', phase: 'fetch' });
 
-      // 5. bundle.json, then SHA256SUMS last: only now does the folder look complete
+      // 4. bundle.json, then SHA256SUMS last: only now does the folder look complete
       const manifest = buildBundleManifest(resolved, plan, docker.listed, settings.platforms, {
         parts: parts.map((p, i) => ({ name: p.name, size: p.size, sha256: digests.parts[i]! })),
         size: layout.totalSize,
@@ -186,11 +172,10 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       signal?.throwIfAborted();
       await folder.promote([...parts.map((p) => p.name), BUNDLE_FILE, SUMS_FILE]);
       const seconds = (performance.now() - started) / 1000;
-      const bytes = plan.blobs.reduce((n, b) => n + b.size, 0);
       return {
         dir: folder.dir,
         manifest,
-        stats: { blobs: plan.blobs.length, bytes, bytesFromCache, bytesFetched: bytes - bytesFromCache, seconds },
+        stats: { blobs: plan.blobs.length, bytes: totalBytes, bytesFromCache, bytesFetched: totalBytes - bytesFromCache, seconds },
       };
     } catch (error) {
       await folder.discard();

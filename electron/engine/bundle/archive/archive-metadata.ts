@@ -3,7 +3,9 @@ import { MediaType } from '../../oci/media-types.js';
 import type { Platform } from '../../platform/platform.js';
 import { familiarName } from '../../reference/familiar-name.js';
 import { formatReference } from '../../reference/format-reference.js';
+import type { PlannedBlob } from '../plan-blobs.js';
 import type { CarriedImageManifest, ResolvedImage } from '../resolve-image.js';
+import { layoutArchive, type ArchiveLayout } from './archive-layout.js';
 
 /** Path of a blob inside the archive. */
 export function blobPath(digest: string): string {
@@ -85,4 +87,23 @@ function toDescriptorPlatform(p: Platform): NonNullable<Descriptor['platform']> 
   if (p.osVersion) out['os.version'] = p.osVersion;
   if (p.variant) out.variant = p.variant;
   return out;
+}
+
+/**
+ * The bundle archive's layout: the directories, `oci-layout`, `index.json` and `manifest.json`
+ * first (readers can index the archive from its first kilobytes), then every blob once, in plan
+ * order (manifests and configs before layers).
+ */
+export function layoutBundleArchive(images: ResolvedImage[], blobs: PlannedBlob[], docker: DockerSaveEntry[]): ArchiveLayout<Buffer | PlannedBlob> {
+  const files: [string, Buffer][] = [
+    ['oci-layout', ociLayoutFile()],
+    ['index.json', ociIndexFile(images)],
+    ['manifest.json', dockerSaveFile(docker)],
+  ];
+  return layoutArchive<Buffer | PlannedBlob>([
+    { name: 'blobs', size: 0, type: 'directory', payload: Buffer.alloc(0) },
+    { name: 'blobs/sha256', size: 0, type: 'directory', payload: Buffer.alloc(0) },
+    ...files.map(([name, bytes]) => ({ name, size: bytes.length, type: 'file' as const, payload: bytes })),
+    ...blobs.map((b) => ({ name: blobPath(b.digest), size: b.size, type: 'file' as const, payload: b })),
+  ]);
 }
