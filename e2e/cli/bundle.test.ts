@@ -293,9 +293,10 @@ describe('bad input and failures', () => {
 
   test('LIST files: one reference per line, # comments, blank lines', async () => {
     const list = join(work, 'images.txt');
+    // the single image twice (list and command line): carried once
     writeFileSync(list, `# images for the plant\n${images.single.fullRef}   # the app\n\n${images.shared.fullRef}\n`);
     const dir = join(work, 'from-list');
-    const r = await runFerry(['bundle', '-f', list, '-o', dir, '--insecure-registry', registry.host], { env });
+    const r = await runFerry(['bundle', images.single.fullRef, '-f', list, '-o', dir, '--insecure-registry', registry.host], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readBundle(dir).images.map((i) => i.reference), [images.single.fullRef, images.shared.fullRef]);
   });

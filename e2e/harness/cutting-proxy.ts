@@ -15,8 +15,9 @@ export interface CuttingProxyHandle {
 /**
  * Forwards TCP to `target` (`host:port`) until `cutAfterBytes` bytes have gone to clients, then
  * resets every connection and refuses new ones — deterministically, wherever the transfer is.
+ * With `stall`, it instead stops forwarding and holds the connections open (a hung registry).
  */
-export async function startCuttingProxy(target: string, options: { cutAfterBytes: number }): Promise<CuttingProxyHandle> {
+export async function startCuttingProxy(target: string, options: { cutAfterBytes: number; stall?: boolean }): Promise<CuttingProxyHandle> {
   const [targetHost, targetPort] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
   const sockets = new Set<Socket>();
   let bytesDown = 0;
@@ -24,7 +25,12 @@ export async function startCuttingProxy(target: string, options: { cutAfterBytes
   let markCut: () => void = () => {};
   const cut = new Promise<void>((resolve) => (markCut = resolve));
   const server = createServer((client) => {
-    if (cutDone) return client.resetAndDestroy();
+    if (cutDone) {
+      // a hung registry accepts connections and never answers
+      if (options.stall) sockets.add(client.on('error', () => {}));
+      else client.resetAndDestroy();
+      return;
+    }
     const upstream = connect(targetPort, targetHost);
     sockets.add(client).add(upstream);
     const forget = (): void => {
@@ -50,8 +56,10 @@ export async function startCuttingProxy(target: string, options: { cutAfterBytes
   });
   const doCut = (): void => {
     cutDone = true;
-    for (const s of sockets) s.resetAndDestroy();
-    sockets.clear();
+    if (!options.stall) {
+      for (const s of sockets) s.resetAndDestroy();
+      sockets.clear();
+    }
     markCut();
   };
   const port = await listenOnLoopback(server);

@@ -6,6 +6,8 @@ import { FerryError } from '../errors/ferry-error.js';
 import { parsePlatform } from '../platform/parse-platform.js';
 import type { Platform } from '../platform/platform.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
+import { formatReference } from '../reference/format-reference.js';
+import type { ImageReference } from '../reference/image-reference.js';
 import { parseReference } from '../reference/parse-reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/registry-client.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -96,7 +98,13 @@ function settingsFrom(options: CreateBundleOptions): Settings {
 export async function createBundle(options: CreateBundleOptions, controls: JobControls = {}): Promise<CreateBundleResult> {
   const started = performance.now();
   const settings = settingsFrom(options);
-  const refs = settings.images.map((source) => ({ source, ref: parseReference(source) }));
+  // the same image named twice (`nginx` and `docker.io/library/nginx:latest`) is carried once
+  const byName = new Map<string, { source: string; ref: ImageReference }>();
+  for (const source of settings.images) {
+    const ref = parseReference(source);
+    if (!byName.has(formatReference(ref))) byName.set(formatReference(ref), { source, ref });
+  }
+  const refs = [...byName.values()];
   const { onProgress, signal } = controls;
   // the per-host limit follows the bundle's concurrency unless the caller set one
   const client = options.client ?? new RegistryClient({ maxConcurrencyPerHost: settings.concurrency, ...options.registry });
