@@ -79,6 +79,22 @@ export const ArchivePartSchema = z.looseObject({
   sha256: hex64,
 });
 
+/** The Reed–Solomon scheme of parity parts (GF(2^8), systematic, Cauchy matrix). */
+export const PARITY_SCHEME = 'reed-solomon-gf256-cauchy-v1';
+
+/**
+ * Parity parts (`bundle.tar.p01`, …): erasure coding over the data parts, so that any
+ * `parts.length` lost or damaged parts can be rebuilt. Every data part counts as `shardSize`
+ * bytes, zero-padded; every parity part is `shardSize` bytes.
+ */
+export const ParityRecordSchema = z.looseObject({
+  scheme: z.literal(PARITY_SCHEME),
+  /** How many data parts the parity covers: every part of `archive.parts`, in order. */
+  dataParts: z.number().int().positive(),
+  shardSize: size,
+  parts: z.array(ArchivePartSchema).min(1),
+});
+
 /** The archive and its parts. */
 export const ArchiveRecordSchema = z.looseObject({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/),
@@ -86,6 +102,8 @@ export const ArchiveRecordSchema = z.looseObject({
   size,
   sha256: hex64,
   parts: z.array(ArchivePartSchema).min(1),
+  /** Parity parts, when the bundle was made with `--parity N` (absent otherwise). */
+  parity: ParityRecordSchema.optional(),
 });
 
 /** The whole `bundle.json`. */
@@ -114,6 +132,8 @@ export type ImageRecord = z.infer<typeof ImageRecordSchema>;
 export type BlobRecord = z.infer<typeof BlobRecordSchema>;
 /** One archive part entry of `bundle.json`. */
 export type ArchivePart = z.infer<typeof ArchivePartSchema>;
+/** The parity entry of `bundle.json`. */
+export type ParityRecord = z.infer<typeof ParityRecordSchema>;
 /** A platform entry of `bundle.json`. */
 export type PlatformRecord = z.infer<typeof PlatformRecordSchema>;
 /** A foreign-layer entry of `bundle.json`. */

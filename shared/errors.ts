@@ -19,6 +19,12 @@ export type ErrorCode =
   | 'io'
   | 'bad-bundle'
   | 'credentials'
+  | 'damaged'
+  | 'untrusted'
+  | 'policy-violation'
+  | 'no-space'
+  | 'bad-key'
+  | 'media'
   | 'cancelled'
   | 'internal';
 

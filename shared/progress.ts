@@ -5,6 +5,8 @@ export type Phase =
   | 'write'
   | 'hash'
   | 'split'
+  | 'parity'
+  | 'repair'
   | 'verify'
   | 'write-media'
   | 'read-back'

@@ -22,3 +22,4 @@ export * from './wait-until.js';
 export * from './error-assertions.js';
 export * from './fault-proxy.js';
 export * from './listen-loopback.js';
+export * from './test-bundle.js';

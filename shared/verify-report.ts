@@ -1,0 +1,96 @@
+/**
+ * What `ferry verify` finds: integrity faults, signature checks and policy violations, all
+ * together, in a form that crosses IPC and prints as `--json`.
+ */
+
+/** The kinds of integrity fault; each fault also names the file, part and blob at fault. */
+export type IntegrityFaultKind =
+  | 'missing-file'
+  | 'unreadable'
+  | 'size'
+  | 'checksum'
+  | 'stray-part'
+  | 'inconsistent-volumes'
+  | 'archive-structure'
+  | 'blob-missing'
+  | 'blob-size'
+  | 'blob-digest'
+  | 'blob-unexpected'
+  | 'reference-missing'
+  | 'metadata';
+
+/** One thing wrong with a bundle's bytes. */
+export interface IntegrityFault {
+  kind: IntegrityFaultKind;
+  /** One sentence naming the part, the blob and what is wrong. */
+  message: string;
+  /** The file at fault (`bundle.tar.002`, `SHA256SUMS`, `index.json`…). */
+  file?: string;
+  /** The archive part holding the fault, when it lies inside the archive. */
+  part?: string;
+  /** The blob at fault (`sha256:…`). */
+  blob?: string;
+}
+
+/** The integrity half of a verification. */
+export interface IntegrityReport {
+  ok: boolean;
+  bundleId?: string;
+  /** Folders read (the bundle folder, or each volume of a multi-volume set). */
+  dirs: string[];
+  /** Archive files found and where (part name → folder). */
+  parts: { name: string; dir: string; size: number; sha256?: string; ok: boolean }[];
+  blobsChecked: number;
+  bytesChecked: number;
+  faults: IntegrityFault[];
+}
+
+/** The role a signature plays: the preparer signs when bundling, approvers countersign. */
+export type SignatureRole = 'preparer' | 'approver';
+
+/** One signature found in `signatures/`, as checked. */
+export interface SignatureCheck {
+  file: string;
+  role: SignatureRole;
+  keyId: string;
+  created?: string;
+  /** The signature verifies against its key and binds this bundle's id and `bundle.json` hash. */
+  valid: boolean;
+  /** The key is one of the trusted keys given. */
+  trusted: boolean;
+  /** Why it is not valid, when it is not. */
+  problem?: string;
+}
+
+/** The trust half of a verification. */
+export interface TrustReport {
+  ok: boolean;
+  signatures: SignatureCheck[];
+  /** What trust requirement is unmet, one sentence each ("no signature by a trusted key", …). */
+  problems: string[];
+}
+
+/** One rule of a policy that a bundle breaks. */
+export interface PolicyViolation {
+  /** The policy rule (`allowedRegistries`, `forbiddenTags`, …). */
+  rule: string;
+  message: string;
+  /** The image or thing at fault. */
+  subject?: string;
+}
+
+/** The policy half of a verification. */
+export interface PolicyReport {
+  ok: boolean;
+  /** The policy file checked against. */
+  file: string;
+  violations: PolicyViolation[];
+}
+
+/** Everything `ferry verify` reports. */
+export interface VerifyReport {
+  ok: boolean;
+  integrity: IntegrityReport;
+  trust?: TrustReport;
+  policy?: PolicyReport;
+}
