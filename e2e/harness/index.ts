@@ -23,3 +23,4 @@ export * from './error-assertions.js';
 export * from './fault-proxy.js';
 export * from './listen-loopback.js';
 export * from './test-bundle.js';
+export * from './chromium.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { inspectBundle } from '../../engine/index.js';
+import { resolve } from 'node:path';
+import { inspectBundle, renderHtmlReport, writeFileAtomic } from '../../engine/index.js';
 import type { CommandContext } from '../command-context.js';
 import { formatBytes } from '../output/format-bytes.js';
 import { printImageTable } from '../output/image-table.js';
@@ -11,8 +12,14 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
     .description('show what a bundle holds: images, digests, sources, platforms, sizes, archive parts')
     .argument('<dir>', 'the bundle folder (or its bundle.json)')
     .option('--json', 'print bundle.json and the warnings as JSON')
-    .action(async (dir: string, flags: { json?: boolean }) => {
-      const { manifest, warnings, path } = await inspectBundle(dir);
+    .option('--html <report>', 'also write a self-contained HTML review report (prints well)')
+    .action(async (dir: string, flags: { json?: boolean; html?: string }) => {
+      const { manifest, warnings, path, bundleSha256 } = await inspectBundle(dir);
+      if (flags.html) {
+        const html = renderHtmlReport({ manifest, warnings, bundleSha256, generated: new Date().toISOString() });
+        await writeFileAtomic(resolve(flags.html), html);
+        ctx.stderr.write(`ferry: wrote review report ${resolve(flags.html)}\n`);
+      }
       if (flags.json) {
         ctx.stdout.write(`${JSON.stringify({ type: 'result', path, warnings, bundle: manifest }, null, 2)}\n`);
         return;

@@ -1,20 +1,2 @@
-/** Bytes as people read them: `512 B`, `3.4 MB`, `29.8 GB` (decimal, like file managers and media labels). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
-
-/** Seconds as `1m05s` / `42s`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
+/** Byte and duration formatting for the CLI (the one implementation lives in shared/format.ts). */
+export { formatBytes, formatDuration } from '../../../shared/format.js';

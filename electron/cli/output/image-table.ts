@@ -1,5 +1,5 @@
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
-import { formatBytes } from './format-bytes.js';
+import { formatBytes, formatPlatformRecord } from '../../../shared/format.js';
 
 /** Prints the images of a bundle as an aligned table: reference, digest carried, platforms, size. */
 export function printImageTable(manifest: BundleManifest, out: NodeJS.WritableStream): void {
@@ -7,7 +7,7 @@ export function printImageTable(manifest: BundleManifest, out: NodeJS.WritableSt
     image.reference,
     `${image.digest.slice(0, 19)}…${image.asPublished ? '' : ' (filtered)'}`,
     image.manifests
-      .map((m) => (m.platform ? platformText(m.platform) : 'unknown'))
+      .map((m) => (m.platform ? formatPlatformRecord(m.platform) : 'unknown'))
       .filter((p) => p !== 'unknown/unknown')
       .join(', ') || '-',
     formatBytes(image.size),
@@ -17,8 +17,4 @@ export function printImageTable(manifest: BundleManifest, out: NodeJS.WritableSt
   for (const row of [header, ...rows]) {
     out.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}\n`);
   }
-}
-
-function platformText(p: { os: string; architecture: string; variant?: string | undefined; osVersion?: string | undefined }): string {
-  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}${p.osVersion ? `:${p.osVersion}` : ''}`;
 }

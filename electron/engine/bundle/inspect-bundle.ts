@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BundleManifestSchema, type BundleManifest } from '../../../shared/bundle-manifest.js';
@@ -8,6 +9,8 @@ import { BUNDLE_FILE } from './output-folder.js';
 export interface BundleInspection {
   path: string;
   manifest: BundleManifest;
+  /** sha256 (hex) of the exact bytes of `bundle.json`: what signatures bind. */
+  bundleSha256: string;
   warnings: string[];
 }
 
@@ -19,15 +22,15 @@ export async function inspectBundle(target: string): Promise<BundleInspection> {
   } catch (error) {
     throw new FerryError('not-found', `No bundle at ${target}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}.`, { subject: target });
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch {
     throw new FerryError('bad-bundle', `${target} holds no ${BUNDLE_FILE}; is it a Ferry bundle folder (or an unfinished one)?`, { subject: target });
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new FerryError('bad-bundle', `${path} is not valid JSON.`, { subject: path });
   }
@@ -42,7 +45,8 @@ export async function inspectBundle(target: string): Promise<BundleInspection> {
       subject: path,
     });
   }
-  return { path, manifest: parsed.data, warnings: bundleWarnings(parsed.data) };
+  const bundleSha256 = createHash('sha256').update(bytes).digest('hex');
+  return { path, manifest: parsed.data, bundleSha256, warnings: bundleWarnings(parsed.data) };
 }
 
 /** What a reviewer must know before the bundle crosses: layers left out, images docker cannot load. */

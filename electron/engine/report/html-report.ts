@@ -1,0 +1,177 @@
+import type { BundleManifest, ImageRecord } from '../../../shared/bundle-manifest.js';
+import { formatBytes, formatPlatformRecord } from '../../../shared/format.js';
+import type { IntegrityReport, PolicyReport, TrustReport } from '../../../shared/verify-report.js';
+
+/** Everything a review report shows: the manifest, and whatever checks were run on it. */
+export interface ReviewReportInput {
+  manifest: BundleManifest;
+  /** sha256 of the exact bytes of `bundle.json` (what signatures bind). */
+  bundleSha256: string;
+  warnings: string[];
+  /** When the report was made (ISO time). */
+  generated: string;
+  integrity?: IntegrityReport;
+  trust?: TrustReport;
+  policy?: PolicyReport;
+}
+
+/**
+ * Renders a bundle review as one self-contained HTML page: no scripts, no external assets (a CSP
+ * forbids them), styles inline, laid out to print on A4/Letter. Every value from the bundle is escaped.
+ */
+export function renderHtmlReport(input: ReviewReportInput): string {
+  const { manifest } = input;
+  const totalBlobBytes = manifest.blobs.reduce((n, b) => n + b.size, 0);
+  const verdicts = [
+    input.integrity && verdict('Integrity', input.integrity.ok, input.integrity.ok ? `${input.integrity.blobsChecked} blobs checked` : `${input.integrity.faults.length} fault(s)`),
+    input.trust && verdict('Signatures', input.trust.ok, input.trust.ok ? 'trusted' : `${input.trust.problems.length} problem(s)`),
+    input.policy && verdict('Policy', input.policy.ok, input.policy.ok ? 'no violations' : `${input.policy.violations.length} violation(s)`),
+  ].filter(Boolean);
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Ferry bundle ${esc(manifest.id)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>Ferry bundle review</h1>
+<dl class="meta">
+<dt>Bundle id</dt><dd><code>${esc(manifest.id)}</code></dd>
+<dt>Created</dt><dd>${esc(manifest.created)} by ${esc(manifest.tool.name)} ${esc(manifest.tool.version)}</dd>
+<dt>bundle.json sha256</dt><dd><code>${esc(input.bundleSha256)}</code></dd>
+<dt>Platforms</dt><dd>${manifest.platforms?.length ? manifest.platforms.map(esc).join(', ') : 'all (as published)'}</dd>
+<dt>Contents</dt><dd>${manifest.images.length} image(s), ${manifest.blobs.length} distinct blobs, ${esc(formatBytes(totalBlobBytes))}</dd>
+<dt>Report made</dt><dd>${esc(input.generated)}</dd>
+</dl>
+${verdicts.length ? `<div class="verdicts">${verdicts.join('')}</div>` : '<p class="note">No checks were run for this report (integrity, signatures, policy): run <code>ferry verify</code>.</p>'}
+</header>
+${input.warnings.length ? `<section><h2>Warnings</h2><ul class="warn">${input.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></section>` : ''}
+<section>
+<h2>Images</h2>
+<table>
+<thead><tr><th>Image</th><th>Digests</th><th>Platforms</th><th class="num">Size</th></tr></thead>
+<tbody>
+${manifest.images.map(imageRow).join('\n')}
+</tbody>
+</table>
+</section>
+${foreignSection(manifest)}
+${input.trust ? trustSection(input.trust) : ''}
+${input.policy ? policySection(input.policy) : ''}
+${input.integrity ? integritySection(input.integrity) : ''}
+<section>
+<h2>Archive</h2>
+<p><code>${esc(manifest.archive.name)}</code>, ${esc(manifest.archive.format)}, ${esc(formatBytes(manifest.archive.size))}<br>sha256 <code>${esc(manifest.archive.sha256)}</code></p>
+<table>
+<thead><tr><th>Part</th><th class="num">Size</th><th>sha256</th></tr></thead>
+<tbody>
+${[...manifest.archive.parts, ...(manifest.archive.parity?.parts ?? [])]
+  .map((p) => `<tr><td><code>${esc(p.name)}</code></td><td class="num">${esc(formatBytes(p.size))}</td><td><code class="digest">${esc(p.sha256)}</code></td></tr>`)
+  .join('\n')}
+</tbody>
+</table>
+${manifest.archive.parity ? `<p>Parity: ${manifest.archive.parity.parts.length} part(s) (${esc(manifest.archive.parity.scheme)}); any ${manifest.archive.parity.parts.length} lost or damaged part(s) can be rebuilt with <code>ferry repair</code>.</p>` : ''}
+</section>
+<section class="blobs">
+<h2>Blobs</h2>
+<table>
+<thead><tr><th>Digest</th><th>Media type</th><th class="num">Size</th></tr></thead>
+<tbody>
+${manifest.blobs.map((b) => `<tr><td><code class="digest">${esc(b.digest)}</code></td><td>${esc(b.mediaType)}</td><td class="num">${esc(formatBytes(b.size))}</td></tr>`).join('\n')}
+</tbody>
+</table>
+</section>
+<footer>Made by Ferry from <code>bundle.json</code>. The report is only as good as the checks listed at the top: verify the bundle itself with <code>ferry verify</code> before it crosses.</footer>
+</body>
+</html>
+`;
+}
+
+function imageRow(image: ImageRecord): string {
+  const platforms = image.manifests.map((m) => (m.platform ? formatPlatformRecord(m.platform) : '')).filter((p) => p && p !== 'unknown/unknown');
+  const digests =
+    image.digest === image.originalDigest
+      ? `<code class="digest">${esc(image.digest)}</code> <span class="tag">as published</span>`
+      : `original <code class="digest">${esc(image.originalDigest)}</code><br>carried <code class="digest">${esc(image.digest)}</code> <span class="tag">platforms filtered</span>`;
+  return `<tr>
+<td><strong>${esc(image.reference)}</strong><br><span class="sub">asked as <code>${esc(image.source)}</code> from ${esc(image.registry)}</span>${image.dockerLoadable ? '' : '<br><span class="tag bad">not in manifest.json (docker load cannot load it)</span>'}</td>
+<td>${digests}</td>
+<td>${platforms.length ? platforms.map(esc).join('<br>') : '—'}</td>
+<td class="num">${esc(formatBytes(image.size))}</td>
+</tr>`;
+}
+
+function foreignSection(manifest: BundleManifest): string {
+  const rows = manifest.images.flatMap((image) =>
+    image.foreignLayers.map(
+      (f) =>
+        `<tr><td>${esc(image.reference)}</td><td><code class="digest">${esc(f.digest)}</code></td><td class="num">${esc(formatBytes(f.size))}</td><td>${f.carried ? 'carried' : '<span class="tag bad">left out</span>'}</td><td>${f.urls.map((u) => `<code class="digest">${esc(u)}</code>`).join('<br>')}</td></tr>`,
+    ),
+  );
+  if (rows.length === 0) return '';
+  return `<section><h2>Foreign layers</h2><p>Non-distributable layers; those left out must be reachable from the nodes at their URLs.</p>
+<table><thead><tr><th>Image</th><th>Digest</th><th class="num">Size</th><th>Carried</th><th>URLs</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></section>`;
+}
+
+function trustSection(trust: TrustReport): string {
+  const rows = trust.signatures.map(
+    (s) =>
+      `<tr><td>${esc(s.role)}</td><td><code>${esc(s.keyId.slice(0, 16))}</code></td><td>${esc(s.created ?? '')}</td><td>${s.valid ? 'valid' : `<span class="tag bad">invalid</span> ${esc(s.problem ?? '')}`}</td><td>${s.trusted ? 'trusted' : '<span class="tag bad">not trusted</span>'}</td><td><code>${esc(s.file)}</code></td></tr>`,
+  );
+  return `<section><h2>Signatures and approvals</h2>
+${rows.length ? `<table><thead><tr><th>Role</th><th>Key id</th><th>Signed</th><th>Signature</th><th>Key</th><th>File</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` : '<p>No signatures.</p>'}
+${trust.problems.length ? `<ul class="bad">${trust.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}
+</section>`;
+}
+
+function policySection(policy: PolicyReport): string {
+  return `<section><h2>Policy</h2><p>Checked against <code>${esc(policy.file)}</code>: ${policy.ok ? 'no violations.' : `${policy.violations.length} violation(s).`}</p>
+${policy.violations.length ? `<table><thead><tr><th>Rule</th><th>Subject</th><th>Violation</th></tr></thead><tbody>${policy.violations.map((v) => `<tr><td><code>${esc(v.rule)}</code></td><td>${esc(v.subject ?? '')}</td><td>${esc(v.message)}</td></tr>`).join('\n')}</tbody></table>` : ''}
+</section>`;
+}
+
+function integritySection(integrity: IntegrityReport): string {
+  return `<section><h2>Integrity</h2><p>${integrity.ok ? 'Intact' : 'DAMAGED'}: ${integrity.blobsChecked} blobs and ${esc(formatBytes(integrity.bytesChecked))} checked in ${integrity.dirs.map((d) => `<code>${esc(d)}</code>`).join(', ')}.</p>
+${integrity.faults.length ? `<ul class="bad">${integrity.faults.map((f) => `<li>${esc(f.message)}</li>`).join('')}</ul>` : ''}
+</section>`;
+}
+
+function verdict(label: string, ok: boolean, detail: string): string {
+  return `<div class="verdict ${ok ? 'ok' : 'fail'}"><span>${esc(label)}</span><strong>${ok ? 'PASS' : 'FAIL'}</strong><small>${esc(detail)}</small></div>`;
+}
+
+/** Escapes text for HTML element content and double-quoted attributes. */
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const STYLE = `
+:root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--ok:#1a7f37;--bad:#cf222e}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);max-width:1100px;margin:24px auto;padding:0 16px}
+h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
+code{font:12px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.digest{word-break:break-all;overflow-wrap:anywhere}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0}dl.meta dt{color:var(--muted)}dl.meta dd{margin:0}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;border-bottom:1px solid var(--line);padding:5px 6px}
+th{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
+.num{text-align:right;white-space:nowrap}.sub{color:var(--muted);font-size:12px}
+.tag{display:inline-block;font-size:11px;border:1px solid var(--line);border-radius:3px;padding:0 4px;color:var(--muted)}
+.tag.bad,.bad{color:var(--bad);border-color:var(--bad)}
+.warn li{color:#9a6700}
+.verdicts{display:flex;gap:12px;margin:14px 0}
+.verdict{border:2px solid;border-radius:6px;padding:6px 12px;display:flex;flex-direction:column;min-width:150px}
+.verdict.ok{border-color:var(--ok);color:var(--ok)}.verdict.fail{border-color:var(--bad);color:var(--bad)}
+.verdict small{color:var(--muted)}
+.note{color:var(--muted)}
+footer{margin-top:32px;color:var(--muted);font-size:12px}
+@media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}tr{break-inside:avoid}.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+@page{margin:14mm}
+`;
