@@ -1,0 +1,162 @@
+import { Readable } from 'node:stream';
+import type { BundleManifest } from '../../../shared/bundle-manifest.js';
+import { FerryError } from '../errors/ferry-error.js';
+import { findFile, openBundleVolumes } from '../verify/bundle-volumes.js';
+import { blobPath } from './archive/archive-metadata.js';
+import { PartedFile, type PartSpec } from './archive/parted-file.js';
+import { listTarEntries, TarFormatError, type TarEntry } from './archive/tar-reader.js';
+import { inspectBundle } from './inspect-bundle.js';
+
+/** Where one blob's bytes lie in the archive. */
+export interface ArchivedBlob {
+  digest: string;
+  size: number;
+  /** Offset of its first byte in the (logical, reassembled) archive. */
+  offset: number;
+}
+
+/** Options for {@link BundleArchive.open}. */
+export interface OpenBundleArchiveOptions {
+  signal?: AbortSignal;
+  /** Largest blob {@link BundleArchive.readBlob} holds in memory (default 16 MiB). */
+  maxInMemory?: number;
+}
+
+const CHUNK = 1024 * 1024;
+
+/**
+ * A bundle's archive opened for random access straight from its parts (split or not, on one
+ * folder or spread over the volumes of a multi-volume set), with no reassembled copy: an index of
+ * every entry built from the tar headers alone, and blobs read as streams or buffers by digest.
+ * It trusts the bytes it reads; verify the bundle first (`verifyIntegrity`) where that matters.
+ */
+export class BundleArchive {
+  private constructor(
+    readonly dirs: string[],
+    readonly manifest: BundleManifest,
+    private readonly file: PartedFile,
+    private readonly entries: Map<string, TarEntry>,
+    private readonly maxInMemory: number,
+  ) {}
+
+  /** Opens the bundle in `dirs` (a bundle folder, or every volume of a set) and indexes its archive. */
+  static async open(dirs: string[], options: OpenBundleArchiveOptions = {}): Promise<BundleArchive> {
+    const volumes = await openBundleVolumes(dirs);
+    const { manifest } = await inspectBundle(volumes[0]!.dir);
+    const specs: PartSpec[] = [];
+    let start = 0;
+    for (const part of manifest.archive.parts) {
+      let path: string | undefined;
+      for (const volume of volumes) {
+        const found = await findFile(volume, part.name);
+        if (found?.ok && found.size === part.size) {
+          path = found.path;
+          break;
+        }
+      }
+      if (!path) {
+        throw new FerryError('damaged', `Archive part ${part.name} (${part.size} bytes) is missing or has the wrong size in ${volumes.map((v) => v.dir).join(', ')}; run ferry verify (and ferry repair when the bundle has parity).`, {
+          subject: part.name,
+        });
+      }
+      specs.push({ path, start, size: part.size });
+      start += part.size;
+    }
+    const file = await PartedFile.openForRead(specs);
+    const entries = new Map<string, TarEntry>();
+    try {
+      for await (const entry of listTarEntries(file, { signal: options.signal })) entries.set(entry.name, entry);
+    } catch (error) {
+      await file.close();
+      if (error instanceof TarFormatError) {
+        throw new FerryError('damaged', `The archive of ${volumes[0]!.dir} cannot be read at offset ${error.offset}: ${error.message}; run ferry verify.`, { subject: volumes[0]!.dir, cause: error });
+      }
+      throw error;
+    }
+    return new BundleArchive(
+      volumes.map((v) => v.dir),
+      manifest,
+      file,
+      entries,
+      options.maxInMemory ?? 16 * 1024 * 1024,
+    );
+  }
+
+  /** The archive entry of a blob, or undefined when the archive does not hold it. */
+  blob(digest: string): ArchivedBlob | undefined {
+    const entry = this.entries.get(blobPath(digest));
+    return entry && entry.type === 'file' ? { digest, size: entry.size, offset: entry.dataOffset } : undefined;
+  }
+
+  /** Whether the archive holds this blob. */
+  has(digest: string): boolean {
+    return this.blob(digest) !== undefined;
+  }
+
+  /** A whole small entry (`index.json`, `manifest.json`, a manifest blob) as a buffer. */
+  async readEntry(name: string): Promise<Buffer> {
+    const entry = this.entries.get(name);
+    if (!entry) throw new FerryError('damaged', `The archive has no ${name}.`, { subject: name });
+    return this.readRange(entry.dataOffset, entry.size, name);
+  }
+
+  /** A whole blob as a buffer (manifests, configs); refused beyond `maxInMemory`. */
+  async readBlob(digest: string): Promise<Buffer> {
+    const blob = this.requireBlob(digest);
+    return this.readRange(blob.offset, blob.size, digest);
+  }
+
+  /** A blob, or the byte range `[start, end)` of it, as a stream read straight from the parts. */
+  openBlob(digest: string, range: { start?: number; end?: number; signal?: AbortSignal } = {}): Readable {
+    const blob = this.requireBlob(digest);
+    const start = range.start ?? 0;
+    const end = Math.min(range.end ?? blob.size, blob.size);
+    if (start < 0 || start > end) throw new FerryError('bad-usage', `Range ${start}-${end} is outside ${digest} (${blob.size} bytes).`, { subject: digest });
+    const file = this.file;
+    let position = blob.offset + start;
+    const stop = blob.offset + end;
+    return new Readable({
+      highWaterMark: CHUNK,
+      signal: range.signal,
+      read(): void {
+        const length = Math.min(CHUNK, stop - position);
+        if (length <= 0) {
+          this.push(null);
+          return;
+        }
+        const buffer = Buffer.allocUnsafe(length);
+        file.read(buffer, position, length).then(
+          (n) => {
+            if (n === 0) {
+              this.destroy(new FerryError('damaged', `The archive ends inside blob ${digest}.`, { subject: digest }));
+              return;
+            }
+            position += n;
+            this.push(n === length ? buffer : buffer.subarray(0, n));
+          },
+          (error: unknown) => this.destroy(error as Error),
+        );
+      },
+    });
+  }
+
+  /** Closes the part files. */
+  async close(): Promise<void> {
+    await this.file.close();
+  }
+
+  private requireBlob(digest: string): ArchivedBlob {
+    const blob = this.blob(digest);
+    if (!blob) throw new FerryError('not-found', `The bundle does not hold blob ${digest}.`, { subject: digest });
+    return blob;
+  }
+
+  private async readRange(offset: number, size: number, what: string): Promise<Buffer> {
+    if (size > this.maxInMemory) throw new FerryError('bad-bundle', `${what} is ${size} bytes, too large to read into memory.`, { subject: what });
+    const buffer = Buffer.allocUnsafe(size);
+    const n = await this.file.read(buffer, offset, size);
+    if (n < size) throw new FerryError('damaged', `The archive ends inside ${what}.`, { subject: what });
+    return buffer;
+  }
+}
+
