@@ -30,6 +30,33 @@ export interface IntegrityFault {
   part?: string;
   /** The blob at fault (`sha256:…`). */
   blob?: string;
+  /** The folder (volume) holding the file at fault. */
+  dir?: string;
+  /** The check that found it. */
+  check?: IntegrityCheckId;
+}
+
+/** The checks of an integrity verification, in the order they are reported. */
+export type IntegrityCheckId = 'bundle-json' | 'sha256sums' | 'parts' | 'blobs' | 'structure';
+
+/** One check as run: whether it passed, and what it covered or why it could not run. */
+export interface IntegrityCheck {
+  id: IntegrityCheckId;
+  ok: boolean;
+  /** Not run, because what it reads is missing or unusable (the faults say why). */
+  skipped?: boolean;
+  /** One line: what was checked and the outcome (`5 parts, 12.6 MB: all intact`). */
+  summary: string;
+}
+
+/** What parity can do for a damaged bundle (`ferry repair`). */
+export interface RepairAdvice {
+  /** Data and parity parts missing or damaged. */
+  lost: string[];
+  /** How many lost parts parity can rebuild (0 when too many are lost). */
+  rebuildable: number;
+  /** One sentence: what to run, or why repair cannot help. */
+  message: string;
 }
 
 /** The integrity half of a verification. */
@@ -43,6 +70,10 @@ export interface IntegrityReport {
   blobsChecked: number;
   bytesChecked: number;
   faults: IntegrityFault[];
+  /** Each check with its outcome, for a line per check. */
+  checks?: IntegrityCheck[];
+  /** Present when parts are lost or damaged and the bundle has parity parts. */
+  repair?: RepairAdvice;
 }
 
 /** The role a signature plays: the preparer signs when bundling, approvers countersign. */
@@ -51,13 +82,17 @@ export type SignatureRole = 'preparer' | 'approver';
 /** One signature found in `signatures/`, as checked. */
 export interface SignatureCheck {
   file: string;
-  role: SignatureRole;
+  /** The role the document claims; `unknown` when the file cannot be read as a signature. */
+  role: SignatureRole | 'unknown';
+  /** The full key id (sha256 hex of the raw public key); empty when the file cannot be read. */
   keyId: string;
   created?: string;
   /** The signature verifies against its key and binds this bundle's id and `bundle.json` hash. */
   valid: boolean;
   /** The key is one of the trusted keys given. */
   trusted: boolean;
+  /** The trusted key file it matched, when trusted. */
+  trustedKey?: string;
   /** Why it is not valid, when it is not. */
   problem?: string;
 }
@@ -66,6 +101,10 @@ export interface SignatureCheck {
 export interface TrustReport {
   ok: boolean;
   signatures: SignatureCheck[];
+  /** The trusted keys checked against (file and full key id). */
+  trustedKeys?: { file: string; keyId: string }[];
+  /** Whether an approval by a second trusted key was required. */
+  requireApproval?: boolean;
   /** What trust requirement is unmet, one sentence each ("no signature by a trusted key", …). */
   problems: string[];
 }

@@ -24,3 +24,4 @@ export * from './fault-proxy.js';
 export * from './listen-loopback.js';
 export * from './test-bundle.js';
 export * from './chromium.js';
+export * from './test-mounts.js';

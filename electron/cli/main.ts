@@ -2,6 +2,17 @@ import { Command, CommanderError } from 'commander';
 import { FerryError, isAbortError, serializeError, TOOL_VERSION } from '../engine/index.js';
 import { registerBundleCommand } from './commands/bundle-command.js';
 import { registerInspectCommand } from './commands/inspect-command.js';
+import { registerVerifyCommand } from './commands/verify-command.js';
+import { registerRepairCommand } from './commands/repair-command.js';
+import { registerSplitCommand } from './commands/split-command.js';
+import { registerMediaCommand } from './commands/media-command.js';
+import { registerWriteCommand } from './commands/write-command.js';
+import { registerKeygenCommand } from './commands/keygen-command.js';
+import { registerSignCommand } from './commands/sign-command.js';
+import { registerApproveCommand } from './commands/approve-command.js';
+import { registerImportCommand } from './commands/import-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
+import { registerPlaceCommand } from './commands/place-command.js';
 import type { CommandContext } from './command-context.js';
 
 /** Exit codes every command shares. */
@@ -32,6 +43,17 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
   registerBundleCommand(program, ctx);
   registerInspectCommand(program, ctx);
+  registerVerifyCommand(program, ctx);
+  registerRepairCommand(program, ctx);
+  registerSplitCommand(program, ctx);
+  registerMediaCommand(program, ctx);
+  registerWriteCommand(program, ctx);
+  registerKeygenCommand(program, ctx);
+  registerSignCommand(program, ctx);
+  registerApproveCommand(program, ctx);
+  registerImportCommand(program, ctx);
+  registerServeCommand(program, ctx);
+  registerPlaceCommand(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

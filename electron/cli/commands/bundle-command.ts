@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createBundle } from '../../engine/index.js';
+import { relative } from 'node:path';
+import { checkParityCount, createBundle } from '../../engine/index.js';
 import { FerryError } from '../../engine/errors/ferry-error.js';
 import { readListFile } from '../read-list-file.js';
 import { formatBytes, formatDuration } from '../output/format-bytes.js';
@@ -16,12 +17,14 @@ interface BundleFlags {
   insecureRegistry: string[];
   caFile: string[];
   split?: string;
+  parity?: string;
   concurrency?: string;
   json?: boolean;
   includeForeignLayers?: boolean;
   cache: boolean;
   cacheDir?: string;
   force?: boolean;
+  signKey?: string;
 }
 
 /** `ferry bundle`: images from registries into one bundle folder. */
@@ -36,11 +39,13 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
     .option('--insecure-registry <host[:port]>', 'plain HTTP / unverified TLS for this host (repeatable)', collect, [])
     .option('--ca-file <pem>', 'trust this CA in addition to the system CAs (repeatable)', collect, [])
     .option('--split <size|fat32>', 'split the archive into parts (700MB, 3MiB, 4GiB, fat32)')
+    .option('--parity <n>', 'also write n Reed–Solomon parity parts (1–32): any n lost or damaged parts can be rebuilt with ferry repair')
     .option('--concurrency <n>', 'blobs fetched at once (default 8)')
     .option('--include-foreign-layers', 'fetch Windows foreign layers from their URLs and carry them')
     .option('--no-cache', 'do not use the local blob cache')
     .option('--cache-dir <dir>', 'blob cache folder (default $XDG_CACHE_HOME/ferry)')
     .option('--force', 'replace a bundle already in the output folder')
+    .option('--sign-key <key>', 'sign the finished bundle as its preparer with this private key (ferry keygen); checked before fetching')
     .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
     .action(async (refs: string[], flags: BundleFlags) => {
       const lists = await Promise.all(flags.file.map(readListFile));
@@ -57,17 +62,19 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
             platforms: flags.platform,
             includeForeignLayers: flags.includeForeignLayers ?? false,
             ...(flags.split !== undefined ? { split: flags.split } : {}),
+            ...(flags.parity !== undefined ? { parity: checkParityCount(flags.parity) } : {}),
             ...(concurrency !== undefined ? { concurrency } : {}),
             cache: flags.cache,
             ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
             force: flags.force ?? false,
+            ...(flags.signKey !== undefined ? { signKey: flags.signKey } : {}),
             registry: { insecureRegistries: flags.insecureRegistry, caFiles: flags.caFile },
           },
           { onProgress: printer.onProgress, signal: ctx.signal },
         );
         printer.stop();
         if (mode === 'json') {
-          ctx.stdout.write(`${JSON.stringify({ type: 'result', dir: result.dir, stats: result.stats, bundle: result.manifest })}\n`);
+          ctx.stdout.write(`${JSON.stringify({ type: 'result', dir: result.dir, stats: result.stats, ...(result.signature ? { signature: result.signature } : {}), bundle: result.manifest })}\n`);
           return;
         }
         printImageTable(result.manifest, ctx.stdout);
@@ -75,10 +82,14 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
         const referenced = manifest.images.reduce((n, i) => n + i.size, 0);
         const saved = referenced - stats.bytes;
         ctx.stdout.write(
-          `\nBundle ${result.dir}: ${manifest.images.length} image(s), ${stats.blobs} blobs, ${formatBytes(manifest.archive.size)} in ${manifest.archive.parts.length} file(s); ` +
+          `\nBundle ${result.dir}: ${manifest.images.length} image(s), ${stats.blobs} blobs, ${formatBytes(manifest.archive.size)} in ${manifest.archive.parts.length} file(s)` +
+            `${manifest.archive.parity ? ` + ${manifest.archive.parity.parts.length} parity part(s) of ${formatBytes(manifest.archive.parity.shardSize)}` : ''}; ` +
             `fetched ${formatBytes(stats.bytesFetched)}, ${formatBytes(stats.bytesFromCache)} from cache, in ${formatDuration(stats.seconds)}` +
             `${saved > 0 ? `; shared layers saved ${formatBytes(saved)}` : ''}.\n`,
         );
+        if (result.signature) {
+          ctx.stdout.write(`Signed as preparer with key ${result.signature.keyId.slice(0, 16)} (${relative(result.dir, result.signature.file)}).\n`);
+        }
       } finally {
         printer.stop();
       }

@@ -33,6 +33,7 @@ function plainPrinter(err: NodeJS.WritableStream): ProgressPrinter {
       case 'item-end':
         if (e.phase === 'resolve') err.write(`resolved ${e.item} ${e.detail ?? ''}\n`);
         else if (e.phase === 'fetch') err.write(`done ${e.item}\n`);
+        else if (e.detail) err.write(`${e.phase}: ${e.item} ${e.detail}\n`);
         break;
       case 'bytes': {
         const percent = e.total > 0 ? Math.floor((e.done / e.total) * 100) : 100;
@@ -79,9 +80,10 @@ function ttyPrinter(err: NodeJS.WritableStream): ProgressPrinter {
       case 'item-end':
         if (e.phase === 'resolve') multi.log(`resolved ${e.item}\n`);
         else if (e.phase === 'fetch' && images.has(e.item)) images.get(e.item)!.update(1, { status: 'done ✓' });
+        else if (e.phase !== 'fetch' && e.detail) multi.log(`${e.phase}: ${e.item} ${e.detail}\n`);
         break;
       case 'phase-start':
-        if (e.totalBytes !== undefined && e.phase === 'fetch') {
+        if (e.totalBytes !== undefined && e.phase !== 'resolve') {
           bar = multi.create(e.totalBytes, 0, { label: e.phase.padEnd(6), doneText: '0 B', totalText: formatBytes(e.totalBytes), rateText: '', etaText: '…' });
         }
         break;

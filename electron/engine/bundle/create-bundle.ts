@@ -20,6 +20,9 @@ import { planBlobs } from './plan-blobs.js';
 import { resolveImage } from './resolve-image.js';
 import { formatSha256Sums } from './sha256sums.js';
 import { writeArchive } from './write-archive.js';
+import { checkParityCount, checkParityFits, writeParityParts } from './write-parity.js';
+import { loadSigningKey } from '../trust/key-files.js';
+import { makeSignatureDocument, writeSignatureDocument, type WrittenSignature } from '../trust/sign-bundle.js';
 
 /** What to bundle and where. */
 export interface CreateBundleOptions {
@@ -33,6 +36,8 @@ export interface CreateBundleOptions {
   includeForeignLayers?: boolean;
   /** Split the archive into parts of at most this many bytes (`700MB`, `4GiB`, `fat32`, or a number). */
   split?: string | number;
+  /** Write this many Reed–Solomon parity parts (`bundle.tar.p01`…, 1 to 32): any that many lost or damaged parts can be rebuilt (`ferry repair`). */
+  parity?: number;
   /** Blobs fetched at once (default 8). */
   concurrency?: number;
   /** Use the local blob cache (default true). */
@@ -45,6 +50,8 @@ export interface CreateBundleOptions {
   registry?: RegistryClientOptions;
   /** A client to reuse (the app keeps one); otherwise one is made from `registry`. */
   client?: RegistryClient;
+  /** Sign the finished bundle as its preparer with this private key file (`ferry keygen`); read and checked before any network work. */
+  signKey?: string;
 }
 
 /** Progress and cancellation for a long job. */
@@ -57,6 +64,8 @@ export interface JobControls {
 export interface CreateBundleResult {
   dir: string;
   manifest: BundleManifest;
+  /** The preparer signature written into `signatures/`, when `signKey` was given. */
+  signature?: WrittenSignature;
   stats: { blobs: number; bytes: number; bytesFromCache: number; bytesFetched: number; seconds: number };
 }
 
@@ -66,6 +75,7 @@ interface Settings {
   platforms: Platform[];
   includeForeignLayers: boolean;
   partSize: number | undefined;
+  parity: number;
   concurrency: number;
   cacheDir: string | undefined;
   force: boolean;
@@ -84,6 +94,7 @@ function settingsFrom(options: CreateBundleOptions): Settings {
     platforms: (options.platforms ?? []).map(parsePlatform),
     includeForeignLayers: options.includeForeignLayers ?? false,
     partSize: options.split === undefined ? undefined : parseSize(options.split),
+    parity: options.parity === undefined ? 0 : checkParityCount(options.parity),
     concurrency,
     cacheDir: options.cache === false ? undefined : (options.cacheDir ?? defaultCacheDir()),
     force: options.force ?? false,
@@ -98,6 +109,8 @@ function settingsFrom(options: CreateBundleOptions): Settings {
 export async function createBundle(options: CreateBundleOptions, controls: JobControls = {}): Promise<CreateBundleResult> {
   const started = performance.now();
   const settings = settingsFrom(options);
+  // a bad signing key fails here, before any network or disk work
+  const signingKey = options.signKey === undefined ? undefined : await loadSigningKey(options.signKey);
   // the same image named twice (`nginx` and `docker.io/library/nginx:latest`) is carried once
   const byName = new Map<string, { source: string; ref: ImageReference }>();
   for (const source of settings.images) {
@@ -134,10 +147,11 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
     // 2. lay out the archive: every offset known before the first byte
     const docker = dockerSaveEntries(resolved, new Set(plan.blobs.map((b) => b.digest)));
     const layout = layoutBundleArchive(resolved, plan.blobs, docker.entries);
+    checkParityFits(planParts(layout.totalSize, settings.partSize, (name) => name, ARCHIVE_BASE).length, settings.parity);
 
     const folder = await OutputFolder.prepare(settings.outputDir, { force: settings.force });
     try {
-      await folder.ensureSpace(layout.totalSize);
+      await folder.ensureSpace(layout.totalSize + settings.parity * Math.min(layout.totalSize, settings.partSize ?? layout.totalSize));
       const parts = planParts(layout.totalSize, settings.partSize, (name) => folder.tempPath(name), ARCHIVE_BASE);
       const cache = settings.cacheDir ? await BlobCache.open(settings.cacheDir) : undefined;
 
@@ -163,6 +177,10 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       });
       meter.finish();
       onProgress?.({ kind: 'phase-end', phase: 'fetch' });
+      if (settings.parity > 0 && parts.length === 1) {
+        onProgress?.({ kind: 'warning', message: `The archive is one part, so each of the ${settings.parity} parity part(s) is a full-size coded copy of it; use --split for smaller parity.` });
+      }
+      const parity = settings.parity > 0 ? await writeParityParts({ parts, count: settings.parity, pathOf: (name) => folder.tempPath(name), signal, onProgress }) : undefined;
 
       // 4. bundle.json, then SHA256SUMS last: only now does the folder look complete
       const manifest = buildBundleManifest(resolved, plan, docker.listed, settings.platforms, {
@@ -170,19 +188,24 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
         size: layout.totalSize,
         sha256: digests.sha256,
       });
+      if (parity) manifest.archive.parity = parity;
       const json = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
       await folder.writeTemp(BUNDLE_FILE, json);
       const sums = formatSha256Sums([
         { sha256: createHash('sha256').update(json).digest('hex'), name: BUNDLE_FILE },
         ...manifest.archive.parts.map((p) => ({ sha256: p.sha256, name: p.name })),
+        ...(manifest.archive.parity?.parts ?? []).map((p) => ({ sha256: p.sha256, name: p.name })),
       ]);
       await folder.writeTemp(SUMS_FILE, sums);
       signal?.throwIfAborted();
-      await folder.promote([...parts.map((p) => p.name), BUNDLE_FILE, SUMS_FILE]);
+      await folder.promote([...parts.map((p) => p.name), ...(parity?.parts ?? []).map((p) => p.name), BUNDLE_FILE, SUMS_FILE]);
+      // signatures/ lies outside SHA256SUMS: the preparer signs the finished bundle.json's exact bytes
+      const signature = signingKey ? await writeSignatureDocument(folder.dir, makeSignatureDocument(signingKey, 'preparer', manifest.id, json)) : undefined;
       const seconds = (performance.now() - started) / 1000;
       return {
         dir: folder.dir,
         manifest,
+        ...(signature ? { signature } : {}),
         stats: { blobs: plan.blobs.length, bytes: totalBytes, bytesFromCache, bytesFetched: totalBytes - bytesFromCache, seconds },
       };
     } catch (error) {

@@ -28,6 +28,13 @@ export async function inspectBundle(target: string): Promise<BundleInspection> {
   } catch {
     throw new FerryError('bad-bundle', `${target} holds no ${BUNDLE_FILE}; is it a Ferry bundle folder (or an unfinished one)?`, { subject: target });
   }
+  const manifest = parseBundleManifest(bytes, path);
+  const bundleSha256 = createHash('sha256').update(bytes).digest('hex');
+  return { path, manifest, bundleSha256, warnings: bundleWarnings(manifest) };
+}
+
+/** Parses and checks the bytes of a `bundle.json` read from `path`; throws a `bad-bundle` FerryError naming the first problem. */
+export function parseBundleManifest(bytes: Buffer, path: string): BundleManifest {
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
@@ -45,8 +52,7 @@ export async function inspectBundle(target: string): Promise<BundleInspection> {
       subject: path,
     });
   }
-  const bundleSha256 = createHash('sha256').update(bytes).digest('hex');
-  return { path, manifest: parsed.data, bundleSha256, warnings: bundleWarnings(parsed.data) };
+  return parsed.data;
 }
 
 /** What a reviewer must know before the bundle crosses: layers left out, images docker cannot load. */

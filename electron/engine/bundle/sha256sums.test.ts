@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { formatSha256Sums, parseSha256Sums } from './sha256sums.js';
+import { formatSha256Sums, parseSha256Sums, readSha256Sums } from './sha256sums.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-sums-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,4 +24,22 @@ test('coreutils sha256sum -c accepts what Ferry writes, and Ferry reads what sha
 
 test('a malformed line is refused', () => {
   assert.throws(() => parseSha256Sums('abc  file\n'), /line 1/);
+});
+
+test('readSha256Sums reads what sha256sum writes (escaped names, binary marker, CRLF) and keeps going past bad lines', () => {
+  writeFileSync(join(dir, 'back\\slash'), 'b');
+  const theirs = execFileSync('sha256sum', ['-b', 'back\\slash', 'bundle.json'], { cwd: dir, encoding: 'utf8' });
+  const text = `# comment\r\n${theirs.replace(/\n/g, '\r\n')}not a line\n${'A'.repeat(64)}  upper\n`;
+  const listing = readSha256Sums(text);
+  assert.deepEqual(listing.malformed, [4]);
+  assert.deepEqual(
+    listing.lines.map((l) => [l.name, l.line]),
+    [
+      ['back\\slash', 2],
+      ['bundle.json', 3],
+      ['upper', 5],
+    ],
+  );
+  assert.equal(listing.lines[0]!.sha256, createHash('sha256').update('b').digest('hex'));
+  assert.equal(listing.lines[2]!.sha256, 'a'.repeat(64));
 });

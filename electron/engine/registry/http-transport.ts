@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { FerryError } from '../errors/ferry-error.js';
@@ -16,11 +17,15 @@ export interface HttpTransportSettings {
 /** One HTTP request as the transport sends it. */
 export interface HttpRequest {
   url: URL;
-  method?: 'GET' | 'HEAD' | 'POST';
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
   headers?: Record<string, string>;
-  body?: string;
+  /** A fixed body, or a factory called for every send (a fresh stream for each retry or redirect). */
+  body?: RequestBody;
   signal?: AbortSignal;
 }
+
+/** What a request carries: bytes, or a factory of a fresh stream per send. */
+export type RequestBody = string | Buffer | (() => Readable);
 
 /** An HTTP response with a streaming body that must be consumed, dumped or destroyed. */
 export type HttpResponse = Dispatcher.ResponseData;
@@ -62,7 +67,7 @@ export class HttpTransport {
       dispatcher,
       method: req.method ?? 'GET',
       headers: { 'user-agent': this.#settings.userAgent, ...req.headers },
-      ...(req.body !== undefined ? { body: req.body } : {}),
+      ...(req.body !== undefined ? { body: typeof req.body === 'function' ? req.body() : req.body } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
       headersTimeout: this.#settings.timeoutMs,
       bodyTimeout: this.#settings.timeoutMs,

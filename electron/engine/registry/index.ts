@@ -8,3 +8,5 @@ export {
   OCI_MANIFEST,
   SUPPORTED_MANIFEST_TYPES,
 } from './manifest-media-types.js';
+export { pushBlob, blobExists, DEFAULT_CHUNK_SIZE, type BlobPushOutcome, type PushBlobOptions } from './blob-upload.js';
+export { pushManifest, manifestExists, type PushManifestOptions } from './push-manifest.js';

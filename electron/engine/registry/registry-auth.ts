@@ -25,6 +25,10 @@ export interface AuthTarget {
   registry: string;
   /** Repository for a `repository:NAME:pull` scope; undefined for `/v2/` pings (no scope). */
   repository?: string;
+  /** Ask for `repository:NAME:pull,push` instead of `:pull` (uploads). */
+  push?: boolean;
+  /** Also ask for `repository:FROM:pull` (a cross-repository blob mount from FROM). */
+  mountFrom?: string;
   /** Where the registry API is: `https://registry-1.docker.io`. */
   endpoint: URL;
   signal?: AbortSignal;
@@ -102,7 +106,7 @@ export class RegistryAuth {
       });
     }
     const service = challenge.params['service'];
-    const scope = target.repository !== undefined ? `repository:${target.repository}:pull` : undefined;
+    const scopes = scopesFor(target);
     const credential = await this.#deps.credentialFor(registry);
     // A login goes to the token server over HTTPS, or over plain HTTP only when the user listed that host, or the
     // registry that named it, as insecure.
@@ -117,12 +121,12 @@ export class RegistryAuth {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.identityToken, client_id: 'ferry' });
       if (service !== undefined) form.set('service', service);
-      if (scope !== undefined) form.set('scope', scope);
+      if (scopes.length > 0) form.set('scope', scopes.join(' '));
       body = form.toString();
       sentLogin = true;
     } else {
       if (service !== undefined) url.searchParams.set('service', service);
-      if (scope !== undefined) url.searchParams.set('scope', scope);
+      for (const scope of scopes) url.searchParams.append('scope', scope);
       if (credential?.username && credential.password !== undefined && secure) {
         headers['authorization'] = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
         sentLogin = true;
@@ -149,7 +153,7 @@ export class RegistryAuth {
         status === 401 ? 'unauthorized' : 'denied',
         sentLogin
           ? `${registry} rejected the saved login for ${what}; check the user name and password (log in again with "docker login ${registry}").`
-          : `${registry} requires a login to pull ${what}; log in with "docker login ${registry}".${withheld}`,
+          : `${registry} requires a login to ${target.push ? 'push to' : 'pull'} ${what}; log in with "docker login ${registry}".${withheld}`,
         { subject: registry },
       );
     }
@@ -178,5 +182,13 @@ export class RegistryAuth {
 }
 
 function tokenKey(target: AuthTarget): string {
-  return `${target.registry}\n${target.repository ?? ''}`;
+  return `${target.registry}\n${scopesFor(target).join(' ')}`;
+}
+
+/** The token scopes an operation needs: pull (or pull,push) on its repository, plus pull on a mount source. */
+function scopesFor(target: AuthTarget): string[] {
+  if (target.repository === undefined) return [];
+  const scopes = [`repository:${target.repository}:${target.push ? 'pull,push' : 'pull'}`];
+  if (target.mountFrom !== undefined && target.mountFrom !== target.repository) scopes.push(`repository:${target.mountFrom}:pull`);
+  return scopes;
 }

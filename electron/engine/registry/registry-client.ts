@@ -8,13 +8,14 @@ import { parseDigest, type ParsedDigest } from '../oci/digest.js';
 import { TOOL_VERSION } from '../version.js';
 import { formatReference } from '../reference/format-reference.js';
 import { HostSemaphore, type ReleaseSlot } from './host-semaphore.js';
-import { HttpTransport, type HttpResponse } from './http-transport.js';
+import { HttpTransport, type HttpRequest, type HttpResponse, type RequestBody } from './http-transport.js';
 import { MANIFEST_ACCEPT } from './manifest-media-types.js';
 import { readCappedBody } from './read-capped-body.js';
+import { registryErrorDetail } from './registry-error-detail.js';
 import { RegistryAuth, type AuthTarget } from './registry-auth.js';
 import { apiHostFor } from './registry-host.js';
 import { backoffDelay } from './retry-backoff.js';
-import { discard, sendWithRetries, type RetryContext } from './send-with-retries.js';
+import { discard, sendWithRetries, type FinalResponse, type RetryContext } from './send-with-retries.js';
 import { classifyTransportError, toFerryTransportError } from './transport-errors.js';
 import { VerifiedBlobStream, type ResumedBody } from './verified-blob-stream.js';
 import { verifyManifest } from './verify-manifest.js';
@@ -56,6 +57,28 @@ export interface BlobDescriptor {
   size: number;
   mediaType?: string;
   urls?: string[];
+}
+
+/** One registry API request of a write operation (the push side: blob-upload.ts, push-manifest.ts). */
+export interface RegistryOperation {
+  /** Registry as users name it (`127.0.0.1:5000`). */
+  registry: string;
+  repository: string;
+  method: NonNullable<HttpRequest['method']>;
+  /** An API path (`/v2/NAME/blobs/uploads/`) or an absolute URL (an upload's `Location`). */
+  url: string | URL;
+  headers?: Record<string, string>;
+  body?: RequestBody;
+  /** Authenticate for `pull,push` (default false: pull). */
+  push?: boolean;
+  /** Also authenticate for pulling this repository (the source of a cross-repository mount). */
+  mountFrom?: string;
+  /** Error subject and what is being done, for messages. */
+  subject: string;
+  action: string;
+  /** Retry transport failures, 429 and 5xx (default true); pass false for uploads the caller restarts itself. */
+  retry?: boolean;
+  signal?: AbortSignal;
 }
 
 type ResolvedOptions = Required<Omit<RegistryClientOptions, 'credentials'>> & { credentials: CredentialResolver };
@@ -270,6 +293,61 @@ export class RegistryClient {
       `None of the ${urls.length} URLs of foreign blob ${desc.digest} could be downloaded.${detail}`,
       { subject: desc.digest },
     );
+  }
+
+  /**
+   * Sends one registry API request with the client's TLS, auth (the login is sent only to the registry's own origin),
+   * redirect and retry rules, answering one 401; returns the response whatever its status, and the URL that answered.
+   * The caller holds a host slot ({@link withHostSlot}) when it needs one.
+   */
+  async send(op: RegistryOperation): Promise<FinalResponse> {
+    const { signal } = op;
+    allowManyListeners(signal);
+    const endpoint = await this.#endpoint(op.registry, signal);
+    const url = typeof op.url === 'string' ? new URL(op.url, endpoint) : op.url;
+    const sameOrigin = url.origin === endpoint.origin;
+    const target: AuthTarget = {
+      registry: op.registry,
+      repository: op.repository,
+      endpoint,
+      ...(op.push ? { push: true } : {}),
+      ...(op.mountFrom !== undefined ? { mountFrom: op.mountFrom } : {}),
+      ...(signal ? { signal } : {}),
+    };
+    const ctx: RetryContext = { ...this.#retryContext(op.subject, op.registry, op.action, signal), ...(op.retry === false ? { retries: 0, retryStatuses: false } : {}) };
+    const request = (authorization: string | undefined): HttpRequest => ({
+      url,
+      method: op.method,
+      headers: authHeader(op.headers ?? {}, sameOrigin ? authorization : undefined),
+      ...(op.body !== undefined ? { body: op.body } : {}),
+    });
+    const sent = sameOrigin ? await this.#auth.current(target) : undefined;
+    const first = await sendWithRetries(request(sent), ctx);
+    if (first.response.statusCode !== 401 || !sameOrigin) return first;
+    const answer = await this.#auth.answer(target, parseWwwAuthenticate(first.response.headers['www-authenticate']));
+    if (answer === undefined || answer === sent) return first;
+    await discard(first.response);
+    return sendWithRetries(request(answer), ctx);
+  }
+
+  /** Runs `fn` holding one of the registry's concurrency slots (the per-host limit shared with pulls). */
+  withHostSlot<T>(registry: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    return this.#withSlot(registry, signal, fn);
+  }
+
+  /** Where the registry API is reached (`https://host`, or `http://host` for an insecure host that has no TLS). */
+  endpoint(registry: string, opts: { signal?: AbortSignal } = {}): Promise<URL> {
+    return this.#endpoint(registry, opts.signal);
+  }
+
+  /** The retries configured for transport failures (the push side restarts an upload up to this many times). */
+  get retries(): number {
+    return this.#options.retries;
+  }
+
+  /** Whether a saved login exists for `registry` (for error advice). */
+  async hasLogin(registry: string): Promise<boolean> {
+    return (await this.#credentialFor(registry).catch(() => undefined)) !== undefined;
   }
 
   /** Closes every connection; open blob streams fail. */
@@ -494,23 +572,4 @@ function checkDescriptor(desc: BlobDescriptor, subject: string): ParsedDigest {
     throw new FerryError('unsupported-manifest', `Blob ${desc.digest} has an invalid size (${desc.size}) in its descriptor.`, { subject });
   }
   return parsed;
-}
-
-/** `CODE: message` from a registry's JSON error body, shortened; empty when there is none. */
-async function registryErrorDetail(response: HttpResponse): Promise<string> {
-  const bytes = await readCappedBody(response, 64 * 1024).catch(() => undefined);
-  if (!bytes || bytes.length === 0) return '';
-  try {
-    const parsed = JSON.parse(bytes.toString('utf8')) as { errors?: Array<{ code?: unknown; message?: unknown }> };
-    const first = parsed.errors?.[0];
-    if (!first) return '';
-    const text = [first.code, first.message].filter((p) => typeof p === 'string' && p !== '').join(': ');
-    // A registry could echo what it was sent: never repeat anything that looks like a credential.
-    return text
-      .replace(/[\r\n\t]+/g, ' ')
-      .replace(/\b(basic|bearer)\s+[^\s,;"']+/gi, '$1 [redacted]')
-      .slice(0, 200);
-  } catch {
-    return '';
-  }
 }

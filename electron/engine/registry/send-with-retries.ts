@@ -1,6 +1,6 @@
 import { FerryError } from '../errors/ferry-error.js';
 import { abortError, sleep } from './abort.js';
-import type { HttpRequest, HttpResponse, HttpTransport } from './http-transport.js';
+import type { HttpRequest, HttpResponse, HttpTransport, RequestBody } from './http-transport.js';
 import { backoffDelay, parseRetryAfter } from './retry-backoff.js';
 import { classifyTransportError, toFerryTransportError } from './transport-errors.js';
 
@@ -82,7 +82,7 @@ export async function discard(response: HttpResponse): Promise<void> {
 async function followRedirects(req: HttpRequest, ctx: RetryContext): Promise<FinalResponse> {
   let url = req.url;
   let method = req.method ?? 'GET';
-  let body = req.body;
+  let body: RequestBody | undefined = req.body;
   const headers = { ...req.headers };
   for (let hop = 0; ; hop++) {
     let response: HttpResponse;

@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { importBundle, type ImportReport } from '../../engine/index.js';
+import { FerryError } from '../../engine/errors/ferry-error.js';
+import { formatBytes, formatDuration } from '../output/format-bytes.js';
+import { outputMode } from '../output/output-mode.js';
+import { createProgressPrinter } from '../output/progress-printer.js';
+import type { CommandContext } from '../command-context.js';
+import { collect } from '../collect.js';
+
+interface ImportFlags {
+  to: string;
+  map: string[];
+  dryRun?: boolean;
+  insecureRegistry: string[];
+  caFile: string[];
+  concurrency?: string;
+  report?: string;
+  mirrorConfig?: string;
+  json?: boolean;
+}
+
+/** The default report file, in the current folder. */
+const DEFAULT_REPORT = 'import-report.json';
+
+/** Prints `source → target` for every image. */
+function printMapping(report: ImportReport, out: NodeJS.WritableStream): void {
+  const width = Math.max(6, ...report.images.map((i) => i.source.length));
+  out.write(`${'SOURCE'.padEnd(width)}  TARGET\n`);
+  for (const image of report.images) out.write(`${image.source.padEnd(width)}  ${image.target}${image.rule ? `  (--map ${image.rule})` : ''}\n`);
+}
+
+/** `ferry import`: push a verified bundle's images into a registry on the offline side. */
+export function registerImportCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command('import')
+    .description('verify a bundle, then push its images into a registry (digests unchanged; reruns push only what is missing)')
+    .argument('<dirs...>', 'the bundle folder, or every volume of a multi-volume set')
+    .requiredOption('--to <host[:port][/prefix]>', 'the target registry and an optional path prefix (registry.local:5000/mirror)')
+    .option('--map <src=dst>', 'rewrite repositories: a source registry/path prefix and its target (docker.io/library=HOST/mirror/lib); repeatable', collect, [])
+    .option('--dry-run', 'print where each image would go; verify, connect and push nothing')
+    .option('--insecure-registry <host[:port]>', 'plain HTTP / unverified TLS for this host (repeatable)', collect, [])
+    .option('--ca-file <pem>', 'trust this CA in addition to the system CAs (repeatable)', collect, [])
+    .option('--concurrency <n>', 'blobs pushed at once (default 4)')
+    .option('--report <file>', `write the JSON report here (default ./${DEFAULT_REPORT})`)
+    .option('--mirror-config <dir>', 'also write containerd hosts.toml files (DIR/<source-host>/hosts.toml) and a k3s registries.yaml')
+    .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
+    .action(async (dirs: string[], flags: ImportFlags) => {
+      const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+      if (concurrency !== undefined && !Number.isInteger(concurrency)) throw new FerryError('bad-usage', `--concurrency must be a whole number, not "${flags.concurrency}".`);
+      const mode = outputMode(flags.json, ctx.stderr);
+      const printer = createProgressPrinter(mode, ctx.stderr);
+      try {
+        const result = await importBundle(
+          {
+            dirs,
+            to: flags.to,
+            map: flags.map,
+            dryRun: flags.dryRun ?? false,
+            ...(concurrency !== undefined ? { concurrency } : {}),
+            registry: { insecureRegistries: flags.insecureRegistry, caFiles: flags.caFile },
+            ...(flags.dryRun ? {} : { reportFile: flags.report ?? DEFAULT_REPORT }),
+            ...(flags.mirrorConfig !== undefined && !flags.dryRun ? { mirrorConfigDir: flags.mirrorConfig } : {}),
+          },
+          { onProgress: printer.onProgress, signal: ctx.signal },
+        );
+        printer.stop();
+        const { report } = result;
+        if (mode === 'json') {
+          ctx.stdout.write(`${JSON.stringify({ type: 'result', ...(result.reportFile ? { reportFile: result.reportFile } : {}), ...(result.mirrorConfig ? { mirrorConfig: result.mirrorConfig.files } : {}), report })}\n`);
+          return;
+        }
+        printMapping(report, ctx.stdout);
+        if (report.dryRun) {
+          ctx.stdout.write(`\nDry run: ${report.images.length} image(s) would go to ${report.target}; nothing was pushed.\n`);
+          return;
+        }
+        const s = report.stats;
+        ctx.stdout.write(
+          `\nImported ${report.images.length} image(s) into ${report.target}: ${s.blobsUploaded} blob(s) uploaded (${formatBytes(s.bytesUploaded)}), ` +
+            `${s.blobsMounted} mounted, ${s.blobsExisting} already there (skipped); ${s.manifestsPushed} manifest(s) pushed, ${s.manifestsExisting} already there; ` +
+            `${s.tagsPushed} tag(s), in ${formatDuration(s.seconds)}.\nReport: ${result.reportFile}\n`,
+        );
+        if (result.mirrorConfig) ctx.stdout.write(`Mirror configuration: ${result.mirrorConfig.files.join(', ')}\n`);
+      } finally {
+        printer.stop();
+      }
+    });
+}

@@ -1,0 +1,46 @@
+import type { IntegrityCheckId, IntegrityFault, VerifyReport } from '../../../shared/verify-report.js';
+import { formatBytes } from './format-bytes.js';
+
+const TITLES: Record<IntegrityCheckId, string> = {
+  'bundle-json': 'bundle.json',
+  sha256sums: 'SHA256SUMS',
+  parts: 'parts',
+  blobs: 'blobs',
+  structure: 'structure',
+};
+
+/**
+ * Prints a verification for people: a line per check (✓, ✗ or – when it could not run), every
+ * fault under the check that found it, what repair can do, and a verdict line.
+ */
+export function printVerifyReport(report: VerifyReport, out: NodeJS.WritableStream): void {
+  const { integrity } = report;
+  const where = integrity.dirs.length === 1 ? integrity.dirs[0]! : `${integrity.dirs.length} volumes (${integrity.dirs.join(', ')})`;
+  out.write(`Bundle ${integrity.bundleId ?? '(unknown)'} in ${where}\n`);
+  const width = Math.max(...Object.values(TITLES).map((t) => t.length));
+  const printed = new Set<IntegrityFault>();
+  for (const check of integrity.checks ?? []) {
+    const mark = check.ok ? '✓' : check.skipped ? '–' : '✗';
+    out.write(`  ${mark} ${TITLES[check.id].padEnd(width)}  ${check.summary}\n`);
+    for (const fault of integrity.faults.filter((f) => f.check === check.id)) {
+      printFault(fault, out);
+      printed.add(fault);
+    }
+  }
+  const rest = integrity.faults.filter((f) => !printed.has(f));
+  if (rest.length > 0) {
+    out.write(`  ✗ other\n`);
+    for (const fault of rest) printFault(fault, out);
+  }
+  if (integrity.repair) out.write(`\n${integrity.repair.message}\n`);
+  const n = integrity.faults.length;
+  out.write(
+    integrity.ok
+      ? `\nIntact: ${integrity.parts.length} file(s), ${integrity.blobsChecked} blobs, ${formatBytes(integrity.bytesChecked)} read once and checked.\n`
+      : `\nDAMAGED: ${n} fault${n === 1 ? '' : 's'} found.\n`,
+  );
+}
+
+function printFault(fault: IntegrityFault, out: NodeJS.WritableStream): void {
+  out.write(`      ${fault.kind}: ${fault.message}\n`);
+}

@@ -1,0 +1,268 @@
+import { resolve } from 'node:path';
+import type { BundleManifest } from '../../../shared/bundle-manifest.js';
+import { BundleArchive } from '../bundle/bundle-archive.js';
+import type { JobControls } from '../bundle/create-bundle.js';
+import { inspectBundle } from '../bundle/inspect-bundle.js';
+import { FerryError } from '../errors/ferry-error.js';
+import { ProgressMeter } from '../progress/progress-meter.js';
+import { pushBlob, type BlobPushOutcome } from '../registry/blob-upload.js';
+import { manifestExists, pushManifest } from '../registry/push-manifest.js';
+import { RegistryClient, type RegistryClientOptions } from '../registry/registry-client.js';
+import { mapLimit } from '../util/map-limit.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { openBundleVolumes } from '../verify/bundle-volumes.js';
+import { verifyIntegrity } from '../verify/verify-integrity.js';
+import { TOOL_VERSION } from '../version.js';
+import type { ImportedImage, ImportReport } from './import-report.js';
+import { parseImportTarget, parseMapRule, type ImportTarget, type MapRule } from './map-repository.js';
+import { writeMirrorConfig, type MirrorConfigResult } from './mirror-config.js';
+import { mapImages, planImagePush, type ImagePushPlan } from './plan-import.js';
+
+/** The check a bundle must pass before anything is pushed: `ok`, and one line saying what is wrong. */
+export type ImportVerifier = (dirs: string[], controls: JobControls) => Promise<{ ok: boolean; summary: string }>;
+
+/** What to import and where. */
+export interface ImportBundleOptions {
+  /** The bundle folder, or every volume of a multi-volume set. */
+  dirs: string[];
+  /** `HOST[:PORT][/PREFIX]`: the target registry and an optional path prefix. */
+  to: string;
+  /** `SRC=DST` rewrites: a source `registry/path` prefix and its target path (`docker.io/library=HOST/mirror/lib`). */
+  map?: string[];
+  /** Only map: return the report of where each image would go; verify, connect and push nothing, write nothing. */
+  dryRun?: boolean;
+  /** Blobs pushed at once (default 4, 1 to 64). */
+  concurrency?: number;
+  /** Registry access to the target: TLS, insecure hosts, credentials, retries. */
+  registry?: RegistryClientOptions;
+  /** A client to reuse; otherwise one is made from `registry`. */
+  client?: RegistryClient;
+  /** Blobs larger than this go up in PATCH chunks of this size (default 32 MiB). */
+  chunkSize?: number;
+  /** Write the JSON report here (atomically); none when absent. */
+  reportFile?: string;
+  /** Write containerd `hosts.toml` files (one folder per source registry) and a k3s `registries.yaml` here. */
+  mirrorConfigDir?: string;
+  /** The check run before pushing (default: {@link verifyIntegrity}); a bundle that fails it pushes nothing. */
+  verify?: ImportVerifier;
+}
+
+/** What an import did. */
+export interface ImportBundleResult {
+  report: ImportReport;
+  /** Where the report was written. */
+  reportFile?: string;
+  mirrorConfig?: MirrorConfigResult;
+}
+
+interface Settings {
+  target: ImportTarget;
+  rules: MapRule[];
+  concurrency: number;
+  verify: ImportVerifier;
+}
+
+/** The default pre-push check: the bundle's integrity, every fault listed. */
+export const integrityVerifier: ImportVerifier = async (dirs, controls) => {
+  const report = await verifyIntegrity({ dirs }, controls);
+  const faults = report.faults.map((f) => f.message);
+  const shown = faults.slice(0, 10).join(' ');
+  return { ok: report.ok, summary: report.ok ? 'intact' : `${faults.length} fault(s): ${shown}${faults.length > 10 ? ` … and ${faults.length - 10} more` : ''}` };
+};
+
+function settingsFrom(options: ImportBundleOptions): Settings {
+  if (options.dirs.length === 0) throw new FerryError('bad-usage', 'No bundle given: name the bundle folder (or every volume of a set).');
+  const concurrency = options.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new FerryError('bad-usage', `Concurrency must be a whole number from 1 to 64, not ${String(options.concurrency)}.`);
+  }
+  const target = parseImportTarget(options.to);
+  return { target, rules: (options.map ?? []).map((m) => parseMapRule(m, target)), concurrency, verify: options.verify ?? integrityVerifier };
+}
+
+function emptyImage(m: ReturnType<typeof mapImages>[number]): ImportedImage {
+  return {
+    source: m.source,
+    target: m.target,
+    repository: m.repository,
+    ...(m.tag !== undefined ? { tag: m.tag } : {}),
+    digest: m.digest,
+    ...(m.rule !== undefined ? { rule: m.rule } : {}),
+    blobs: { uploaded: 0, mounted: 0, existing: 0 },
+    manifests: { pushed: 0, existing: 0 },
+  };
+}
+
+function newReport(manifest: BundleManifest, target: ImportTarget, images: ImportedImage[], dryRun: boolean): ImportReport {
+  return {
+    tool: { name: 'ferry', version: TOOL_VERSION },
+    created: new Date().toISOString(),
+    bundleId: manifest.id,
+    target: target.prefix === '' ? target.registry : `${target.registry}/${target.prefix}`,
+    dryRun,
+    images,
+    stats: { blobsUploaded: 0, blobsMounted: 0, blobsExisting: 0, bytesUploaded: 0, chunksUploaded: 0, manifestsPushed: 0, manifestsExisting: 0, tagsPushed: 0, seconds: 0 },
+  };
+}
+
+/**
+ * Imports a bundle into a registry on the offline side: verifies it first (a damaged bundle pushes nothing), then
+ * streams every blob straight from the parts (no reassembled copy), in parallel, skipping what the target holds (HEAD)
+ * and mounting blobs already pushed to another repository; then the manifests byte for byte (children before their
+ * index) and the tags last. Rerunning after an interruption uploads only what is missing.
+ */
+export async function importBundle(options: ImportBundleOptions, controls: JobControls = {}): Promise<ImportBundleResult> {
+  const started = performance.now();
+  const settings = settingsFrom(options);
+  const { onProgress, signal } = controls;
+  const { target } = settings;
+
+  if (options.dryRun) {
+    const volumes = await openBundleVolumes(options.dirs);
+    const { manifest } = await inspectBundle(volumes[0]!.dir);
+    const images = mapImages(manifest, target, settings.rules).map(emptyImage);
+    return { report: newReport(manifest, target, images, true) };
+  }
+
+  const verdict = await settings.verify(options.dirs, controls);
+  if (!verdict.ok) {
+    throw new FerryError('damaged', `The bundle in ${options.dirs.join(', ')} failed verification, so nothing was pushed: ${verdict.summary}`, { subject: options.dirs[0]! });
+  }
+  signal?.throwIfAborted();
+
+  const archive = await BundleArchive.open(options.dirs, { ...(signal ? { signal } : {}) });
+  const client = options.client ?? new RegistryClient({ maxConcurrencyPerHost: settings.concurrency, ...options.registry });
+  try {
+    const mappings = mapImages(archive.manifest, target, settings.rules);
+    const plans: ImagePushPlan[] = [];
+    for (const mapping of mappings) plans.push(await planImagePush(archive, mapping));
+    const images = mappings.map(emptyImage);
+    plans.forEach((p, i) => {
+      if (p.foreign.length > 0) images[i]!.foreignLayers = p.foreign;
+    });
+    const report = newReport(archive.manifest, target, images, false);
+    const { stats } = report;
+    await client.ping(target.registry, signal ? { signal } : {});
+
+    // one task per blob and target repository; the first repository to get a digest uploads it, the others mount it
+    const tasks: { image: number; repository: string; digest: string; size: number }[] = [];
+    const seen = new Set<string>();
+    plans.forEach((plan, image) => {
+      for (const blob of plan.blobs) {
+        const key = `${plan.mapping.repository}\n${blob.digest}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          tasks.push({ image, repository: plan.mapping.repository, ...blob });
+        }
+      }
+    });
+    const totalBytes = tasks.reduce((n, t) => n + t.size, 0);
+    onProgress?.({ kind: 'phase-start', phase: 'push', totalBytes, totalItems: plans.length });
+    mappings.forEach((m) => onProgress?.({ kind: 'item-start', phase: 'push', item: m.source }));
+    const meter = new ProgressMeter('push', totalBytes, onProgress);
+    const landed = new Map<string, Promise<string | undefined>>();
+
+    await mapLimit(tasks, settings.concurrency, async (task) => {
+      signal?.throwIfAborted();
+      const first = landed.get(task.digest);
+      let mountFrom: string | undefined;
+      let settle: ((repository: string | undefined) => void) | undefined;
+      if (first) mountFrom = await first;
+      else landed.set(task.digest, new Promise((resolveLanded) => (settle = resolveLanded)));
+      let outcome: BlobPushOutcome;
+      let sent = 0;
+      try {
+        outcome = await client.withHostSlot(target.registry, signal, () =>
+          pushBlob(client, {
+            registry: target.registry,
+            repository: task.repository,
+            digest: task.digest,
+            size: task.size,
+            open: (start, end) => archive.openBlob(task.digest, { start, end, ...(signal ? { signal } : {}) }),
+            ...(mountFrom !== undefined ? { mountFrom } : {}),
+            ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
+            ...(signal ? { signal } : {}),
+            onChunk: () => void stats.chunksUploaded++,
+            onBytes: (n) => {
+              sent += n;
+              meter.add(n);
+            },
+          }),
+        );
+      } catch (error) {
+        settle?.(undefined);
+        throw error;
+      }
+      settle?.(task.repository);
+      if (outcome !== 'uploaded') meter.add(task.size - sent);
+      const counts = images[task.image]!.blobs;
+      if (outcome === 'uploaded') {
+        counts.uploaded++;
+        stats.blobsUploaded++;
+        stats.bytesUploaded += task.size;
+      } else if (outcome === 'mounted') {
+        counts.mounted++;
+        stats.blobsMounted++;
+      } else {
+        counts.existing++;
+        stats.blobsExisting++;
+      }
+    });
+    meter.finish();
+
+    // manifests byte for byte, children before their index, by digest; then every tag, last
+    const registry = target.registry;
+    await mapLimit(plans, settings.concurrency, async (plan, i) => {
+      for (const m of plan.manifests) {
+        signal?.throwIfAborted();
+        const where = { registry, repository: plan.mapping.repository, digest: m.digest, ...(signal ? { signal } : {}) };
+        if (await client.withHostSlot(registry, signal, () => manifestExists(client, { ...where, mediaType: m.mediaType }))) {
+          images[i]!.manifests.existing++;
+          stats.manifestsExisting++;
+          continue;
+        }
+        await client.withHostSlot(registry, signal, () => pushManifest(client, { ...where, reference: m.digest, bytes: m.bytes, mediaType: m.mediaType }));
+        images[i]!.manifests.pushed++;
+        stats.manifestsPushed++;
+      }
+    });
+    for (const [i, plan] of plans.entries()) {
+      signal?.throwIfAborted();
+      const top = plan.manifests.at(-1)!;
+      if (plan.mapping.tag !== undefined) {
+        const tag = plan.mapping.tag;
+        await client.withHostSlot(registry, signal, () =>
+          pushManifest(client, { registry, repository: plan.mapping.repository, reference: tag, bytes: top.bytes, mediaType: top.mediaType, digest: top.digest, ...(signal ? { signal } : {}) }),
+        );
+        stats.tagsPushed++;
+      }
+      onProgress?.({ kind: 'item-end', phase: 'push', item: plan.mapping.source, detail: images[i]!.target });
+    }
+    onProgress?.({ kind: 'phase-end', phase: 'push' });
+
+    let mirrorConfig: MirrorConfigResult | undefined;
+    if (options.mirrorConfigDir !== undefined) {
+      const endpoint = await client.endpoint(registry, signal ? { signal } : {});
+      const insecure = (options.registry?.insecureRegistries ?? []).map((h) => h.toLowerCase()).includes(registry);
+      const caFile = options.registry?.caFiles?.[0];
+      mirrorConfig = await writeMirrorConfig(
+        resolve(options.mirrorConfigDir),
+        mappings.map((m) => ({ sourceRegistry: m.record.registry, sourceRepository: m.record.repository, targetRepository: m.repository })),
+        { registry, scheme: endpoint.protocol === 'http:' ? 'http' : 'https', ...(insecure && endpoint.protocol === 'https:' ? { skipVerify: true } : {}), ...(caFile ? { caFile: resolve(caFile) } : {}) },
+      );
+      for (const message of mirrorConfig.warnings) onProgress?.({ kind: 'warning', message });
+    }
+
+    stats.seconds = (performance.now() - started) / 1000;
+    report.created = new Date().toISOString();
+    let reportFile: string | undefined;
+    if (options.reportFile !== undefined) {
+      reportFile = resolve(options.reportFile);
+      await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+    }
+    return { report, ...(reportFile ? { reportFile } : {}), ...(mirrorConfig ? { mirrorConfig } : {}) };
+  } finally {
+    await archive.close();
+    if (!options.client) await client.close();
+  }
+}

@@ -1,0 +1,87 @@
+import type { BundleManifest, ImageRecord } from '../../../shared/bundle-manifest.js';
+import type { BundleArchive } from '../bundle/bundle-archive.js';
+import { FerryError } from '../errors/ferry-error.js';
+import { isForeignLayerMediaType } from '../oci/media-types.js';
+import { parseManifest } from '../oci/parse-manifest.js';
+import { mapRepository, type ImportTarget, type MapRule } from './map-repository.js';
+
+/** One image of the bundle and where it goes. */
+export interface ImageMapping {
+  /** The image's normalized source reference (`docker.io/library/nginx:1.27`). */
+  source: string;
+  /** The target repository path under the target registry. */
+  repository: string;
+  tag?: string;
+  digest: string;
+  /** `HOST/PATH:TAG@DIGEST` (or `HOST/PATH@DIGEST` without a tag). */
+  target: string;
+  /** The `--map` rule applied, as written. */
+  rule?: string;
+  record: ImageRecord;
+}
+
+/** A manifest to put, with its exact bytes. */
+export interface PlannedManifest {
+  digest: string;
+  mediaType: string;
+  bytes: Buffer;
+}
+
+/** What one image needs in its target repository, in push order. */
+export interface ImagePushPlan {
+  mapping: ImageMapping;
+  /** Config and layer blobs (distinct), foreign layers not carried left out. */
+  blobs: { digest: string; size: number }[];
+  /** Child manifests first, the top manifest or index last. */
+  manifests: PlannedManifest[];
+  /** Foreign layers the bundle does not carry (the registry must accept their URLs). */
+  foreign: string[];
+}
+
+/** Maps every image of a bundle to its target reference (bundle.json only: what a dry run shows). */
+export function mapImages(manifest: BundleManifest, target: ImportTarget, rules: readonly MapRule[]): ImageMapping[] {
+  return manifest.images.map((record) => {
+    const { repository, rule } = mapRepository(record.registry, record.repository, target, rules);
+    return {
+      source: record.reference,
+      repository,
+      ...(record.tag !== undefined ? { tag: record.tag } : {}),
+      digest: record.digest,
+      target: `${target.registry}/${repository}${record.tag !== undefined ? `:${record.tag}` : ''}@${record.digest}`,
+      ...(rule ? { rule: rule.text } : {}),
+      record,
+    };
+  });
+}
+
+/** Reads each image's manifests from the archive and lists the blobs and manifests to push, children before parents. */
+export async function planImagePush(archive: BundleArchive, mapping: ImageMapping): Promise<ImagePushPlan> {
+  const blobs = new Map<string, number>();
+  const manifests: PlannedManifest[] = [];
+  const foreign: string[] = [];
+  const subject = mapping.source;
+  const missing = (digest: string, what: string): FerryError =>
+    new FerryError('damaged', `The bundle does not hold ${what} ${digest} of ${subject}; run ferry verify.`, { subject: digest });
+
+  const visit = async (digest: string, mediaType: string, depth: number): Promise<void> => {
+    if (!archive.has(digest)) throw missing(digest, 'manifest');
+    const bytes = await archive.readBlob(digest);
+    const doc = parseManifest(bytes, mediaType, subject);
+    if (doc.kind === 'index') {
+      if (depth > 0) throw new FerryError('unsupported-manifest', `${subject} nests an index inside an index; Ferry does not import that.`, { subject });
+      for (const child of doc.manifests) {
+        if (!archive.has(child.digest)) throw missing(child.digest, 'manifest');
+        if (!manifests.some((m) => m.digest === child.digest)) await visit(child.digest, child.mediaType, depth + 1);
+      }
+    } else {
+      for (const d of [doc.config, ...doc.layers]) {
+        if (archive.has(d.digest)) blobs.set(d.digest, d.size);
+        else if (isForeignLayerMediaType(d.mediaType) || (d.urls?.length ?? 0) > 0) foreign.push(d.digest);
+        else throw missing(d.digest, 'blob');
+      }
+    }
+    manifests.push({ digest, mediaType, bytes });
+  };
+  await visit(mapping.digest, mapping.record.mediaType, 0);
+  return { mapping, blobs: [...blobs].map(([digest, size]) => ({ digest, size })), manifests, foreign: [...new Set(foreign)] };
+}

@@ -1,0 +1,201 @@
+import { createHash, type Hash } from 'node:crypto';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OnProgress } from '../../../shared/progress.js';
+import { partialName } from '../bundle/partial-name.js';
+import { FerryError } from '../errors/ferry-error.js';
+import { writeFully } from '../parity/shard-io.js';
+import { ProgressMeter } from '../progress/progress-meter.js';
+import { writeSplitJournal, type SplitJournal } from './split-journal.js';
+
+const CHUNK = 4 * 1024 * 1024;
+
+/** What {@link copyIntoParts} needs: the journal (updated in place and on disk as parts complete). */
+export interface CopyIntoPartsInput {
+  dir: string;
+  journal: SplitJournal;
+  /** The whole-archive hash, already fed with the bytes of the completed new parts; fed with every byte copied. */
+  archiveHash: Hash;
+  signal?: AbortSignal;
+  onProgress?: OnProgress;
+  /** Extra bytes on disk now: old data parts present plus new data bytes written, minus the archive size. */
+  onExtra?: (bytes: number) => void;
+}
+
+/**
+ * Copies the archive from the old parts into the new parts (temporary names), in order, from the
+ * end of the last completed new part: each new part is hashed while written and flushed, recorded as
+ * completed in the journal, and then every old part whose bytes all lie in completed new parts is
+ * deleted, once its own sha256 (computed as it was read) matched bundle.json. Extra disk space
+ * stays about one part. The new parts' sha256 land in `journal.completed`.
+ */
+export async function copyIntoParts(input: CopyIntoPartsInput): Promise<void> {
+  const { dir, journal, archiveHash, signal, onProgress } = input;
+  const done = journal.completed.length;
+  const resumeAt = done > 0 ? journal.newParts[done - 1]!.start + journal.newParts[done - 1]!.size : 0;
+  const oldPath = (i: number): string => join(dir, journal.oldParts[i]!.name);
+  const oldEnd = (i: number): number => journal.oldParts[i]!.start + journal.oldParts[i]!.size;
+  const present = new Set<number>();
+  for (const [i] of journal.oldParts.entries()) if (oldEnd(i) > resumeAt) present.add(i);
+  const handles = new Map<number, FileHandle>();
+  const oldHashes = new Map<number, Hash>();
+  let written = 0;
+  const extra = (): void => {
+    let old = 0;
+    for (const i of present) old += journal.oldParts[i]!.size;
+    input.onExtra?.(old + resumeAt + written - journal.archive.size);
+  };
+  const total = journal.archive.size - resumeAt;
+  onProgress?.({ kind: 'phase-start', phase: 'split', totalBytes: total, totalItems: journal.newParts.length - done });
+  const meter = new ProgressMeter('split', total, onProgress);
+
+  /** The old part's hash, fed from its first byte (a resumed split re-reads the bytes before `resumeAt`). */
+  const oldHashOf = async (i: number): Promise<Hash> => {
+    let hash = oldHashes.get(i);
+    if (hash) return hash;
+    hash = createHash('sha256');
+    oldHashes.set(i, hash);
+    const part = journal.oldParts[i]!;
+    const fh = await handleOf(i);
+    const buffer = resumeAt > part.start ? Buffer.allocUnsafe(CHUNK) : Buffer.alloc(0);
+    for (let pos = part.start; pos < Math.min(resumeAt, oldEnd(i)); ) {
+      const want = Math.min(CHUNK, Math.min(resumeAt, oldEnd(i)) - pos);
+      const { bytesRead } = await fh.read(buffer, 0, want, pos - part.start);
+      if (bytesRead === 0) throw shortPart(i);
+      hash.update(buffer.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    return hash;
+  };
+  const handleOf = async (i: number): Promise<FileHandle> => {
+    let fh = handles.get(i);
+    if (!fh) {
+      try {
+        fh = await open(oldPath(i), 'r');
+      } catch (error) {
+        throw lostBytes(i, (error as NodeJS.ErrnoException).code ?? 'unreadable');
+      }
+      handles.set(i, fh);
+    }
+    return fh;
+  };
+  const shortPart = (i: number): FerryError => lostBytes(i, 'shorter than recorded');
+  const lostBytes = (i: number, why: string): FerryError =>
+    new FerryError(
+      'damaged',
+      `Cannot finish the split: ${journal.oldParts[i]!.name} is ${why}, and its bytes exist nowhere else. The bundle must be copied again from its sender.`,
+      { subject: oldPath(i) },
+    );
+
+  /** The copy as segments, each inside one old part and one new part, at most one chunk long. */
+  interface Segment {
+    oldIndex: number;
+    newIndex: number;
+    pos: number;
+    length: number;
+  }
+  function* segments(): Generator<Segment> {
+    let oldIndex = 0;
+    for (let newIndex = done; newIndex < journal.newParts.length; newIndex++) {
+      const part = journal.newParts[newIndex]!;
+      const end = part.start + part.size;
+      for (let pos = part.start; pos < end; ) {
+        while (oldEnd(oldIndex) <= pos) oldIndex++;
+        const length = Math.min(CHUNK, end - pos, oldEnd(oldIndex) - pos);
+        yield { oldIndex, newIndex, pos, length };
+        pos += length;
+      }
+    }
+  }
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  const readSegment = async (seg: Segment, into: Buffer): Promise<Buffer> => {
+    const fh = await handleOf(seg.oldIndex);
+    let got = 0;
+    while (got < seg.length) {
+      const { bytesRead } = await fh.read(into, got, seg.length - got, seg.pos + got - journal.oldParts[seg.oldIndex]!.start);
+      if (bytesRead === 0) throw shortPart(seg.oldIndex);
+      got += bytesRead;
+    }
+    return into.subarray(0, seg.length);
+  };
+  let reading: Promise<Buffer> | undefined;
+  let writing: Promise<void> | undefined;
+  let out: FileHandle | undefined;
+  try {
+    // old parts wholly inside completed new parts are no longer needed (a crash may have kept them)
+    for (const [i, part] of journal.oldParts.entries()) {
+      if (!present.has(i)) await rm(oldPath(i), { force: true });
+      else if ((await stat(oldPath(i)).catch(() => undefined))?.size !== part.size) throw lostBytes(i, 'missing or of the wrong size');
+    }
+    extra();
+    // a resumed split re-reads the start of the old part it stopped in, for that part's hash
+    const straddling = journal.oldParts.findIndex((p, i) => p.start < resumeAt && oldEnd(i) > resumeAt);
+    if (straddling >= 0) await oldHashOf(straddling);
+
+    const it = segments();
+    let next = it.next();
+    let slot = 0;
+    reading = next.done ? undefined : readSegment(next.value, buffers[slot]!);
+    let partHash = createHash('sha256');
+    while (!next.done) {
+      const seg = next.value;
+      const chunk = await reading!;
+      // the other buffer is free once its write is done: read the next segment into it meanwhile
+      await writing;
+      next = it.next();
+      slot ^= 1;
+      reading = next.done ? undefined : readSegment(next.value, buffers[slot]!);
+      signal?.throwIfAborted();
+
+      const part = journal.newParts[seg.newIndex]!;
+      if (seg.pos === part.start) {
+        out = await open(join(dir, partialName(journal.run, part.name)), 'w', 0o644);
+        partHash = createHash('sha256');
+      }
+      const oldHash = await oldHashOf(seg.oldIndex);
+      oldHash.update(chunk);
+      partHash.update(chunk);
+      archiveHash.update(chunk);
+      writing = writeFully(out!, chunk, seg.pos - part.start);
+      written += seg.length;
+      meter.add(seg.length);
+      extra();
+      const old = journal.oldParts[seg.oldIndex]!;
+      if (seg.pos + seg.length === oldEnd(seg.oldIndex) && oldHash.digest('hex') !== old.sha256) {
+        // every byte of this old part has been read: it is proven before it may ever be deleted
+        throw new FerryError(
+          'damaged',
+          `${old.name} changed while it was being split (its sha256 no longer matches bundle.json), so the split stopped. Rerun ferry split to retry; if it fails again the bundle must be copied again from its sender.`,
+          { subject: oldPath(seg.oldIndex) },
+        );
+      }
+      if (seg.pos + seg.length < part.start + part.size) continue;
+
+      // the new part is complete: flush it, record it, then delete the old parts it covers
+      await writing;
+      writing = undefined;
+      await out!.sync();
+      await out!.close();
+      out = undefined;
+      journal.completed.push({ name: part.name, sha256: partHash.digest('hex') });
+      await writeSplitJournal(dir, journal);
+      onProgress?.({ kind: 'item-end', phase: 'split', item: part.name, bytes: part.size, detail: 'written' });
+      for (const i of [...present]) {
+        if (oldEnd(i) <= part.start + part.size) {
+          await handles.get(i)?.close();
+          handles.delete(i);
+          await rm(oldPath(i), { force: true });
+          present.delete(i);
+          onProgress?.({ kind: 'item-end', phase: 'split', item: journal.oldParts[i]!.name, detail: 'removed' });
+        }
+      }
+      extra();
+    }
+    meter.finish();
+    onProgress?.({ kind: 'phase-end', phase: 'split' });
+  } finally {
+    await Promise.allSettled([reading, writing]);
+    await out?.close().catch(() => {});
+    await Promise.allSettled([...handles.values()].map((fh) => fh.close()));
+  }
+}

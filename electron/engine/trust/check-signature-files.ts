@@ -1,0 +1,122 @@
+import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SIGNATURE_MEDIA_TYPE, SIGNATURE_SCHEMA_VERSION, SIGNATURES_DIR, SignatureDocumentSchema, signaturePayload } from '../../../shared/signature.js';
+import type { SignatureCheck } from '../../../shared/verify-report.js';
+import { FerryError } from '../errors/ferry-error.js';
+import { keyIdOf, shortKeyId } from './key-id.js';
+
+/** A signature document is a few hundred bytes; a larger file is not read whole. */
+const MAX_SIGNATURE_FILE = 64 * 1024;
+/** The length of an Ed25519 signature. */
+const ED25519_SIGNATURE_BYTES = 64;
+
+/**
+ * Checks every file in `<dir>/signatures/` against the exact bytes of `bundle.json`: each must be a
+ * Ferry signature document whose Ed25519 signature verifies against the key it carries, whose key
+ * id is that key's, and which binds this bundle's id and this `bundle.json`'s sha256. Files whose
+ * names start with `.` (unfinished writes) are skipped; a missing folder means no signatures.
+ * `trusted` maps full key ids to the trusted key file each came from.
+ */
+export async function checkSignatureFiles(dir: string, bundleJson: Buffer, trusted: ReadonlyMap<string, string> = new Map()): Promise<SignatureCheck[]> {
+  const folder = join(dir, SIGNATURES_DIR);
+  let names: string[];
+  try {
+    names = (await readdir(folder)).filter((n) => !n.startsWith('.')).sort();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw new FerryError('io', `Cannot read ${folder}: ${code ?? (error as Error).message}.`, { subject: folder, cause: error });
+  }
+  const bundle = { id: bundleIdOf(bundleJson), sha256: createHash('sha256').update(bundleJson).digest('hex') };
+  const checks: SignatureCheck[] = [];
+  for (const name of names) checks.push(await checkOne(join(folder, name), `${SIGNATURES_DIR}/${name}`, bundle, trusted));
+  return checks;
+}
+
+async function checkOne(path: string, file: string, bundle: { id: string | undefined; sha256: string }, trusted: ReadonlyMap<string, string>): Promise<SignatureCheck> {
+  const check: SignatureCheck = { file, role: 'unknown', keyId: '', valid: false, trusted: false };
+  const fail = (problem: string): SignatureCheck => ({ ...check, problem });
+
+  const read = await readSmall(path);
+  if (typeof read === 'string') return fail(read);
+  let json: unknown;
+  try {
+    json = JSON.parse(read.toString('utf8'));
+  } catch {
+    return fail('It is not valid JSON, so it is not a Ferry signature document.');
+  }
+  // what the document claims, shown even when the rest is wrong
+  const claimed = (json ?? {}) as Record<string, unknown>;
+  if (claimed.role === 'preparer' || claimed.role === 'approver') check.role = claimed.role;
+  if (typeof claimed.keyId === 'string' && /^[a-f0-9]{64}$/.test(claimed.keyId)) {
+    check.keyId = claimed.keyId;
+    const trustedFile = trusted.get(claimed.keyId);
+    if (trustedFile !== undefined) Object.assign(check, { trusted: true, trustedKey: trustedFile });
+  }
+  if (typeof claimed.created === 'string') check.created = claimed.created;
+  if (typeof claimed.schemaVersion === 'number' && claimed.schemaVersion > SIGNATURE_SCHEMA_VERSION) {
+    return fail(`It uses signature schema ${claimed.schemaVersion}; this Ferry reads schema ${SIGNATURE_SCHEMA_VERSION}, so use a newer Ferry.`);
+  }
+  if (claimed.mediaType !== SIGNATURE_MEDIA_TYPE) return fail(`It is not a Ferry signature document (its mediaType is not ${SIGNATURE_MEDIA_TYPE}).`);
+  const parsed = SignatureDocumentSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(`It is not a valid Ferry signature document (${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}).`);
+  }
+  const doc = parsed.data;
+
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: doc.publicKey, format: 'pem' });
+  } catch {
+    return fail('Its publicKey cannot be read as a PEM public key.');
+  }
+  if (publicKey.asymmetricKeyType !== 'ed25519') return fail(`Its publicKey is a ${publicKey.asymmetricKeyType ?? 'unknown'} key, not Ed25519.`);
+  if (keyIdOf(publicKey) !== doc.keyId) return fail(`Its keyId ${shortKeyId(doc.keyId)}… is not the id of the public key it carries (${shortKeyId(keyIdOf(publicKey))}…).`);
+  const signature = Buffer.from(doc.signature, 'base64');
+  if (signature.length !== ED25519_SIGNATURE_BYTES) return fail(`Its signature is ${signature.length} bytes, not an Ed25519 signature.`);
+  const payload = Buffer.from(signaturePayload(doc), 'utf8');
+  if (!verify(null, payload, publicKey, signature)) {
+    return fail(`Its signature does not verify against key ${shortKeyId(doc.keyId)}…: the document was altered after signing, or forged.`);
+  }
+  if (bundle.id === undefined) return fail('bundle.json has no readable id, so no signature can be bound to it.');
+  if (doc.bundleId !== bundle.id) return fail(`It signs bundle ${doc.bundleId}, not this bundle (${bundle.id}).`);
+  if (doc.bundleSha256 !== bundle.sha256) {
+    return fail(
+      `It signs a bundle.json with sha256 ${shortKeyId(doc.bundleSha256)}…, but this bundle.json has sha256 ${shortKeyId(bundle.sha256)}…: bundle.json was changed after it was signed.`,
+    );
+  }
+  return { ...check, valid: true };
+}
+
+/** The file's bytes, or why they cannot be read, as a sentence. */
+async function readSmall(path: string): Promise<Buffer | string> {
+  let fh;
+  try {
+    // checked before opening: opening a FIFO would wait for a writer
+    if (!(await stat(path)).isFile()) return 'It is not a file, so it is not a Ferry signature document.';
+    fh = await open(path, 'r');
+  } catch (error) {
+    return `It cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`;
+  }
+  try {
+    const s = await fh.stat();
+    if (!s.isFile()) return 'It is not a file, so it is not a Ferry signature document.';
+    if (s.size > MAX_SIGNATURE_FILE) return `It is ${s.size} bytes, far too large for a Ferry signature document.`;
+    return await fh.readFile();
+  } catch (error) {
+    return `It cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`;
+  } finally {
+    await fh.close();
+  }
+}
+
+function bundleIdOf(bundleJson: Buffer): string | undefined {
+  try {
+    const id = (JSON.parse(bundleJson.toString('utf8')) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

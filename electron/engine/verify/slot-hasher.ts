@@ -1,0 +1,96 @@
+import { Worker } from 'node:worker_threads';
+import { SLOT_HASH_WORKER_SOURCE } from './slot-hash-worker-source.js';
+
+type WorkerMessage = { type: 'free'; slot: number } | { type: 'digest'; file: number; sha256: string } | { type: 'error'; message: string };
+
+/** A filled-in slot: a shared buffer the caller may read into, then submit or release. */
+export interface Slot {
+  index: number;
+  buffer: Buffer;
+}
+
+/**
+ * A pool of shared buffers and a worker thread that sha256-hashes files from them: the caller
+ * reads a file's chunks into slots and submits them in order; the worker hashes each and frees
+ * the slot. Memory is fixed at `slotCount × slotSize`; a caller that outruns the worker waits
+ * for a free slot.
+ */
+export class SlotHasher {
+  private readonly slots: Buffer[];
+  private readonly free: number[];
+  private readonly waiters: { resolve: (slot: Slot) => void; reject: (error: unknown) => void }[] = [];
+  private readonly digests = new Map<number, { resolve: (sha256: string) => void; reject: (error: unknown) => void }>();
+  private readonly worker: Worker;
+  private failure: unknown;
+
+  constructor(slotCount: number, slotSize: number, signal?: AbortSignal) {
+    const shared = Array.from({ length: slotCount }, () => new SharedArrayBuffer(slotSize));
+    this.slots = shared.map((sab) => Buffer.from(sab));
+    this.free = this.slots.map((_, i) => i);
+    this.worker = new Worker(SLOT_HASH_WORKER_SOURCE, { eval: true, workerData: { slots: shared } });
+    this.worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'free') this.release(m.slot);
+      else if (m.type === 'digest') {
+        this.digests.get(m.file)?.resolve(m.sha256);
+        this.digests.delete(m.file);
+      } else this.fail(new Error(`hash worker: ${m.message}`));
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    if (signal) {
+      const onAbort = (): void => this.fail(signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      this.worker.once('exit', () => signal.removeEventListener('abort', onAbort));
+    }
+  }
+
+  /** Size of each slot. */
+  get slotSize(): number {
+    return this.slots[0]!.length;
+  }
+
+  /** A free slot, once one is free. */
+  acquire(): Promise<Slot> {
+    if (this.failure) return Promise.reject(this.failure);
+    const index = this.free.pop();
+    if (index !== undefined) return Promise.resolve({ index, buffer: this.slots[index]! });
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Hands `length` bytes of a slot to the worker as the next bytes of `file`; the slot is freed once hashed. */
+  submit(file: number, slot: Slot, length: number): void {
+    if (this.failure) throw this.failure;
+    this.worker.postMessage({ type: 'chunk', file, slot: slot.index, length });
+  }
+
+  /** Gives back a slot that was not submitted. */
+  release(index: number): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.resolve({ index, buffer: this.slots[index]! });
+    else this.free.push(index);
+  }
+
+  /** The sha256 (hex) of everything submitted for `file`. */
+  digest(file: number): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    const result = new Promise<string>((resolve, reject) => this.digests.set(file, { resolve, reject }));
+    this.worker.postMessage({ type: 'digest', file });
+    // callers collect digests and await them later: no unhandled rejection meanwhile
+    result.catch(() => {});
+    return result;
+  }
+
+  /** Stops the worker. */
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const w of this.waiters.splice(0)) w.reject(error);
+    for (const d of this.digests.values()) d.reject(error);
+    this.digests.clear();
+    void this.worker.terminate();
+  }
+}

@@ -1,0 +1,202 @@
+import type { BundleManifest } from '../../../shared/bundle-manifest.js';
+import { formatBytes } from '../../../shared/format.js';
+import type { IntegrityCheck, IntegrityReport } from '../../../shared/verify-report.js';
+import type { JobControls } from '../bundle/create-bundle.js';
+import { ProgressMeter } from '../progress/progress-meter.js';
+import { ArchiveWalk, type WalkOutcome } from './archive-walk.js';
+import { openBundleVolumes, type BundleVolume } from './bundle-volumes.js';
+import { checkArchiveStructure, type StructureOutcome } from './check-archive-structure.js';
+import { checkBundleJson } from './check-bundle-json.js';
+import { checkPartContents, locateParts, type ArchiveFileCopy, type PartsLayout } from './check-parts.js';
+import { checkSumsFiles } from './check-sums-files.js';
+import { FaultList } from './fault-list.js';
+import { listNames, PartRanges } from './part-ranges.js';
+import { readFilesOnce, type FileToRead } from './read-files-once.js';
+import { repairAdvice } from './repair-advice.js';
+
+/** What to verify. */
+export interface VerifyIntegrityOptions {
+  /** The bundle folder, a mount point with a bundle at its root, or every volume of a multi-volume set. */
+  dirs: string[];
+}
+
+/** An integrity verification with what later checks (signatures, policy) build on. */
+export interface IntegrityOutcome {
+  report: IntegrityReport;
+  /** The bundle.json verification went by, when one was valid. */
+  manifest?: BundleManifest;
+  /** Its exact bytes (what signatures bind). */
+  bundleJson?: Buffer;
+  /** The folders, as opened (absolute paths). */
+  dirs: string[];
+}
+
+/** Reads of 8 MiB, four in flight or being hashed: 32 MiB of buffers whatever the bundle's size. */
+const CHUNK = 8 * 1024 * 1024;
+const SLOTS = 4;
+
+/**
+ * Verifies a bundle's bytes, reporting every fault at once (it never stops at the first):
+ * `bundle.json` on every volume; each volume's `SHA256SUMS`; every data and parity part present
+ * once with its recorded size and sha256 (stray, renamed and reordered parts named); and, in the
+ * same single read of every byte, the archive walked across its parts: every blob's size and
+ * digest, every entry accounted for, and the OCI and docker-save metadata consistent with
+ * bundle.json. Throws only for bad usage (a folder that does not exist) or cancellation.
+ */
+export async function verifyIntegrity(options: VerifyIntegrityOptions, controls: JobControls = {}): Promise<IntegrityReport> {
+  return (await checkIntegrity(options, controls)).report;
+}
+
+/** {@link verifyIntegrity}, also returning the manifest and bundle.json bytes that signature and policy checks need. */
+export async function checkIntegrity(options: VerifyIntegrityOptions, controls: JobControls = {}): Promise<IntegrityOutcome> {
+  const { onProgress, signal } = controls;
+  signal?.throwIfAborted();
+  const volumes = await openBundleVolumes(options.dirs);
+  const dirs = volumes.map((v) => v.dir);
+  const faults = new FaultList();
+  const reading = await checkBundleJson(volumes, faults);
+  const manifest = reading.manifest;
+  const layout = manifest ? await locateParts(manifest, volumes, faults) : undefined;
+
+  // one read of every archive file: the data parts in order first, walked as they stream past
+  const ranges = manifest ? new PartRanges(manifest.archive.parts) : undefined;
+  const walk = manifest && layout?.walk ? new ArchiveWalk(manifest, ranges!, (message) => onProgress?.({ kind: 'warning', message })) : undefined;
+  const toRead = layout ? filesToRead(layout) : [];
+  const files: FileToRead[] = toRead.map((copy) => ({ path: copy.path, ...(walk && layout!.walk!.includes(copy) ? { sink: walk } : {}) }));
+  const totalBytes = toRead.reduce((n, c) => n + c.size, 0);
+  const label = (copy: ArchiveFileCopy): string => (volumes.length > 1 ? `${copy.name} (${copy.volume.dir})` : copy.name);
+  onProgress?.({ kind: 'phase-start', phase: 'verify', totalBytes, totalItems: toRead.length });
+  const meter = new ProgressMeter('verify', totalBytes, onProgress);
+  const results = await readFilesOnce(files, {
+    chunkSize: CHUNK,
+    slots: SLOTS,
+    ...(signal ? { signal } : {}),
+    onBytes: (n) => meter.add(n),
+    onFileStart: (i) => onProgress?.({ kind: 'item-start', phase: 'verify', item: label(toRead[i]!), totalBytes: toRead[i]!.size }),
+    onFileEnd: (i, r) => onProgress?.({ kind: 'item-end', phase: 'verify', item: label(toRead[i]!), bytes: r.bytes, ...(r.error ? { detail: r.error } : {}) }),
+  });
+  meter.finish();
+  onProgress?.({ kind: 'phase-end', phase: 'verify' });
+  toRead.forEach((copy, i) => (copy.read = results[i]));
+
+  const walked = walk?.finish();
+  const parts = layout ? checkPartContents(layout, faults) : { files: [], lost: [] };
+  const sumsChecked = await checkSumsFiles(volumes, manifest, reading.perVolume, layout, faults);
+  const structure = manifest && walked ? checkArchiveStructure(manifest, walked, faults) : undefined;
+  if (manifest && walked) reportBlobs(manifest, walked, structure!, parts.lost, faults);
+
+  const repair = manifest ? repairAdvice(manifest, parts.lost, dirs) : undefined;
+  const report: IntegrityReport = {
+    ok: faults.all.length === 0,
+    ...(manifest ? { bundleId: manifest.id } : {}),
+    dirs,
+    parts: parts.files,
+    blobsChecked: walked?.blobsChecked ?? 0,
+    bytesChecked: meter.count,
+    faults: faults.all,
+    checks: summarize({ manifest, volumes, layout, walked, structure, sumsChecked, faults, totalBytes }),
+    ...(repair ? { repair } : {}),
+  };
+  return { report, ...(manifest ? { manifest, bundleJson: reading.bytes! } : {}), dirs };
+}
+
+/**
+ * The files to read, each once: the copies the archive is walked through (in order), then every
+ * other copy and stray that can be judged by its content. A copy or stray whose size matches no
+ * recorded part cannot hold any part's bytes, so it is not read.
+ */
+function filesToRead(layout: PartsLayout): ArchiveFileCopy[] {
+  const walk = layout.walk ?? [];
+  const sizes = new Set(layout.recorded.map((r) => r.part.size));
+  const rest = [...layout.recorded.flatMap((r) => r.copies), ...layout.strays].filter((c) => !walk.includes(c) && sizes.has(c.size));
+  return [...walk, ...rest];
+}
+
+/** Turns the walk's findings into faults naming the blob, its images and the parts holding it; then blobs never found. */
+function reportBlobs(manifest: BundleManifest, walked: WalkOutcome, structure: StructureOutcome, lost: string[], faults: FaultList): void {
+  const records = new Map(manifest.blobs.map((b) => [b.digest, b]));
+  const describe = (digest: string): string => {
+    const record = records.get(digest);
+    const role = record ? roleOf(record.mediaType) : 'blob';
+    const images = [...(structure.owners.get(digest) ?? [])];
+    return `${role} ${digest}${images.length > 0 ? ` of ${listNames(images.slice(0, 3))}${images.length > 3 ? ` and ${images.length - 3} more` : ''}` : ''}`;
+  };
+  for (const p of walked.problems) {
+    const damaged = p.parts.filter((name) => lost.includes(name));
+    const where =
+      p.parts.length === 0 ? '' : p.parts.length === 1 ? ` in ${p.parts[0]}` : ` in ${listNames(p.parts)}${damaged.length > 0 && damaged.length < p.parts.length ? ` (${listNames(damaged)} fails its checksum)` : ''}`;
+    const part = damaged.length === 1 ? damaged[0]! : p.parts.join(', ');
+    const check = p.kind === 'archive-structure' || p.kind === 'metadata' ? 'structure' : 'blobs';
+    const subject = p.blob && p.kind !== 'blob-unexpected' ? `The ${describe(p.blob)}${where}` : p.entry ? `${p.entry}${where}` : `The archive${where}`;
+    const message = p.kind === 'blob-unexpected' ? `${where ? `${capitalize(where.trim())}: ` : ''}${p.detail}.` : `${subject}: ${p.detail}.`;
+    faults.add(check, { kind: p.kind, message, ...(part ? { part, file: part } : {}), ...(p.blob ? { blob: p.blob } : {}) });
+  }
+  if (!walked.complete) return;
+  const leftOut = new Set(manifest.images.flatMap((i) => i.foreignLayers.filter((f) => !f.carried).map((f) => f.digest)));
+  for (const blob of manifest.blobs) {
+    if (walked.present.has(blob.digest) || leftOut.has(blob.digest)) continue;
+    faults.add('blobs', { kind: 'blob-missing', blob: blob.digest, message: `The ${describe(blob.digest)} (${blob.size} bytes) is listed in bundle.json but not in the archive.` });
+  }
+}
+
+function roleOf(mediaType: string): string {
+  if (/manifest\.list|image\.index/.test(mediaType)) return 'index';
+  if (/manifest/.test(mediaType)) return 'manifest';
+  if (/config/.test(mediaType)) return 'config';
+  if (/layer|rootfs/.test(mediaType)) return 'layer';
+  return 'blob';
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A line per check: what it covered, or why it could not run. */
+function summarize(input: {
+  manifest: BundleManifest | undefined;
+  volumes: BundleVolume[];
+  layout: PartsLayout | undefined;
+  walked: WalkOutcome | undefined;
+  structure: StructureOutcome | undefined;
+  sumsChecked: number;
+  faults: FaultList;
+  totalBytes: number;
+}): IntegrityCheck[] {
+  const { manifest, volumes, layout, walked, structure, faults } = input;
+  const line = (id: IntegrityCheck['id'], okSummary: string): IntegrityCheck => {
+    const n = faults.of(id).length;
+    return { id, ok: n === 0, summary: n === 0 ? okSummary : `${n} fault${n === 1 ? '' : 's'}` };
+  };
+  const skipped = (id: IntegrityCheck['id'], why: string): IntegrityCheck => {
+    const n = faults.of(id).length;
+    return { id, ok: false, skipped: true, summary: `${n > 0 ? `${n} fault${n === 1 ? '' : 's'}; ` : ''}not checked: ${why}` };
+  };
+  const checks: IntegrityCheck[] = [];
+  checks.push(
+    manifest
+      ? line('bundle-json', `bundle ${manifest.id}: ${manifest.images.length} image(s), ${manifest.blobs.length} blobs${volumes.length > 1 ? `; the same on all ${volumes.length} volumes` : ''}`)
+      : { id: 'bundle-json', ok: false, summary: `${faults.of('bundle-json').length} fault(s): no valid bundle.json` },
+  );
+  checks.push(line('sha256sums', `${input.sumsChecked} file(s) listed${volumes.length > 1 ? ` across ${volumes.length} volumes` : ''}, all match`));
+  if (!manifest || !layout) {
+    for (const id of ['parts', 'blobs', 'structure'] as const) checks.push(skipped(id, 'there is no valid bundle.json'));
+    return checks;
+  }
+  const data = manifest.archive.parts.length;
+  const parity = manifest.archive.parity?.parts.length ?? 0;
+  checks.push(
+    line(
+      'parts',
+      `${data} data part${data === 1 ? '' : 's'}${parity > 0 ? ` + ${parity} parity part${parity === 1 ? '' : 's'}` : ''}, ${formatBytes(input.totalBytes)}: each present with its recorded size and sha256`,
+    ),
+  );
+  if (!walked) {
+    const why = 'a data part is missing or has the wrong size, so the archive cannot be read through';
+    checks.push(skipped('blobs', why), skipped('structure', why));
+    return checks;
+  }
+  const blobBytes = manifest.blobs.reduce((n, b) => n + b.size, 0);
+  checks.push(walked.complete ? line('blobs', `${walked.blobsChecked} blobs, ${formatBytes(blobBytes)}: sizes and sha256 match bundle.json`) : { ...line('blobs', ''), ok: false, summary: `${walked.blobsChecked} of ${manifest.blobs.length} blobs reached (the archive is broken)${faults.of('blobs').length > 0 ? `; ${faults.of('blobs').length} fault(s)` : ''}` });
+  checks.push(line('structure', `oci-layout, index.json (${manifest.images.length} image(s)), manifest.json, ${structure?.documents ?? 0} manifests and indexes: consistent`));
+  return checks;
+}
