@@ -67,6 +67,20 @@ describe('ferry import into an anonymous registry', () => {
     assert.deepEqual(await catalog(target), []);
   });
 
+  test('an untrusted bundle (no signature by the trusted key) or one against policy pushes nothing', async () => {
+    const key = await runFerry(['keygen', '--out', join(bundle.work, 'officer')], { env });
+    assert.equal(key.code, 0, key.stderr);
+    const untrusted = await runFerry(['import', bundle.dir, '--to', target.host, '--insecure-registry', target.host, '--trust', join(bundle.work, 'officer.pub')], { env });
+    assert.equal(untrusted.code, 1);
+    assert.match(untrusted.stderr, /not trusted.*nothing was pushed/);
+    const policy = join(bundle.work, 'no-tags.yaml');
+    writeFileSync(policy, 'version: 1\nrequireDigest: true\n');
+    const against = await runFerry(['import', bundle.dir, '--to', target.host, '--insecure-registry', target.host, '--policy', policy], { env });
+    assert.equal(against.code, 1);
+    assert.match(against.stderr, /breaks policy.*nothing was pushed/);
+    assert.deepEqual(await catalog(target), []);
+  });
+
   test('a prefix, --map, a report and mirror configuration', async () => {
     const report = join(bundle.work, 'anon-report.json');
     const mirror = join(bundle.work, 'mirror-config');
@@ -124,8 +138,9 @@ describe('ferry import killed half-way, then rerun', () => {
     const killed = new Promise<void>((resolve) => {
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        // kill it once some blob bytes are up
-        if (/"phase":"push","done":[1-9]/.test(stderr) && !child.killed) child.kill('SIGKILL');
+        // kill it once over half the bytes are up: with one blob at a time, at least one blob is complete by then
+        const progress = [...stderr.matchAll(/"phase":"push","done":(\d+),"total":(\d+)/g)].at(-1);
+        if (progress && Number(progress[1]) * 2 > Number(progress[2]) && !child.killed) child.kill('SIGKILL');
       });
       child.on('close', () => resolve());
     });

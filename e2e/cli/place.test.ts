@@ -49,7 +49,7 @@ describe('ferry place --to-dir', () => {
   test('writes one verified ferry-<id>.tar that ctr images import loads with every digest', async () => {
     assert.ok(bundle.manifest.archive.parts.length >= 2, 'split into several parts');
     const target = join(bundle.work, 'k3s-images');
-    const r = await runFerry(['place', bundle.dir, '--to-dir', target]);
+    const r = await runFerry(['import', bundle.dir, '--to-dir', target]);
     assert.equal(r.code, 0, r.stderr);
     const name = `ferry-${bundle.manifest.id.slice(0, 8)}.tar`;
     assert.deepEqual(readdirSync(target), [name], 'only the finished archive, no temp file');
@@ -71,8 +71,8 @@ describe('ferry place --to-dir', () => {
       });
     }
     const target = join(bundle.work, 'k0s-images');
-    assert.equal((await runFerry(['place', ...vols, '--to-dir', target])).code, 0);
-    const again = await runFerry(['place', ...vols, '--to-dir', target, '--json']);
+    assert.equal((await runFerry(['import', ...vols, '--to-dir', target])).code, 0);
+    const again = await runFerry(['import', ...vols, '--to-dir', target, '--json']);
     assert.equal(again.code, 0, again.stderr);
     const result = JSON.parse(again.stdout.trim().split('\n').at(-1)!) as { type: string; replaced: boolean; path: string; sha256: string };
     assert.equal(result.replaced, true);
@@ -83,7 +83,7 @@ describe('ferry place --to-dir', () => {
   test('a damaged part: exit 1 naming the part, and nothing is left in the target folder', async () => {
     const dir = damagedCopy('damaged-dir');
     const target = join(bundle.work, 'damaged-target');
-    const r = await runFerry(['place', dir, '--to-dir', target]);
+    const r = await runFerry(['import', dir, '--to-dir', target]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.ok(r.stderr.includes(bundle.manifest.archive.parts[1]!.name), r.stderr);
     assert.match(r.stderr, /damaged/);
@@ -93,7 +93,7 @@ describe('ferry place --to-dir', () => {
 
 describe('ferry place --to-containerd', () => {
   test('streams the bundle into containerd (namespace k8s.io by default) and lists every image', async () => {
-    const r = await runFerry(['place', bundle.dir, '--to-containerd', '--address', containerd.address]);
+    const r = await runFerry(['import', bundle.dir, '--to-containerd', '--address', containerd.address]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /namespace k8s\.io/);
     for (const image of bundle.manifest.images) assert.ok(r.stdout.includes(image.reference));
@@ -105,7 +105,7 @@ describe('ferry place --to-containerd', () => {
 
   test('a damaged part: exit 1, and containerd has no image', async () => {
     const dir = damagedCopy('damaged-ctd');
-    const r = await runFerry(['place', dir, '--to-containerd', '--address', containerd.address, '--namespace', 'damaged']);
+    const r = await runFerry(['import', dir, '--to-containerd', '--address', containerd.address, '--namespace', 'damaged']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /damaged/);
     const ls = await containerd.ctr(['--namespace', 'damaged', 'images', 'ls', '-q']);
@@ -113,10 +113,10 @@ describe('ferry place --to-containerd', () => {
   });
 
   test('no ctr on PATH is a clear error naming it; no target is a usage error', async () => {
-    const r = await runFerry(['place', bundle.dir, '--to-containerd'], { env: { PATH: join(bundle.work, 'empty-path') } });
+    const r = await runFerry(['import', bundle.dir, '--to-containerd'], { env: { PATH: join(bundle.work, 'empty-path') } });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /ctr \(containerd's command-line client\) was not found on PATH/);
-    assert.equal((await runFerry(['place', bundle.dir])).code, 2);
-    assert.equal((await runFerry(['place', bundle.dir, '--to-dir', 'x', '--to-containerd'])).code, 2);
+    assert.equal((await runFerry(['import', bundle.dir])).code, 2);
+    assert.equal((await runFerry(['import', bundle.dir, '--to-dir', 'x', '--to-containerd'])).code, 2);
   });
 });

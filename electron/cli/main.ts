@@ -12,7 +12,6 @@ import { registerSignCommand } from './commands/sign-command.js';
 import { registerApproveCommand } from './commands/approve-command.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
-import { registerPlaceCommand } from './commands/place-command.js';
 import type { CommandContext } from './command-context.js';
 
 /** Exit codes every command shares. */
@@ -53,7 +52,6 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
   registerApproveCommand(program, ctx);
   registerImportCommand(program, ctx);
   registerServeCommand(program, ctx);
-  registerPlaceCommand(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -23,7 +23,7 @@ export { planMedia, planMediaBySize, type MediaPlan, type MediaTarget, type Plan
 export { probeTargets, type ProbedTarget } from './media/probe-target.js';
 export { writeToMedia, planWrite, type WriteMediaOptions, type WriteMediaResult, type VolumeWriteResult, type PartReadBack } from './media/write-to-media.js';
 export { verifyIntegrity, checkIntegrity, type VerifyIntegrityOptions, type IntegrityOutcome } from './verify/verify-integrity.js';
-export { verifyBundle, type VerifyBundleOptions } from './verify/verify-bundle.js';
+export { verifyBundle, verifyFailure, type VerifyBundleOptions } from './verify/verify-bundle.js';
 export { checkParityCount, MAX_PARITY_PARTS, parityPartNames } from './bundle/write-parity.js';
 export { repairBundle, type RepairResult, type DamagedPart } from './repair/repair-bundle.js';
 export { splitBundle, type SplitBundleOptions, type SplitBundleResult, type PartLayout } from './split/split-bundle.js';
@@ -35,7 +35,8 @@ export type { ServedRequest } from './serve/registry-handler.js';
 export { parseListenAddress, DEFAULT_LISTEN, type ListenAddress } from './serve/listen-address.js';
 export { placeInFolder, placedArchiveName, type PlaceInFolderOptions, type PlaceInFolderResult } from './place/place-in-folder.js';
 export { placeInContainerd, DEFAULT_CONTAINERD_NAMESPACE, type PlaceInContainerdOptions, type PlaceInContainerdResult, type PlacedImage } from './place/place-in-containerd.js';
-export { importBundle, integrityVerifier, type ImportBundleOptions, type ImportBundleResult, type ImportVerifier } from './import/import-bundle.js';
+export { importBundle, type ImportBundleOptions, type ImportBundleResult } from './import/import-bundle.js';
 export type { ImportReport, ImportedImage, ImportStats } from './import/import-report.js';
 export { parseImportTarget, parseMapRule, mapRepository, type ImportTarget, type MapRule } from './import/map-repository.js';
 export type { MirrorConfigResult } from './import/mirror-config.js';
+export { reviewBundle, type ReviewBundleOptions } from './report/review-bundle.js';

@@ -1,14 +1,22 @@
 import type { Command } from 'commander';
-import { importBundle, type ImportReport } from '../../engine/index.js';
+import { DEFAULT_CONTAINERD_NAMESPACE, importBundle, verifyBundle, verifyFailure, type ImportReport } from '../../engine/index.js';
 import { FerryError } from '../../engine/errors/ferry-error.js';
 import { formatBytes, formatDuration } from '../output/format-bytes.js';
 import { outputMode } from '../output/output-mode.js';
 import { createProgressPrinter } from '../output/progress-printer.js';
 import type { CommandContext } from '../command-context.js';
 import { collect } from '../collect.js';
+import { placeBundle } from './place-bundle.js';
 
 interface ImportFlags {
-  to: string;
+  to?: string;
+  toDir?: string;
+  toContainerd?: boolean;
+  address?: string;
+  namespace: string;
+  trust: string[];
+  requireApproval?: boolean;
+  policy?: string;
   map: string[];
   dryRun?: boolean;
   insecureRegistry: string[];
@@ -33,9 +41,16 @@ function printMapping(report: ImportReport, out: NodeJS.WritableStream): void {
 export function registerImportCommand(program: Command, ctx: CommandContext): void {
   program
     .command('import')
-    .description('verify a bundle, then push its images into a registry (digests unchanged; reruns push only what is missing)')
+    .description('verify a bundle, then push its images into a registry (digests unchanged; reruns push only what is missing), or place it for k3s/k0s/containerd')
     .argument('<dirs...>', 'the bundle folder, or every volume of a multi-volume set')
-    .requiredOption('--to <host[:port][/prefix]>', 'the target registry and an optional path prefix (registry.local:5000/mirror)')
+    .option('--to <host[:port][/prefix]>', 'the target registry and an optional path prefix (registry.local:5000/mirror)')
+    .option('--to-dir <dir>', 'instead: write the verified archive atomically as ferry-<id>.tar into this folder (k3s: /var/lib/rancher/k3s/agent/images, k0s: /var/lib/k0s/images)')
+    .option('--to-containerd', 'instead: load every image into a running containerd through ctr (all platforms, not unpacked)')
+    .option('--address <sock>', "--to-containerd: containerd's socket (default: ctr's; k3s uses /run/k3s/containerd/containerd.sock)")
+    .option('--namespace <ns>', '--to-containerd: containerd namespace', DEFAULT_CONTAINERD_NAMESPACE)
+    .option('--trust <pub>', 'require a valid preparer signature by this trusted public key (repeatable)', collect, [])
+    .option('--require-approval', 'also require an approval by a second trusted key (two-person rule)')
+    .option('--policy <file>', 'the bundle must satisfy this YAML policy')
     .option('--map <src=dst>', 'rewrite repositories: a source registry/path prefix and its target (docker.io/library=HOST/mirror/lib); repeatable', collect, [])
     .option('--dry-run', 'print where each image would go; verify, connect and push nothing')
     .option('--insecure-registry <host[:port]>', 'plain HTTP / unverified TLS for this host (repeatable)', collect, [])
@@ -45,6 +60,24 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
     .option('--mirror-config <dir>', 'also write containerd hosts.toml files (DIR/<source-host>/hosts.toml) and a k3s registries.yaml')
     .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
     .action(async (dirs: string[], flags: ImportFlags) => {
+      if ([flags.to, flags.toDir, flags.toContainerd].filter(Boolean).length !== 1) {
+        throw new FerryError('bad-usage', 'Give exactly one target: --to HOST[:PORT][/PREFIX] (a registry), --to-dir DIR (k3s/k0s images folder) or --to-containerd.');
+      }
+      const checks = {
+        trustedKeys: flags.trust,
+        ...(flags.requireApproval ? { requireApproval: true } : {}),
+        ...(flags.policy ? { policy: flags.policy } : {}),
+      };
+      if (!flags.to) {
+        // placing streams the archive checked part by part against bundle.json; signatures and policy are checked first when asked
+        if (flags.trust.length > 0 || flags.requireApproval || flags.policy) {
+          const failure = verifyFailure(await verifyBundle({ dirs, ...checks }, { signal: ctx.signal }), 'by ferry verify');
+          if (failure) throw new FerryError(failure.code, `${failure.message.replace(/\.$/, '')}; nothing was placed.`, { subject: failure.subject ?? dirs[0]! });
+        }
+        await placeBundle(dirs, flags, ctx);
+        return;
+      }
+      const to = flags.to;
       const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
       if (concurrency !== undefined && !Number.isInteger(concurrency)) throw new FerryError('bad-usage', `--concurrency must be a whole number, not "${flags.concurrency}".`);
       const mode = outputMode(flags.json, ctx.stderr);
@@ -53,7 +86,8 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
         const result = await importBundle(
           {
             dirs,
-            to: flags.to,
+            to,
+            checks,
             map: flags.map,
             dryRun: flags.dryRun ?? false,
             ...(concurrency !== undefined ? { concurrency } : {}),

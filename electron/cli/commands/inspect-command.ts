@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { inspectBundle, renderHtmlReport, writeFileAtomic } from '../../engine/index.js';
+import { inspectBundle, renderHtmlReport, reviewBundle, writeFileAtomic } from '../../engine/index.js';
+import { collect } from '../collect.js';
 import type { CommandContext } from '../command-context.js';
 import { formatBytes } from '../output/format-bytes.js';
 import { printImageTable } from '../output/image-table.js';
@@ -13,10 +14,24 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
     .argument('<dir>', 'the bundle folder (or its bundle.json)')
     .option('--json', 'print bundle.json and the warnings as JSON')
     .option('--html <report>', 'also write a self-contained HTML review report (prints well)')
-    .action(async (dir: string, flags: { json?: boolean; html?: string }) => {
-      const { manifest, warnings, path, bundleSha256 } = await inspectBundle(dir);
+    .option('--trust <pub>', 'report: check signatures against this trusted public key (repeatable)', collect, [])
+    .option('--require-approval', 'report: require an approval by a second trusted key')
+    .option('--policy <file>', 'report: check the bundle against this YAML policy')
+    .option('--verify', 'report: also check integrity (reads every part)')
+    .action(async (dir: string, flags: { json?: boolean; html?: string; trust: string[]; requireApproval?: boolean; policy?: string; verify?: boolean }) => {
+      const { manifest, warnings, path } = await inspectBundle(dir);
       if (flags.html) {
-        const html = renderHtmlReport({ manifest, warnings, bundleSha256, generated: new Date().toISOString() });
+        const review = await reviewBundle(
+          {
+            dir,
+            trustedKeys: flags.trust,
+            ...(flags.requireApproval ? { requireApproval: true } : {}),
+            ...(flags.policy ? { policy: flags.policy } : {}),
+            ...(flags.verify ? { verify: true } : {}),
+          },
+          { signal: ctx.signal },
+        );
+        const html = renderHtmlReport(review);
         await writeFileAtomic(resolve(flags.html), html);
         ctx.stderr.write(`ferry: wrote review report ${resolve(flags.html)}\n`);
       }

@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
-import { FerryError, verifyBundle, type VerifyBundleOptions } from '../../engine/index.js';
+import { verifyBundle, verifyFailure, type VerifyBundleOptions } from '../../engine/index.js';
 import type { CommandContext } from '../command-context.js';
+import { collect } from '../collect.js';
 import { outputMode } from '../output/output-mode.js';
 import { createProgressPrinter } from '../output/progress-printer.js';
 import { printVerifyReport } from '../output/verify-report-text.js';
 
 interface VerifyFlags {
   json?: boolean;
+  trust: string[];
+  requireApproval?: boolean;
+  policy?: string;
 }
 
 /**
@@ -16,11 +20,14 @@ interface VerifyFlags {
 export function registerVerifyCommand(program: Command, ctx: CommandContext): void {
   program
     .command('verify')
-    .description('check a bundle (or every volume of a multi-volume set): bundle.json, SHA256SUMS, every part, every blob, the archive structure (exit 0: intact, 1: damaged)')
+    .description('check a bundle (or every volume of a multi-volume set): bundle.json, SHA256SUMS, every part, every blob, the archive structure and, when asked, signatures and policy (exit 0: intact and trusted, 1: damaged, untrusted or against policy)')
     .argument('<dirs...>', 'the bundle folder, or every volume of a multi-volume set')
+    .option('--trust <pub>', 'a trusted public key (.pub); repeatable: a valid preparer signature by one is required', collect, [])
+    .option('--require-approval', 'also require an approval by a trusted key other than the preparer\'s (two-person rule)')
+    .option('--policy <file>', 'a YAML policy the bundle must satisfy (allowed registries, digests, tags, platforms, size, signatures)')
     .option('--json', 'the report as JSON on stdout, progress as JSON lines on stderr')
     .action(async (dirs: string[], flags: VerifyFlags) => {
-      const options: VerifyBundleOptions = { dirs };
+      const options: VerifyBundleOptions = { dirs, trustedKeys: flags.trust, requireApproval: flags.requireApproval ?? false, ...(flags.policy ? { policy: flags.policy } : {}) };
       const mode = outputMode(flags.json, ctx.stderr);
       const printer = createProgressPrinter(mode, ctx.stderr);
       let report;
@@ -31,12 +38,7 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext): vo
       }
       if (mode === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'result', ...report })}\n`);
       else printVerifyReport(report, ctx.stdout);
-      // signature (`--trust`) and policy (`--policy`) verdicts join here with their own error codes
-      if (!report.integrity.ok) {
-        const n = report.integrity.faults.length;
-        throw new FerryError('damaged', `The bundle is damaged: ${n} fault${n === 1 ? '' : 's'} (listed ${mode === 'json' ? 'in the report' : 'above'}).`, {
-          subject: report.integrity.dirs.join(', '),
-        });
-      }
+      const failure = verifyFailure(report, mode === 'json' ? 'in the report' : 'above');
+      if (failure) throw failure;
     });
 }

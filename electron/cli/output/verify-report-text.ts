@@ -39,6 +39,27 @@ export function printVerifyReport(report: VerifyReport, out: NodeJS.WritableStre
       ? `\nIntact: ${integrity.parts.length} file(s), ${integrity.blobsChecked} blobs, ${formatBytes(integrity.bytesChecked)} read once and checked.\n`
       : `\nDAMAGED: ${n} fault${n === 1 ? '' : 's'} found.\n`,
   );
+  printTrustAndPolicy(report, out);
+}
+
+/** Prints the signature and policy halves of a verification, when they were checked. */
+function printTrustAndPolicy(report: VerifyReport, out: NodeJS.WritableStream): void {
+  if (report.trust) {
+    const { trust } = report;
+    out.write(`\n${trust.ok ? '✓' : '✗'} signatures${trust.requireApproval ? ' (approval required)' : ''}\n`);
+    if (trust.signatures.length === 0) out.write('      none\n');
+    for (const s of trust.signatures) {
+      const state = s.valid ? (s.trusted ? 'valid, trusted key' : 'valid, key not trusted') : `INVALID: ${s.problem ?? ''}`;
+      out.write(`      ${s.role.padEnd(8)} ${s.keyId.slice(0, 16)}  ${s.created ?? ''}  ${state}\n`);
+    }
+    for (const p of trust.problems) out.write(`      problem: ${p}\n`);
+  }
+  if (report.policy) {
+    const { policy } = report;
+    out.write(`\n${policy.ok ? '✓' : '✗'} policy ${policy.file}: ${policy.ok ? 'no violations' : `${policy.violations.length} violation(s)`}\n`);
+    for (const v of policy.violations) out.write(`      ${v.rule}: ${v.message}\n`);
+  }
+  if (report.trust || report.policy) out.write(report.ok ? '\nVerified: intact, and every check asked for passed.\n' : '\nNOT VERIFIED.\n');
 }
 
 function printFault(fault: IntegrityFault, out: NodeJS.WritableStream): void {

@@ -10,7 +10,7 @@ export const SUMS_FILE = 'SHA256SUMS';
 /** The archive's base name. */
 export const ARCHIVE_BASE = 'bundle.tar';
 
-const OWNED = /^(bundle\.json|SHA256SUMS|bundle\.tar(\.\d{3,}|\.p\d{2,})?|signatures)$/;
+const OWNED = /^(bundle\.json|SHA256SUMS|bundle\.tar(\.\d{3,}|\.p\d{2,})?|signatures|\.ferry-split-journal\.json)$/;
 const PARTIAL = /^\.ferry-.*\.partial$/;
 
 /**

@@ -11,15 +11,12 @@ import { RegistryClient, type RegistryClientOptions } from '../registry/registry
 import { mapLimit } from '../util/map-limit.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { openBundleVolumes } from '../verify/bundle-volumes.js';
-import { verifyIntegrity } from '../verify/verify-integrity.js';
+import { verifyBundle, verifyFailure, type VerifyBundleOptions } from '../verify/verify-bundle.js';
 import { TOOL_VERSION } from '../version.js';
 import type { ImportedImage, ImportReport } from './import-report.js';
 import { parseImportTarget, parseMapRule, type ImportTarget, type MapRule } from './map-repository.js';
 import { writeMirrorConfig, type MirrorConfigResult } from './mirror-config.js';
 import { mapImages, planImagePush, type ImagePushPlan } from './plan-import.js';
-
-/** The check a bundle must pass before anything is pushed: `ok`, and one line saying what is wrong. */
-export type ImportVerifier = (dirs: string[], controls: JobControls) => Promise<{ ok: boolean; summary: string }>;
 
 /** What to import and where. */
 export interface ImportBundleOptions {
@@ -43,8 +40,8 @@ export interface ImportBundleOptions {
   reportFile?: string;
   /** Write containerd `hosts.toml` files (one folder per source registry) and a k3s `registries.yaml` here. */
   mirrorConfigDir?: string;
-  /** The check run before pushing (default: {@link verifyIntegrity}); a bundle that fails it pushes nothing. */
-  verify?: ImportVerifier;
+  /** What the bundle must pass besides integrity before anything is pushed: trusted signatures, approval, policy. */
+  checks?: Omit<VerifyBundleOptions, 'dirs'>;
 }
 
 /** What an import did. */
@@ -59,16 +56,8 @@ interface Settings {
   target: ImportTarget;
   rules: MapRule[];
   concurrency: number;
-  verify: ImportVerifier;
+  checks: Omit<VerifyBundleOptions, 'dirs'>;
 }
-
-/** The default pre-push check: the bundle's integrity, every fault listed. */
-export const integrityVerifier: ImportVerifier = async (dirs, controls) => {
-  const report = await verifyIntegrity({ dirs }, controls);
-  const faults = report.faults.map((f) => f.message);
-  const shown = faults.slice(0, 10).join(' ');
-  return { ok: report.ok, summary: report.ok ? 'intact' : `${faults.length} fault(s): ${shown}${faults.length > 10 ? ` … and ${faults.length - 10} more` : ''}` };
-};
 
 function settingsFrom(options: ImportBundleOptions): Settings {
   if (options.dirs.length === 0) throw new FerryError('bad-usage', 'No bundle given: name the bundle folder (or every volume of a set).');
@@ -77,7 +66,7 @@ function settingsFrom(options: ImportBundleOptions): Settings {
     throw new FerryError('bad-usage', `Concurrency must be a whole number from 1 to 64, not ${String(options.concurrency)}.`);
   }
   const target = parseImportTarget(options.to);
-  return { target, rules: (options.map ?? []).map((m) => parseMapRule(m, target)), concurrency, verify: options.verify ?? integrityVerifier };
+  return { target, rules: (options.map ?? []).map((m) => parseMapRule(m, target)), concurrency, checks: options.checks ?? {} };
 }
 
 function emptyImage(m: ReturnType<typeof mapImages>[number]): ImportedImage {
@@ -124,9 +113,17 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
     return { report: newReport(manifest, target, images, true) };
   }
 
-  const verdict = await settings.verify(options.dirs, controls);
-  if (!verdict.ok) {
-    throw new FerryError('damaged', `The bundle in ${options.dirs.join(', ')} failed verification, so nothing was pushed: ${verdict.summary}`, { subject: options.dirs[0]! });
+  // everything `ferry verify` checks (and trust and policy when asked): a bundle that fails pushes nothing
+  const verdict = await verifyBundle({ dirs: options.dirs, ...settings.checks }, controls);
+  const failure = verifyFailure(verdict, 'below');
+  if (failure) {
+    const reasons = [
+      ...verdict.integrity.faults.map((f) => f.message),
+      ...(verdict.trust?.problems ?? []),
+      ...(verdict.policy?.violations.map((v) => v.message) ?? []),
+    ];
+    const shown = `${reasons.slice(0, 10).join(' ')}${reasons.length > 10 ? ` … and ${reasons.length - 10} more` : ''}`;
+    throw new FerryError(failure.code, `${failure.message.replace(/\.$/, '')}; nothing was pushed. ${shown}`, { subject: options.dirs[0]! });
   }
   signal?.throwIfAborted();
 

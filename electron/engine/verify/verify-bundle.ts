@@ -1,20 +1,74 @@
-import type { VerifyReport } from '../../../shared/verify-report.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PolicyReport, TrustReport, VerifyReport } from '../../../shared/verify-report.js';
 import type { JobControls } from '../bundle/create-bundle.js';
+import { FerryError } from '../errors/ferry-error.js';
+import { evaluatePolicy } from '../policy/evaluate-policy.js';
+import { loadPolicy } from '../policy/load-policy.js';
+import { checkTrust } from '../trust/check-trust.js';
+import { loadPublicKey } from '../trust/key-files.js';
 import { checkIntegrity } from './verify-integrity.js';
 
 /** What `ferry verify` checks. */
 export interface VerifyBundleOptions {
   /** The bundle folder, a mount point with a bundle at its root, or every volume of a multi-volume set. */
   dirs: string[];
-  // Signature trust (`trust`, `requireApproval`) and `policy` options join here: each adds its
-  // half of the report from the integrity outcome (manifest, exact bundle.json bytes, dirs).
+  /** Public key files (`.pub`) whose signatures are trusted: a valid preparer signature by one is then required. */
+  trustedKeys?: string[];
+  /** Also require an approval by a trusted key other than the preparer's (the two-person rule). */
+  requireApproval?: boolean;
+  /** A YAML policy file the bundle must satisfy. */
+  policy?: string;
 }
 
 /**
- * Everything `ferry verify` reports about a bundle: today its integrity (every fault at once);
- * signature trust and policy are added to the same report. `ok` only when every part is ok.
+ * Everything `ferry verify` reports about a bundle, together: its integrity (every fault at
+ * once), its signatures (checked whenever it has any, or trusted keys are given) and the policy.
+ * `ok` only when every part is. Keys and the policy are read before the long pass over the parts,
+ * so a bad flag fails at once.
  */
 export async function verifyBundle(options: VerifyBundleOptions, controls: JobControls = {}): Promise<VerifyReport> {
+  const trustedKeys = options.trustedKeys ?? [];
+  if (options.requireApproval && trustedKeys.length === 0) {
+    throw new FerryError('bad-usage', 'Requiring an approval needs the trusted public keys (--trust KEY.pub): an approval counts only when a trusted key made it.');
+  }
+  await Promise.all(trustedKeys.map(loadPublicKey));
+  const policy = options.policy === undefined ? undefined : await loadPolicy(options.policy);
+
   const integrity = await checkIntegrity({ dirs: options.dirs }, controls);
-  return { ok: integrity.report.ok, integrity: integrity.report };
+  let trust: TrustReport | undefined;
+  const signed = integrity.dirs.find((dir) => existsSync(join(dir, 'signatures')));
+  if (integrity.bundleJson && (signed !== undefined || trustedKeys.length > 0)) {
+    trust = await checkTrust({
+      dir: signed ?? integrity.dirs[0]!,
+      bundleJson: integrity.bundleJson,
+      trustedKeys,
+      requireApproval: options.requireApproval ?? false,
+    });
+  }
+  let policyReport: PolicyReport | undefined;
+  if (policy && integrity.manifest) {
+    const violations = evaluatePolicy(policy, integrity.manifest, trust);
+    policyReport = { ok: violations.length === 0, file: policy.file, violations };
+  } else if (policy) {
+    policyReport = { ok: false, file: policy.file, violations: [{ rule: 'bundle.json', message: 'The policy could not be checked: the bundle has no valid bundle.json.' }] };
+  }
+  const ok = integrity.report.ok && (trust?.ok ?? true) && (policyReport?.ok ?? true);
+  return { ok, integrity: integrity.report, ...(trust ? { trust } : {}), ...(policyReport ? { policy: policyReport } : {}) };
+}
+
+/** The error a failed verification ends with: damaged first, then untrusted, then against policy. */
+export function verifyFailure(report: VerifyReport, listedWhere: string): FerryError | undefined {
+  const subject = report.integrity.dirs.join(', ');
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  if (!report.integrity.ok) {
+    return new FerryError('damaged', `The bundle is damaged: ${count(report.integrity.faults.length, 'fault')} (listed ${listedWhere}).`, { subject });
+  }
+  if (report.trust && !report.trust.ok) {
+    return new FerryError('untrusted', `The bundle is not trusted: ${count(report.trust.problems.length, 'problem')} with its signatures (listed ${listedWhere}).`, { subject });
+  }
+  if (report.policy && !report.policy.ok) {
+    return new FerryError('policy-violation', `The bundle breaks policy ${report.policy.file}: ${count(report.policy.violations.length, 'violation')} (listed ${listedWhere}).`, { subject });
+  }
+  return undefined;
 }
