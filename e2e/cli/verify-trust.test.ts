@@ -99,7 +99,7 @@ describe('ferry verify with trust and policy', () => {
       assert.notDeepEqual(changed, original);
       writeFileSync(path, changed);
       const hash = createHash('sha256').update(changed).digest('hex');
-      writeFileSync(join(bundle.dir, 'SHA256SUMS'), sums.toString().replace(/^[0-9a-f]{64}(?=  bundle\.json$)/m, hash));
+      writeFileSync(join(bundle.dir, 'SHA256SUMS'), sums.toString().replace(/^[0-9a-f]{64}(?= {2}bundle\.json$)/m, hash));
       assert.equal((await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: bundle.dir })).code, 0);
       const r = await runFerry(['verify', bundle.dir, '--json']);
       assert.equal(r.code, 1);
