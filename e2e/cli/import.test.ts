@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
-import { makeTestBundle, skopeo, skopeoFlags, startRegistry, type RegistryHandle, type TestBundle } from '../harness/index.js';
+import { flipByte, makeTestBundle, skopeo, skopeoFlags, startRegistry, type RegistryHandle, type TestBundle } from '../harness/index.js';
 import { runFerry } from '../harness/ferry-cli.js';
 import type { ImportReport } from '../../electron/engine/index.js';
 
@@ -162,12 +162,7 @@ describe('ferry import killed half-way, then rerun', () => {
     try {
       const dir = join(bundle.work, 'damaged');
       cpSync(bundle.dir, dir, { recursive: true });
-      const fd = openSync(join(dir, bundle.manifest.archive.parts[0]!.name), 'r+');
-      const b = Buffer.alloc(1);
-      readSync(fd, b, 0, 1, 3000);
-      b[0] = b[0]! ^ 0x01;
-      writeSync(fd, b, 0, 1, 3000);
-      closeSync(fd);
+      flipByte(join(dir, bundle.manifest.archive.parts[0]!.name), 3000);
       const r = await runFerry(['import', dir, '--to', fresh.host, '--insecure-registry', fresh.host, '--report', join(bundle.work, 'damaged.json')], { env });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /nothing was pushed/);

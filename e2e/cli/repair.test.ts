@@ -3,11 +3,11 @@
 // proving the result.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync, readSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BundleManifest } from '../../shared/bundle-manifest.js';
-import { makeTempDir, makeTestBundle, removeDir, run, seedTestImages, skopeo, startRegistry, type RegistryHandle, type TestBundle } from '../harness/index.js';
+import { flipByte, makeTempDir, makeTestBundle, removeDir, run, seedTestImages, skopeo, startRegistry, type RegistryHandle, type TestBundle } from '../harness/index.js';
 import { runFerry } from '../harness/ferry-cli.js';
 
 let base: TestBundle;
@@ -21,25 +21,7 @@ after(async () => {
   await base?.cleanup();
 });
 
-/** A fresh copy of the base bundle to damage. */
-function copyBundle(): string {
-  const dir = join(base.work, `copy-${++copies}`);
-  cpSync(base.dir, dir, { recursive: true });
-  return dir;
-}
 
-/** Flips one byte of a file in place. */
-function flipByte(path: string, offset: number): void {
-  const fd = openSync(path, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, offset);
-    b[0] = b[0]! ^ 0xff;
-    writeSync(fd, b, 0, 1, offset);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const readManifest = (dir: string): BundleManifest => JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8')) as BundleManifest;
 const sha256sumCheck = (dir: string): ReturnType<typeof run> => run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir });
@@ -70,7 +52,7 @@ describe('a bundle made with --parity 2', () => {
   });
 
   test('a whole bundle: repair checks every part and exits 0 with nothing to do', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const r = await runFerry(['repair', dir]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Checked 6 part\(s\)/);
@@ -80,7 +62,7 @@ describe('a bundle made with --parity 2', () => {
 
 describe('ferry repair rebuilds from parity', () => {
   test('one part deleted and another with a flipped byte: both rebuilt, proven, and cat gives the recorded archive', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     rmSync(join(dir, 'bundle.tar.002'));
     flipByte(join(dir, 'bundle.tar.003'), 123_456);
     assert.notEqual((await sha256sumCheck(dir)).code, 0);
@@ -97,7 +79,7 @@ describe('ferry repair rebuilds from parity', () => {
   });
 
   test('the short last part and both parity parts lost at once (two of them): rebuilt at their own sizes', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     rmSync(join(dir, 'bundle.tar.004'));
     writeFileSync(join(dir, 'bundle.tar.p02'), 'truncated');
     const r = await runFerry(['repair', dir, '--json']);
@@ -117,14 +99,14 @@ describe('ferry repair rebuilds from parity', () => {
   });
 
   test('a damaged parity part is rebuilt too, and the repaired archive reads in skopeo', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     flipByte(join(dir, 'bundle.tar.p01'), 7);
     flipByte(join(dir, 'bundle.tar.001'), 5000);
     const r = await runFerry(['repair', dir]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /bundle\.tar\.p01 is damaged[^\n]*\n\s+→ rebuilt/);
     assert.equal(fileSha(join(dir, 'bundle.tar.p01')), base.manifest.archive.parity!.parts[0]!.sha256);
-    const tar = join(base.work, `whole-${copies}.tar`);
+    const tar = join(base.work, `whole-${++copies}.tar`);
     await run('sh', ['-c', `cat bundle.tar.0* > ${tar}`], { cwd: dir });
     // `1` names test/multi:1 first in index.json: skopeo reads that index, byte for byte
     const multi = base.manifest.images.find((i) => i.reference.endsWith('/test/multi:1'))!;
@@ -137,7 +119,7 @@ describe('ferry repair rebuilds from parity', () => {
   });
 
   test('three bad parts with parity 2: exit 1 naming all three, nothing touched', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     rmSync(join(dir, 'bundle.tar.001'));
     flipByte(join(dir, 'bundle.tar.002'), 1);
     flipByte(join(dir, 'bundle.tar.p02'), 1);
@@ -153,7 +135,7 @@ describe('ferry repair rebuilds from parity', () => {
   });
 
   test('SHA256SUMS is not trusted: a wrong line is rewritten from bundle.json', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const sums = readFileSync(join(dir, 'SHA256SUMS'), 'utf8');
     const p03 = base.manifest.archive.parts[2]!.sha256;
     // SHA256SUMS damaged for part 3, and part 3 itself fine: bundle.json decides
@@ -167,7 +149,7 @@ describe('ferry repair rebuilds from parity', () => {
   });
 
   test('SHA256SUMS disagreeing about bundle.json is a conflict repair reports and leaves alone (exit 1)', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const sums = readFileSync(join(dir, 'SHA256SUMS'), 'utf8');
     const bundleLine = sums.split('\n').find((l) => l.endsWith('  bundle.json'))!;
     writeFileSync(join(dir, 'SHA256SUMS'), sums.replace(bundleLine, `${'1'.repeat(64)}  bundle.json`));
@@ -178,7 +160,7 @@ describe('ferry repair rebuilds from parity', () => {
   });
 
   test('a damaged bundle.json is a clear error (exit 1): it is the reference', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const json = readFileSync(join(dir, 'bundle.json'), 'utf8');
     writeFileSync(join(dir, 'bundle.json'), json.slice(0, json.length / 2));
     const r = await runFerry(['repair', dir]);
@@ -193,7 +175,7 @@ describe('ferry repair rebuilds from parity', () => {
   });
 
   test('without parity, repair can only report (exit 1)', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const split = await runFerry(['split', dir, '--size', '1MiB', '--parity', '0']);
     assert.equal(split.code, 0, split.stderr);
     assert.equal(readManifest(dir).archive.parity, undefined);

@@ -3,13 +3,13 @@
 // interrupted splits finished by a rerun; extra disk space measured while splitting.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BundleManifest } from '../../shared/bundle-manifest.js';
 import type { ProgressEvent } from '../../shared/progress.js';
 import { splitBundle } from '../../electron/engine/index.js';
-import { makeTestBundle, run, skopeo, type TestBundle } from '../harness/index.js';
+import { flipByte, makeTestBundle, run, skopeo, type TestBundle } from '../harness/index.js';
 import { runFerry } from '../harness/ferry-cli.js';
 
 const MIB = 1024 * 1024;
@@ -24,11 +24,6 @@ after(async () => {
   await base?.cleanup();
 });
 
-function copyBundle(): string {
-  const dir = join(base.work, `copy-${++copies}`);
-  cpSync(base.dir, dir, { recursive: true });
-  return dir;
-}
 
 const readManifest = (dir: string): BundleManifest => JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8')) as BundleManifest;
 const fileSha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -71,22 +66,10 @@ async function assertSameArchive(dir: string): Promise<BundleManifest> {
   return manifest;
 }
 
-/** Flips one byte of a file in place. */
-function flipByte(path: string, offset: number): void {
-  const fd = openSync(path, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, offset);
-    b[0] = b[0]! ^ 0xff;
-    writeSync(fd, b, 0, 1, offset);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe('ferry split', () => {
   test('1 MiB → 3 MiB → 1 MiB: the archive never changes, and the round trip gives back the very same parts', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const up = await runFerry(['split', dir, '--size', '3MiB']);
     assert.equal(up.code, 0, up.stderr);
     assert.match(up.stdout, /4 part\(s\) of up to 1\.05 MB \+ 2 parity part\(s\) → 2 part\(s\) of up to 3\.15 MB \+ 2 parity part\(s\); archive sha256 unchanged/);
@@ -106,7 +89,7 @@ describe('ferry split', () => {
   });
 
   test('fat32 with --parity 0: one part named bundle.tar for a small bundle, no parity left', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const r = await runFerry(['split', dir, '--size', 'fat32', '--parity', '0']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(listing(dir), ['SHA256SUMS', 'bundle.json', 'bundle.tar']);
@@ -122,7 +105,7 @@ describe('ferry split', () => {
   });
 
   test('changing only the parity keeps the data parts in place and rewrites the parity', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const inodes = base.manifest.archive.parts.map((p) => statSync(join(dir, p.name)).ino);
     const r = await runFerry(['split', dir, '--size', '1MiB', '--parity', '3', '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -136,7 +119,7 @@ describe('ferry split', () => {
   });
 
   test('the layout it already has: nothing to do, nothing touched', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const before = fileSha(join(dir, 'bundle.json'));
     const r = await runFerry(['split', dir, '--size', '1MiB']);
     assert.equal(r.code, 0, r.stderr);
@@ -145,7 +128,7 @@ describe('ferry split', () => {
   });
 
   test('signatures no longer match the new bundle.json: removed, and said so loudly', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     mkdirSync(join(dir, 'signatures'));
     writeFileSync(join(dir, 'signatures', 'preparer-0123456789abcdef.json'), '{}\n');
     writeFileSync(join(dir, 'signatures', 'approver-fedcba9876543210.json'), '{}\n');
@@ -161,7 +144,7 @@ describe('ferry split', () => {
   });
 
   test('stray parts and temporary files of earlier runs are cleared, reported, and never mixed in', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     writeFileSync(join(dir, 'bundle.tar.005'), 'stray part of an older split');
     writeFileSync(join(dir, 'bundle.tar.p03'), 'stray parity');
     writeFileSync(join(dir, '.ferry-0badc0de-bundle.tar.001.partial'), 'half a part');
@@ -175,7 +158,7 @@ describe('ferry split', () => {
   });
 
   test('a damaged part is found before anything changes (exit 1, pointing to repair)', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     flipByte(join(dir, 'bundle.tar.003'), 42);
     const before = listing(dir);
     const r = await runFerry(['split', dir, '--size', '3MiB']);
@@ -186,7 +169,7 @@ describe('ferry split', () => {
   });
 
   test('usage errors exit 2', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     assert.equal((await runFerry(['split', dir])).code, 2, 'no --size');
     assert.equal((await runFerry(['split', dir, '--size', '500KiB'])).code, 2, 'parts below 1 MiB');
     assert.equal((await runFerry(['split', dir, '--size', '1MiB', '--parity', '40'])).code, 2, 'too much parity');
@@ -196,7 +179,7 @@ describe('ferry split', () => {
 
 describe('interrupted splits', () => {
   test('cancelled after the first new part: the folder stops looking complete, and rerunning the CLI finishes it', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const controller = new AbortController();
     const onProgress = (e: ProgressEvent): void => {
       if (e.kind === 'item-end' && e.phase === 'split' && e.detail === 'written') controller.abort();
@@ -231,7 +214,7 @@ describe('interrupted splits', () => {
   });
 
   test('cancelled while encoding parity: a rerun in process completes it with the parity first asked for', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const controller = new AbortController();
     const onProgress = (e: ProgressEvent): void => {
       if (e.kind === 'phase-start' && e.phase === 'parity') controller.abort();
@@ -247,7 +230,7 @@ describe('interrupted splits', () => {
   });
 
   test('stopped during the final renames (some done, some not): a rerun finishes them', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const controller = new AbortController();
     const onProgress = (e: ProgressEvent): void => {
       if (e.kind === 'phase-end' && e.phase === 'parity') controller.abort();
@@ -268,7 +251,7 @@ describe('interrupted splits', () => {
   });
 
   test('cancelled on its very first byte: only the journal and the moved SHA256SUMS show, and a rerun finishes', async () => {
-    const dir = copyBundle();
+    const dir = base.copy();
     const controller = new AbortController();
     const onProgress = (e: ProgressEvent): void => {
       if (e.kind === 'phase-start' && e.phase === 'split') controller.abort();
@@ -294,7 +277,7 @@ describe('disk space while splitting', () => {
   }
 
   test('1 MiB ↔ 3 MiB parts without parity: about one part extra at most, never two', async (t) => {
-    const dir = copyBundle();
+    const dir = base.copy();
     // drop parity first, so the folder's size is the archive's
     assert.equal((await splitBundle({ dir, size: '1MiB', parity: 0 })).after.parity, 0);
     for (const size of ['3MiB', '1MiB', '2MiB']) {

@@ -25,3 +25,4 @@ export * from './listen-loopback.js';
 export * from './test-bundle.js';
 export * from './chromium.js';
 export * from './test-mounts.js';
+export * from './damage.js';

@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BundleManifest } from '../../shared/bundle-manifest.js';
 import { createBundle, type CreateBundleOptions } from '../../electron/engine/index.js';
@@ -25,6 +26,8 @@ export interface TestBundle {
   /** A temp folder the test may use freely (the bundle folder lives in it); removed by cleanup(). */
   work: string;
   manifest: BundleManifest;
+  /** A fresh copy of the bundle folder inside `work`, for a test to damage. */
+  copy(): string;
   /** Removes `work`. */
   cleanup(): Promise<void>;
 }
@@ -55,7 +58,13 @@ export async function makeTestBundle(options: TestBundleOptions = {}): Promise<T
       outputDir: dir,
       registry: { insecureRegistries: [registry.host], ...bundleOptions.registry },
     });
-    return { dir, work, manifest: result.manifest, cleanup: () => removeDir(work) };
+    let copies = 0;
+    const copy = (): string => {
+      const target = join(work, `copy-${++copies}`);
+      cpSync(dir, target, { recursive: true });
+      return target;
+    };
+    return { dir, work, manifest: result.manifest, copy, cleanup: () => removeDir(work) };
   } catch (error) {
     await removeDir(work);
     throw error;

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync, writeSync, closeSync, copyFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import type { IntegrityFault, IntegrityReport } from '../../../shared/verify-report.js';
-import { makeTestBundle, run, type TestBundle } from '../../../e2e/harness/index.js';
+import { flipByte, makeTestBundle, run, type TestBundle } from '../../../e2e/harness/index.js';
 import { PartedFile } from '../bundle/archive/parted-file.js';
 import { listTarEntries, type TarEntry } from '../bundle/archive/tar-reader.js';
 import { verifyIntegrity } from './verify-integrity.js';
@@ -65,18 +65,6 @@ function partAt(manifest: BundleManifest, offset: number): { name: string; withi
   throw new Error(`offset ${offset} is past the archive`);
 }
 
-/** Inverts one byte of a file. */
-function flipByte(path: string, offset: number): void {
-  const fd = openSync(path, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, offset);
-    b[0] = b[0]! ^ 0xff;
-    writeSync(fd, b, 0, 1, offset);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Inverts one byte at archive offset `offset`; returns the part it is in. */
 function flipArchiveByte(dir: string, manifest: BundleManifest, offset: number): string {
