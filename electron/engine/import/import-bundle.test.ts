@@ -68,7 +68,8 @@ describe('importBundle into an anonymous registry', () => {
     );
     const { stats } = result.report;
     assert.ok(stats.blobsExisting > 0, `the rerun skipped blobs pushed before the abort: ${JSON.stringify(stats)}`);
-    assert.ok(stats.blobsUploaded > 0, 'and uploaded the rest');
+    // how many blobs the aborted run finished depends on timing: the rerun skips those and pushes the
+    // rest (possibly none); completeness is proven below by digests and a full skopeo copy
     // test/multi and test/shared share their base layer: whichever repository gets it second mounts it
     assert.ok(stats.blobsMounted + stats.blobsExisting >= 1);
     for (const image of bundle.manifest.images) {
