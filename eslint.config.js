@@ -26,4 +26,6 @@ export default tseslint.config(
     },
   },
   { files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts', 'shared/**/*.ts'], rules: noElectron },
+  // the renderer runs in a browser (or Electron's sandboxed renderer): DOM globals, no Node, no Electron
+  { files: ['renderer/**/*.{ts,tsx}'], languageOptions: { globals: { ...globals.browser } }, rules: noElectron },
 );

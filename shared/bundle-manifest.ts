@@ -41,6 +41,29 @@ export const ForeignLayerSchema = z.looseObject({
   carried: z.boolean(),
 });
 
+/** What a carried referrer is: a cosign signature, an attestation, an SBOM or another artifact. */
+export const REFERRER_KINDS = ['signature', 'attestation', 'sbom', 'other'] as const;
+
+/**
+ * An artifact carried with an image (`ferry bundle --referrers`): a cosign-style tag
+ * (`sha256-<hex>.sig`/`.att`/`.sbom`) or an OCI 1.1 referrer (a manifest whose `subject` is the
+ * image or one of its platform manifests). Its manifest and blobs are in the archive like any blob.
+ */
+export const ReferrerRecordSchema = z.looseObject({
+  kind: z.enum(REFERRER_KINDS),
+  /** The digest it refers to (the image's top digest or one of its platform manifests). */
+  subject: digest,
+  /** The referrer manifest's digest. */
+  digest,
+  mediaType: z.string(),
+  artifactType: z.string().optional(),
+  size,
+  /** The cosign tag it was found under (source `tag`). */
+  tag: z.string().optional(),
+  /** How it was found: a cosign tag, or the OCI referrers API (or its tag-schema fallback). */
+  source: z.enum(['tag', 'referrers-api']),
+});
+
 /** One image as the user asked for it and as it is carried. */
 export const ImageRecordSchema = z.looseObject({
   /** The reference as the user wrote it. */
@@ -63,6 +86,8 @@ export const ImageRecordSchema = z.looseObject({
   foreignLayers: z.array(ForeignLayerSchema),
   /** Whether the docker-save `manifest.json` lists it (false when a layer is not carried). */
   dockerLoadable: z.boolean(),
+  /** Signatures, attestations and SBOMs carried with it (`--referrers`; absent in bundles made without). */
+  referrers: z.array(ReferrerRecordSchema).optional(),
 });
 
 /** One blob in the archive, stored at `blobs/sha256/<hex>`. */
@@ -70,6 +95,36 @@ export const BlobRecordSchema = z.looseObject({
   digest,
   size,
   mediaType: z.string(),
+});
+
+/** A plain file's name in the bundle (`files/<name>` in the archive): one safe path segment, never `.` or `..`. */
+export const FILE_NAME_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._+@=,-]{1,90}$/;
+
+/** A plain file carried beside the images (`ferry bundle --file`), stored at `files/<name>`. */
+export const FileRecordSchema = z.looseObject({
+  name: z.string().regex(FILE_NAME_PATTERN, 'a plain file name'),
+  /** The path or URL as the user gave it. */
+  source: z.string(),
+  size,
+  sha256: hex64,
+});
+
+/** A Helm chart carried as an OCI artifact (Helm's media types); its blobs are in `blobs`, it is not listed in index.json. */
+export const ChartRecordSchema = z.looseObject({
+  name: z.string().regex(FILE_NAME_PATTERN, 'a chart name'),
+  version: z.string().regex(/^[A-Za-z0-9._+-]{1,80}$/, 'a chart version'),
+  /** The chart as the user named it (`https://charts.example/repo/NAME@VERSION` or `oci://…`). */
+  source: z.string(),
+  /** The artifact manifest's digest (as published for OCI charts). */
+  digest,
+  /** sha256 of the chart `.tgz`. */
+  chartDigest: digest,
+  /** Manifest, config, chart and provenance bytes. */
+  size,
+  /** A `.prov` provenance file is carried. */
+  provenance: z.boolean(),
+  /** Images the chart may need (values.yaml, literal template `image:` fields): listed, not added. */
+  images: z.array(z.string()).default([]),
 });
 
 /** One file of the archive as written (the whole archive, or a part of a split). */
@@ -116,10 +171,10 @@ export const BundleManifestSchema = z.looseObject({
   /** The platform filter the bundle was made with; absent when every platform was kept. */
   platforms: z.array(z.string()).optional(),
   images: z.array(ImageRecordSchema),
-  /** Reserved for Helm charts (a later schema addition; empty today). */
-  charts: z.array(z.looseObject({})).default([]),
-  /** Reserved for plain files (a later schema addition; empty today). */
-  files: z.array(z.looseObject({})).default([]),
+  /** Helm charts carried as OCI artifacts (absent or empty in older bundles). */
+  charts: z.array(ChartRecordSchema).default([]),
+  /** Plain files carried beside the images, stored at `files/<name>` (absent or empty in older bundles). */
+  files: z.array(FileRecordSchema).default([]),
   blobs: z.array(BlobRecordSchema),
   archive: ArchiveRecordSchema,
 });
@@ -134,6 +189,12 @@ export type BlobRecord = z.infer<typeof BlobRecordSchema>;
 export type ArchivePart = z.infer<typeof ArchivePartSchema>;
 /** The parity entry of `bundle.json`. */
 export type ParityRecord = z.infer<typeof ParityRecordSchema>;
+/** A referrer entry of an image in `bundle.json`. */
+export type ReferrerRecord = z.infer<typeof ReferrerRecordSchema>;
+/** A chart entry of `bundle.json`. */
+export type ChartRecord = z.infer<typeof ChartRecordSchema>;
+/** A plain-file entry of `bundle.json`. */
+export type FileRecord = z.infer<typeof FileRecordSchema>;
 /** A platform entry of `bundle.json`. */
 export type PlatformRecord = z.infer<typeof PlatformRecordSchema>;
 /** A foreign-layer entry of `bundle.json`. */

@@ -126,10 +126,39 @@ export interface PolicyReport {
   violations: PolicyViolation[];
 }
 
+/** A carried image's cosign signature verdict: a valid signature by one of the keys, none at all, or only bad ones. */
+export type CosignVerdict = 'signed-by-key' | 'unsigned' | 'bad-signature';
+
+/** One carried image's cosign signatures, checked offline against the given public keys. */
+export interface CosignImageCheck {
+  /** The image's reference as carried. */
+  image: string;
+  /** The top-level digest cosign signs. */
+  digest: string;
+  verdict: CosignVerdict;
+  /** The key file whose signature verified (signed-by-key). */
+  key?: string;
+  /** How many simple-signing signatures the `.sig` manifest holds. */
+  signatures: number;
+  /** Why the signatures are bad (bad-signature), one sentence. */
+  problem?: string;
+}
+
+/** The cosign half of a verification (`ferry verify --cosign-key`). */
+export interface CosignReport {
+  /** Every carried image has a valid signature by one of the keys. */
+  ok: boolean;
+  /** The public keys checked against (file and key type). */
+  keys: { file: string; type: string }[];
+  images: CosignImageCheck[];
+}
+
 /** Everything `ferry verify` reports. */
 export interface VerifyReport {
   ok: boolean;
   integrity: IntegrityReport;
   trust?: TrustReport;
   policy?: PolicyReport;
+  /** Cosign signatures of the carried images, when keys were given. */
+  cosign?: CosignReport;
 }

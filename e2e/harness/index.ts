@@ -26,3 +26,5 @@ export * from './test-bundle.js';
 export * from './chromium.js';
 export * from './test-mounts.js';
 export * from './damage.js';
+export * from './cosign-sign.js';
+export * from './helm-repo.js';

@@ -12,6 +12,7 @@ import { registerSignCommand } from './commands/sign-command.js';
 import { registerApproveCommand } from './commands/approve-command.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
+import { registerUiCommand } from './commands/ui-command.js';
 import type { CommandContext } from './command-context.js';
 
 /** Exit codes every command shares. */
@@ -52,6 +53,7 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
   registerApproveCommand(program, ctx);
   registerImportCommand(program, ctx);
   registerServeCommand(program, ctx);
+  registerUiCommand(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

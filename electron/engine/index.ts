@@ -40,3 +40,17 @@ export type { ImportReport, ImportedImage, ImportStats } from './import/import-r
 export { parseImportTarget, parseMapRule, mapRepository, type ImportTarget, type MapRule } from './import/map-repository.js';
 export type { MirrorConfigResult } from './import/mirror-config.js';
 export { reviewBundle, type ReviewBundleOptions } from './report/review-bundle.js';
+export { planFiles, checkFileNames, fileNameOf, isFileUrl, type PlannedFile, type PlanFilesOptions } from './files/plan-files.js';
+export { writeBundleFiles, safeFilePath, type WriteBundleFilesOptions, type WrittenFile } from './files/write-bundle-files.js';
+export { readBundleArtifacts, type BundleArtifacts } from './referrers/bundle-artifacts.js';
+export { summarizeArtifacts, sbomFacts, type ArtifactSummary } from './referrers/summarize-artifacts.js';
+export { verifyCosignSignatures, loadCosignKeys, cosignSignatureValid, type CosignPublicKey } from './referrers/verify-cosign.js';
+export { findReferrers, type CarriedReferrer } from './referrers/find-referrers.js';
+export { createApiHost, type ApiHost, type ApiHostOptions, type ApiOutcome } from './api/api-host.js';
+export { engineHandlers, type ApiHandlers } from './api/api-handlers.js';
+export { startWebHost, type WebHost, type WebHostOptions } from './web-host/web-host.js';
+export { findRendererDir } from './web-host/find-renderer-dir.js';
+export { parseChartSource, chartSourceOf, type ChartSource } from './charts/parse-chart-source.js';
+export { discoverChartImages } from './charts/discover-images.js';
+export { pushCharts, chartRepository, type PushedChart } from './charts/push-charts.js';
+export { exportBundleCharts, writeBundleCharts, type WrittenChartFile } from './charts/write-bundle-charts.js';

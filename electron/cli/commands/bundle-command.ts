@@ -9,9 +9,14 @@ import { createProgressPrinter } from '../output/progress-printer.js';
 import type { CommandContext } from '../command-context.js';
 import { collect } from '../collect.js';
 import { printImageTable } from '../output/image-table.js';
+import { printChartList, printFileList } from '../output/file-list.js';
 
 interface BundleFlags {
+  list: string[];
   file: string[];
+  chart: string[];
+  chartUsername?: string;
+  chartPassword?: string;
   output: string;
   platform: string[];
   insecureRegistry: string[];
@@ -25,6 +30,7 @@ interface BundleFlags {
   cacheDir?: string;
   force?: boolean;
   signKey?: string;
+  referrers?: boolean;
 }
 
 /** `ferry bundle`: images from registries into one bundle folder. */
@@ -33,7 +39,11 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
     .command('bundle')
     .description('fetch images from registries into one bundle folder (bundle.json, bundle.tar, SHA256SUMS)')
     .argument('[refs...]', 'image references (nginx:1.27, registry.local:5000/team/app@sha256:…)')
-    .option('-f, --file <list>', 'read references from a file, one per line (# starts a comment); repeatable', collect, [])
+    .option('-f, --list <list>', 'read a list file: one reference per line (# comments), or YAML with images/charts/files (docs/bundle-list.example.yaml); repeatable', collect, [])
+    .option('--chart <repo-url/name@version|oci://host/path/name:version>', 'also carry this Helm chart as an OCI artifact; repeatable', collect, [])
+    .option('--chart-username <user>', 'Basic credentials for HTTP chart repositories')
+    .option('--chart-password <password>', 'Basic credentials for HTTP chart repositories')
+    .option('--file <path|url>', 'also carry this plain file (local path or http(s) URL) as files/<name>; repeatable', collect, [])
     .requiredOption('-o, --output <dir>', 'the bundle folder to write')
     .option('--platform <os/arch[/variant][:osversion]>', 'keep only these platforms (repeatable); none: every platform, digests kept', collect, [])
     .option('--insecure-registry <host[:port]>', 'plain HTTP / unverified TLS for this host (repeatable)', collect, [])
@@ -46,11 +56,15 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
     .option('--cache-dir <dir>', 'blob cache folder (default $XDG_CACHE_HOME/ferry)')
     .option('--force', 'replace a bundle already in the output folder')
     .option('--sign-key <key>', 'sign the finished bundle as its preparer with this private key (ferry keygen); checked before fetching')
+    .option('--referrers', 'also carry cosign signatures, attestations and SBOMs (sha256-<hex>.sig/.att/.sbom tags) and OCI 1.1 referrers')
     .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
     .action(async (refs: string[], flags: BundleFlags) => {
-      const lists = await Promise.all(flags.file.map(readListFile));
-      const images = [...refs, ...lists.flat()];
-      if (images.length === 0) throw new FerryError('bad-usage', 'No images given: name image references or a list file with -f.');
+      const lists = await Promise.all(flags.list.map(readListFile));
+      const images = [...refs, ...lists.flatMap((l) => l.images)];
+      const files = [...lists.flatMap((l) => l.files), ...flags.file];
+      const charts = [...lists.flatMap((l) => l.charts), ...flags.chart];
+      const imagePlatforms = lists.flatMap((l) => l.imagePlatforms);
+      if (images.length === 0 && files.length === 0 && charts.length === 0) throw new FerryError('bad-usage', 'No images given: name image references, a list file with -f, charts with --chart or plain files with --file.');
       const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
       const mode = outputMode(flags.json, ctx.stderr);
       const printer = createProgressPrinter(mode, ctx.stderr);
@@ -58,6 +72,10 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
         const result = await createBundle(
           {
             images,
+            files,
+            charts,
+            ...(imagePlatforms.length > 0 ? { imagePlatforms } : {}),
+            ...(flags.chartUsername !== undefined ? { chartAuth: { username: flags.chartUsername, password: flags.chartPassword ?? '' } } : {}),
             outputDir: flags.output,
             platforms: flags.platform,
             includeForeignLayers: flags.includeForeignLayers ?? false,
@@ -68,6 +86,7 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
             ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
             force: flags.force ?? false,
             ...(flags.signKey !== undefined ? { signKey: flags.signKey } : {}),
+            ...(flags.referrers ? { referrers: true } : {}),
             registry: { insecureRegistries: flags.insecureRegistry, caFiles: flags.caFile },
           },
           { onProgress: printer.onProgress, signal: ctx.signal },
@@ -78,6 +97,8 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
           return;
         }
         printImageTable(result.manifest, ctx.stdout);
+        printChartList(result.manifest, ctx.stdout);
+        printFileList(result.manifest, ctx.stdout);
         const { stats, manifest } = result;
         const referenced = manifest.images.reduce((n, i) => n + i.size, 0);
         const saved = referenced - stats.bytes;
@@ -87,6 +108,11 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
             `fetched ${formatBytes(stats.bytesFetched)}, ${formatBytes(stats.bytesFromCache)} from cache, in ${formatDuration(stats.seconds)}` +
             `${saved > 0 ? `; shared layers saved ${formatBytes(saved)}` : ''}.\n`,
         );
+        const referrers = manifest.images.flatMap((i) => i.referrers ?? []);
+        if (flags.referrers) {
+          const kinds = ['signature', 'attestation', 'sbom', 'other'].map((k) => [k, referrers.filter((r) => r.kind === k).length] as const).filter(([, n]) => n > 0);
+          ctx.stdout.write(`Referrers carried: ${referrers.length === 0 ? 'none found' : kinds.map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ')} (listed per image in bundle.json).\n`);
+        }
         if (result.signature) {
           ctx.stdout.write(`Signed as preparer with key ${result.signature.keyId.slice(0, 16)} (${relative(result.dir, result.signature.file)}).\n`);
         }

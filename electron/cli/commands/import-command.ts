@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONTAINERD_NAMESPACE, importBundle, verifyBundle, verifyFailure, type ImportReport } from '../../engine/index.js';
+import { DEFAULT_CONTAINERD_NAMESPACE, importBundle, verifyBundle, verifyFailure, writeBundleFiles, exportBundleCharts, type ImportReport } from '../../engine/index.js';
 import { FerryError } from '../../engine/errors/ferry-error.js';
 import { formatBytes, formatDuration } from '../output/format-bytes.js';
 import { outputMode } from '../output/output-mode.js';
@@ -17,6 +17,7 @@ interface ImportFlags {
   trust: string[];
   requireApproval?: boolean;
   policy?: string;
+  cosignKey: string[];
   map: string[];
   dryRun?: boolean;
   insecureRegistry: string[];
@@ -24,6 +25,8 @@ interface ImportFlags {
   concurrency?: string;
   report?: string;
   mirrorConfig?: string;
+  filesTo?: string;
+  chartsTo?: string;
   json?: boolean;
 }
 
@@ -51,6 +54,7 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
     .option('--trust <pub>', 'require a valid preparer signature by this trusted public key (repeatable)', collect, [])
     .option('--require-approval', 'also require an approval by a second trusted key (two-person rule)')
     .option('--policy <file>', 'the bundle must satisfy this YAML policy')
+    .option('--cosign-key <pub>', 'require a valid cosign signature by this public key on every carried image (repeatable)', collect, [])
     .option('--map <src=dst>', 'rewrite repositories: a source registry/path prefix and its target (docker.io/library=HOST/mirror/lib); repeatable', collect, [])
     .option('--dry-run', 'print where each image would go; verify, connect and push nothing')
     .option('--insecure-registry <host[:port]>', 'plain HTTP / unverified TLS for this host (repeatable)', collect, [])
@@ -58,23 +62,44 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
     .option('--concurrency <n>', 'blobs pushed at once (default 4)')
     .option('--report <file>', `write the JSON report here (default ./${DEFAULT_REPORT})`)
     .option('--mirror-config <dir>', 'also write containerd hosts.toml files (DIR/<source-host>/hosts.toml) and a k3s registries.yaml')
+    .option('--files-to <dir>', "write the bundle's plain files (files/<name>) into this folder; alone or with a target")
+    .option('--charts-to <dir>', "write the bundle's Helm charts as <name>-<version>.tgz (+ .prov) into this folder; alone or with a target")
     .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
     .action(async (dirs: string[], flags: ImportFlags) => {
-      if ([flags.to, flags.toDir, flags.toContainerd].filter(Boolean).length !== 1) {
-        throw new FerryError('bad-usage', 'Give exactly one target: --to HOST[:PORT][/PREFIX] (a registry), --to-dir DIR (k3s/k0s images folder) or --to-containerd.');
+      const targets = [flags.to, flags.toDir, flags.toContainerd].filter(Boolean).length;
+      if (targets > 1 || (targets === 0 && flags.filesTo === undefined && flags.chartsTo === undefined)) {
+        throw new FerryError('bad-usage', 'Give exactly one target: --to HOST[:PORT][/PREFIX] (a registry), --to-dir DIR (k3s/k0s images folder) or --to-containerd; --files-to DIR and --charts-to DIR may go alone or with it.');
       }
       const checks = {
         trustedKeys: flags.trust,
         ...(flags.requireApproval ? { requireApproval: true } : {}),
         ...(flags.policy ? { policy: flags.policy } : {}),
+        ...(flags.cosignKey.length > 0 ? { cosignKeys: flags.cosignKey } : {}),
       };
+      const writeFiles = async (verify: boolean): Promise<void> => {
+        if (flags.chartsTo !== undefined) {
+          const charts = await exportBundleCharts({ dirs, chartsTo: flags.chartsTo, verify, checks }, { signal: ctx.signal });
+          verify = false;
+          if (flags.json) ctx.stdout.write(`${JSON.stringify({ type: 'charts', files: charts })}\n`);
+          else ctx.stdout.write(`Wrote ${charts.length} chart file(s) into ${flags.chartsTo}.\n`);
+        }
+        if (flags.filesTo === undefined) return;
+        const written = await writeBundleFiles({ dirs, filesTo: flags.filesTo, verify, checks }, { signal: ctx.signal });
+        if (flags.json) ctx.stdout.write(`${JSON.stringify({ type: 'files', files: written })}\n`);
+        else ctx.stdout.write(`Wrote ${written.length} file(s) into ${flags.filesTo}${written.length > 0 ? `: ${written.map((f) => f.name).join(', ')}` : ''}.\n`);
+      };
+      if (targets === 0) {
+        await writeFiles(true);
+        return;
+      }
       if (!flags.to) {
         // placing streams the archive checked part by part against bundle.json; signatures and policy are checked first when asked
-        if (flags.trust.length > 0 || flags.requireApproval || flags.policy) {
+        if (flags.trust.length > 0 || flags.requireApproval || flags.policy || flags.cosignKey.length > 0) {
           const failure = verifyFailure(await verifyBundle({ dirs, ...checks }, { signal: ctx.signal }), 'by ferry verify');
           if (failure) throw new FerryError(failure.code, `${failure.message.replace(/\.$/, '')}; nothing was placed.`, { subject: failure.subject ?? dirs[0]! });
         }
         await placeBundle(dirs, flags, ctx);
+        await writeFiles(true);
         return;
       }
       const to = flags.to;
@@ -94,13 +119,15 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
             registry: { insecureRegistries: flags.insecureRegistry, caFiles: flags.caFile },
             ...(flags.dryRun ? {} : { reportFile: flags.report ?? DEFAULT_REPORT }),
             ...(flags.mirrorConfig !== undefined && !flags.dryRun ? { mirrorConfigDir: flags.mirrorConfig } : {}),
+            ...(flags.filesTo !== undefined && !flags.dryRun ? { filesTo: flags.filesTo } : {}),
+            ...(flags.chartsTo !== undefined && !flags.dryRun ? { chartsTo: flags.chartsTo } : {}),
           },
           { onProgress: printer.onProgress, signal: ctx.signal },
         );
         printer.stop();
         const { report } = result;
         if (mode === 'json') {
-          ctx.stdout.write(`${JSON.stringify({ type: 'result', ...(result.reportFile ? { reportFile: result.reportFile } : {}), ...(result.mirrorConfig ? { mirrorConfig: result.mirrorConfig.files } : {}), report })}\n`);
+          ctx.stdout.write(`${JSON.stringify({ type: 'result', ...(result.reportFile ? { reportFile: result.reportFile } : {}), ...(result.mirrorConfig ? { mirrorConfig: result.mirrorConfig.files } : {}), ...(result.files ? { files: result.files } : {}), ...(result.charts ? { charts: result.charts } : {}), ...(result.chartFiles ? { chartFiles: result.chartFiles } : {}), report })}\n`);
           return;
         }
         printMapping(report, ctx.stdout);
@@ -115,6 +142,9 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
             `${s.tagsPushed} tag(s), in ${formatDuration(s.seconds)}.\nReport: ${result.reportFile}\n`,
         );
         if (result.mirrorConfig) ctx.stdout.write(`Mirror configuration: ${result.mirrorConfig.files.join(', ')}\n`);
+        for (const chart of result.charts ?? []) ctx.stdout.write(`Chart ${chart.name} ${chart.version} → ${chart.target} (${chart.digest})\n`);
+        if (result.chartFiles) ctx.stdout.write(`Wrote ${result.chartFiles.length} chart file(s) into ${flags.chartsTo}.\n`);
+        if (result.files) ctx.stdout.write(`Wrote ${result.files.length} file(s) into ${flags.filesTo}${result.files.length > 0 ? `: ${result.files.map((f) => f.name).join(', ')}` : ''}.\n`);
       } finally {
         printer.stop();
       }

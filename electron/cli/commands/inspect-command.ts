@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { inspectBundle, renderHtmlReport, reviewBundle, writeFileAtomic } from '../../engine/index.js';
+import { inspectBundle, readBundleArtifacts, renderHtmlReport, reviewBundle, writeFileAtomic } from '../../engine/index.js';
 import { collect } from '../collect.js';
 import type { CommandContext } from '../command-context.js';
 import { formatBytes } from '../output/format-bytes.js';
 import { printImageTable } from '../output/image-table.js';
+import { printChartList, printFileList } from '../output/file-list.js';
 
 /** `ferry inspect`: what a bundle holds, from its bundle.json. */
 export function registerInspectCommand(program: Command, ctx: CommandContext): void {
@@ -18,7 +19,8 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
     .option('--require-approval', 'report: require an approval by a second trusted key')
     .option('--policy <file>', 'report: check the bundle against this YAML policy')
     .option('--verify', 'report: also check integrity (reads every part)')
-    .action(async (dir: string, flags: { json?: boolean; html?: string; trust: string[]; requireApproval?: boolean; policy?: string; verify?: boolean }) => {
+    .option('--cosign-key <pub>', 'report: check the carried images\' cosign signatures against this public key (repeatable)', collect, [])
+    .action(async (dir: string, flags: { json?: boolean; html?: string; trust: string[]; requireApproval?: boolean; policy?: string; verify?: boolean; cosignKey: string[] }) => {
       const { manifest, warnings, path } = await inspectBundle(dir);
       if (flags.html) {
         const review = await reviewBundle(
@@ -28,6 +30,7 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
             ...(flags.requireApproval ? { requireApproval: true } : {}),
             ...(flags.policy ? { policy: flags.policy } : {}),
             ...(flags.verify ? { verify: true } : {}),
+            ...(flags.cosignKey.length > 0 ? { cosignKeys: flags.cosignKey } : {}),
           },
           { signal: ctx.signal },
         );
@@ -49,6 +52,16 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
         if (image.digest !== image.originalDigest) out.write(`    carried  ${image.digest} (platforms filtered)\n`);
         if (!image.dockerLoadable) out.write(`    not in manifest.json: docker load cannot load it (a layer is not carried)\n`);
       }
+      const carried = manifest.images.some((i) => (i.referrers?.length ?? 0) > 0) ? await readBundleArtifacts(dir, { signal: ctx.signal }) : undefined;
+      for (const image of manifest.images.filter((i) => (i.referrers?.length ?? 0) > 0)) {
+        out.write(`\nSignatures, attestations and SBOMs of ${image.reference}:\n`);
+        for (const r of image.referrers ?? []) {
+          const summary = carried?.artifacts.get(image.reference)?.find((a) => a.digest === r.digest);
+          out.write(`  ${r.kind.padEnd(11)} ${summary?.detail ?? r.artifactType ?? ''}${summary || r.artifactType ? '  ' : ''}${r.tag ?? `referrer of ${r.subject.slice(0, 19)}`}  ${r.digest}\n`);
+        }
+      }
+      printChartList(manifest, out);
+      printFileList(manifest, out);
       const total = manifest.blobs.reduce((n, b) => n + b.size, 0);
       out.write(`\n${manifest.blobs.length} distinct blobs, ${formatBytes(total)}\n`);
       out.write(`Archive ${manifest.archive.name}: ${formatBytes(manifest.archive.size)}, sha256 ${manifest.archive.sha256}\n`);

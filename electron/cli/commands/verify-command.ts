@@ -11,6 +11,7 @@ interface VerifyFlags {
   trust: string[];
   requireApproval?: boolean;
   policy?: string;
+  cosignKey: string[];
 }
 
 /**
@@ -25,9 +26,16 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext): vo
     .option('--trust <pub>', 'a trusted public key (.pub); repeatable: a valid preparer signature by one is required', collect, [])
     .option('--require-approval', 'also require an approval by a trusted key other than the preparer\'s (two-person rule)')
     .option('--policy <file>', 'a YAML policy the bundle must satisfy (allowed registries, digests, tags, platforms, size, signatures)')
+    .option('--cosign-key <pub>', 'a cosign public key (PEM: ECDSA P-256, Ed25519, RSA); repeatable: every carried image needs a valid cosign signature by one (bundle with --referrers)', collect, [])
     .option('--json', 'the report as JSON on stdout, progress as JSON lines on stderr')
     .action(async (dirs: string[], flags: VerifyFlags) => {
-      const options: VerifyBundleOptions = { dirs, trustedKeys: flags.trust, requireApproval: flags.requireApproval ?? false, ...(flags.policy ? { policy: flags.policy } : {}) };
+      const options: VerifyBundleOptions = {
+        dirs,
+        trustedKeys: flags.trust,
+        requireApproval: flags.requireApproval ?? false,
+        ...(flags.policy ? { policy: flags.policy } : {}),
+        ...(flags.cosignKey.length > 0 ? { cosignKeys: flags.cosignKey } : {}),
+      };
       const mode = outputMode(flags.json, ctx.stderr);
       const printer = createProgressPrinter(mode, ctx.stderr);
       let report;

@@ -59,7 +59,16 @@ function printTrustAndPolicy(report: VerifyReport, out: NodeJS.WritableStream): 
     out.write(`\n${policy.ok ? '✓' : '✗'} policy ${policy.file}: ${policy.ok ? 'no violations' : `${policy.violations.length} violation(s)`}\n`);
     for (const v of policy.violations) out.write(`      ${v.rule}: ${v.message}\n`);
   }
-  if (report.trust || report.policy) out.write(report.ok ? '\nVerified: intact, and every check asked for passed.\n' : '\nNOT VERIFIED.\n');
+  if (report.cosign) {
+    const { cosign } = report;
+    out.write(`\n${cosign.ok ? '✓' : '✗'} cosign signatures (${cosign.keys.map((k) => `${k.file} ${k.type}`).join(', ')})\n`);
+    if (cosign.images.length === 0) out.write('      not checked: the archive could not be read\n');
+    for (const i of cosign.images) {
+      const state = i.verdict === 'signed-by-key' ? `signed by ${i.key ?? ''}` : i.verdict === 'unsigned' ? 'UNSIGNED' : `BAD SIGNATURE: ${i.problem ?? ''}`;
+      out.write(`      ${i.image}@${i.digest.slice(7, 19)}  ${state}\n`);
+    }
+  }
+  if (report.trust || report.policy || report.cosign) out.write(report.ok ? '\nVerified: intact, and every check asked for passed.\n' : '\nNOT VERIFIED.\n');
 }
 
 function printFault(fault: IntegrityFault, out: NodeJS.WritableStream): void {

@@ -58,6 +58,7 @@ export function buildBundleManifest(
       dockerLoadable: dockerListed[i]!,
     };
     if (image.ref.tag) record.tag = image.ref.tag;
+    if (image.referrers) record.referrers = image.referrers.map((r) => r.record);
     return record;
   });
   return {

@@ -112,12 +112,22 @@ export class BundleArchive {
     const start = range.start ?? 0;
     const end = Math.min(range.end ?? blob.size, blob.size);
     if (start < 0 || start > end) throw new FerryError('bad-usage', `Range ${start}-${end} is outside ${digest} (${blob.size} bytes).`, { subject: digest });
+    return this.streamRange(blob.offset + start, blob.offset + end, digest, range.signal);
+  }
+
+  /** A whole archive entry (a plain file `files/<name>`) as a stream read straight from the parts. */
+  openEntry(name: string, options: { signal?: AbortSignal } = {}): Readable {
+    const entry = this.entries.get(name);
+    if (!entry || entry.type !== 'file') throw new FerryError('damaged', `The archive has no ${name}.`, { subject: name });
+    return this.streamRange(entry.dataOffset, entry.dataOffset + entry.size, name, options.signal);
+  }
+
+  private streamRange(from: number, stop: number, digest: string, signal: AbortSignal | undefined): Readable {
     const file = this.file;
-    let position = blob.offset + start;
-    const stop = blob.offset + end;
+    let position = from;
     return new Readable({
       highWaterMark: CHUNK,
-      signal: range.signal,
+      signal,
       read(): void {
         const length = Math.min(CHUNK, stop - position);
         if (length <= 0) {

@@ -18,8 +18,14 @@ import { ARCHIVE_BASE, BUNDLE_FILE, OutputFolder, SUMS_FILE } from './output-fol
 import { parseSize } from './parse-size.js';
 import { planBlobs } from './plan-blobs.js';
 import { resolveImage } from './resolve-image.js';
+import { findReferrers } from '../referrers/find-referrers.js';
 import { formatSha256Sums } from './sha256sums.js';
 import { writeArchive } from './write-archive.js';
+import { checkFileNames, discardStagedFiles, planFiles, type PlannedFile } from '../files/plan-files.js';
+import { parseChartSource } from '../charts/parse-chart-source.js';
+import { addChartBlobs, chartRecord, resolveCharts } from '../charts/resolve-charts.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { checkParityCount, checkParityFits, writeParityParts } from './write-parity.js';
 import { loadSigningKey } from '../trust/key-files.js';
 import { makeSignatureDocument, writeSignatureDocument, type WrittenSignature } from '../trust/sign-bundle.js';
@@ -50,8 +56,18 @@ export interface CreateBundleOptions {
   registry?: RegistryClientOptions;
   /** A client to reuse (the app keeps one); otherwise one is made from `registry`. */
   client?: RegistryClient;
+  /** Plain files to carry beside the images (`files/<name>`): local paths or http(s) URLs (staged in the cache folder, or a temp folder). */
+  files?: string[];
+  /** Per-image platform filters (the YAML list file's `{ ref, platforms }`): these images keep only these platforms, whatever `platforms` says. */
+  imagePlatforms?: { image: string; platforms: string[] }[];
+  /** Helm charts: `REPO_URL/NAME@VERSION` (HTTP chart repository) or `oci://HOST/PATH/NAME:VERSION`. */
+  charts?: string[];
+  /** Basic credentials for HTTP chart repositories (TLS follows `registry.caFiles` and `registry.insecureRegistries`). */
+  chartAuth?: { username: string; password: string };
   /** Sign the finished bundle as its preparer with this private key file (`ferry keygen`); read and checked before any network work. */
   signKey?: string;
+  /** Also carry each image's cosign signatures, attestations and SBOMs (cosign tags) and its OCI 1.1 referrers. */
+  referrers?: boolean;
 }
 
 /** Progress and cancellation for a long job. */
@@ -79,11 +95,15 @@ interface Settings {
   concurrency: number;
   cacheDir: string | undefined;
   force: boolean;
+  referrers: boolean;
 }
 
 /** Applies defaults and checks every option before any network or disk work. */
 function settingsFrom(options: CreateBundleOptions): Settings {
-  if (options.images.length === 0) throw new FerryError('bad-usage', 'No images given: name at least one image reference or a list file.');
+  if (options.images.length === 0 && (options.files ?? []).length === 0 && (options.charts ?? []).length === 0) throw new FerryError('bad-usage', 'No images given: name at least one image reference or a list file.');
+  // chart and file names are checked before any network work
+  (options.charts ?? []).forEach(parseChartSource);
+  checkFileNames(options.files ?? []);
   const concurrency = options.concurrency ?? 8;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new FerryError('bad-usage', `Concurrency must be a whole number from 1 to 64, not ${String(options.concurrency)}.`);
@@ -98,6 +118,7 @@ function settingsFrom(options: CreateBundleOptions): Settings {
     concurrency,
     cacheDir: options.cache === false ? undefined : (options.cacheDir ?? defaultCacheDir()),
     force: options.force ?? false,
+    referrers: options.referrers ?? false,
   };
 }
 
@@ -118,22 +139,39 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
     if (!byName.has(formatReference(ref))) byName.set(formatReference(ref), { source, ref });
   }
   const refs = [...byName.values()];
+  const ownPlatforms = new Map<string, { platforms: Platform[]; spec: string }>();
+  for (const { image, platforms } of options.imagePlatforms ?? []) {
+    const key = formatReference(parseReference(image));
+    const spec = [...platforms].sort().join(',');
+    const earlier = ownPlatforms.get(key);
+    if (earlier && earlier.spec !== spec) throw new FerryError('bad-usage', `Image ${image} is given two platform lists (${earlier.spec} and ${spec}).`, { subject: image });
+    if (!byName.has(key)) throw new FerryError('bad-usage', `Platforms are given for ${image}, which is not among the images to bundle.`, { subject: image });
+    ownPlatforms.set(key, { platforms: platforms.map(parsePlatform), spec });
+  }
   const { onProgress, signal } = controls;
   // the per-host limit follows the bundle's concurrency unless the caller set one
   const client = options.client ?? new RegistryClient({ maxConcurrencyPerHost: settings.concurrency, ...options.registry });
+  let plainFiles: PlannedFile[] = [];
   try {
     // 1. resolve: every manifest, before any blob byte
-    onProgress?.({ kind: 'phase-start', phase: 'resolve', totalItems: refs.length });
+    onProgress?.({ kind: 'phase-start', phase: 'resolve', totalItems: refs.length + (options.charts ?? []).length });
     // a few images at a time: each needs a handful of round trips, and order is kept
     const resolved = await mapLimit(refs, Math.min(settings.concurrency, 4), async ({ source, ref }) => {
       signal?.throwIfAborted();
       onProgress?.({ kind: 'item-start', phase: 'resolve', item: source });
-      const image = await resolveImage(source, ref, { client, platforms: settings.platforms, signal });
+      const image = await resolveImage(source, ref, { client, platforms: ownPlatforms.get(formatReference(ref))?.platforms ?? settings.platforms, signal });
+      if (settings.referrers) {
+        const subjects = [...new Set([image.top.digest, ...image.indexes.map((d) => d.digest), ...image.manifests.map((m) => m.digest)])];
+        image.referrers = await findReferrers(client, ref, subjects, signal);
+      }
       onProgress?.({ kind: 'item-end', phase: 'resolve', item: source, detail: image.top.digest });
       return image;
     });
+    const charts = await resolveCharts(options.charts ?? [], { client, ...(options.chartAuth ? { auth: options.chartAuth } : {}), tls: options.registry ?? {}, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
     onProgress?.({ kind: 'phase-end', phase: 'resolve' });
     const plan = planBlobs(resolved, settings.includeForeignLayers);
+    addChartBlobs(plan, charts);
+    plainFiles = await planFiles(options.files ?? [], { stageDir: settings.cacheDir ? join(settings.cacheDir, 'staging') : tmpdir(), ...(signal ? { signal } : {}) });
     for (const [i, image] of resolved.entries()) {
       for (const f of plan.perImage[i]!.foreign.filter((x) => !x.carried)) {
         onProgress?.({
@@ -146,7 +184,7 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
 
     // 2. lay out the archive: every offset known before the first byte
     const docker = dockerSaveEntries(resolved, new Set(plan.blobs.map((b) => b.digest)));
-    const layout = layoutBundleArchive(resolved, plan.blobs, docker.entries);
+    const layout = layoutBundleArchive(resolved, plan.blobs, docker.entries, plainFiles);
     checkParityFits(planParts(layout.totalSize, settings.partSize, (name) => name, ARCHIVE_BASE).length, settings.parity);
 
     const folder = await OutputFolder.prepare(settings.outputDir, { force: settings.force });
@@ -156,12 +194,12 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       const cache = settings.cacheDir ? await BlobCache.open(settings.cacheDir) : undefined;
 
       // 3. fetch: blobs in archive order, each straight to its offset, hashed right behind
-      const totalBytes = plan.blobs.reduce((n, b) => n + b.size, 0);
+      const totalBytes = plan.blobs.reduce((n, b) => n + b.size, 0) + plainFiles.reduce((n, f) => n + f.size, 0);
       onProgress?.({ kind: 'phase-start', phase: 'fetch', totalBytes, totalItems: plan.blobs.length });
       resolved.forEach((image) => onProgress?.({ kind: 'item-start', phase: 'fetch', item: image.source }));
       const meter = new ProgressMeter('fetch', totalBytes, onProgress);
       const remaining = plan.perImage.map((p) => p.digests.size);
-      const { digests, bytesFromCache } = await writeArchive({
+      const { digests, bytesFromCache, fileSha256 } = await writeArchive({
         layout,
         parts,
         client,
@@ -189,6 +227,8 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
         sha256: digests.sha256,
       });
       if (parity) manifest.archive.parity = parity;
+      manifest.charts = charts.map(chartRecord);
+      manifest.files = plainFiles.map((f) => ({ name: f.name, source: f.source, size: f.size, sha256: fileSha256.get(f.name)! }));
       const json = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
       await folder.writeTemp(BUNDLE_FILE, json);
       const sums = formatSha256Sums([
@@ -213,6 +253,7 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       throw error;
     }
   } finally {
+    await discardStagedFiles(plainFiles);
     if (!options.client) await client.close();
   }
 }

@@ -63,6 +63,11 @@ export function planBlobs(images: ResolvedImage[], includeForeignLayers: boolean
     for (const m of image.manifests) {
       add(index, m.config, true, m.configBytes ? { kind: 'inline', bytes: m.configBytes } : fromRegistry);
     }
+    // referrer manifests and their (small) blobs: signatures, attestations, SBOMs
+    for (const r of image.referrers ?? []) {
+      add(index, { digest: r.record.digest, size: r.bytes.length, mediaType: r.record.mediaType }, true, { kind: 'inline', bytes: r.bytes });
+      for (const blob of r.blobs) add(index, blob, true, fromRegistry);
+    }
     for (const m of image.manifests) {
       for (const layer of m.layers) {
         if (isForeignLayer(layer)) {

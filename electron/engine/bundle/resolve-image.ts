@@ -10,6 +10,7 @@ import type { ImageReference } from '../reference/image-reference.js';
 import { formatReference } from '../reference/format-reference.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import { readSmallBlob } from './read-small-blob.js';
+import type { CarriedReferrer } from '../referrers/find-referrers.js';
 
 /** A manifest document carried byte for byte. */
 export interface CarriedDocument {
@@ -43,6 +44,8 @@ export interface ResolvedImage {
   manifests: CarriedImageManifest[];
   /** Platform of the carried top manifest when it is a single manifest picked by a filter. */
   topPlatform?: Platform;
+  /** Signatures, attestations and SBOMs carried with it (`--referrers`). */
+  referrers?: CarriedReferrer[];
 }
 
 /** What resolution needs. */

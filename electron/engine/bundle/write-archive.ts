@@ -7,11 +7,13 @@ import { encodeTarHeader } from './archive/tar-header.js';
 import { TrailingHasher, type ArchiveDigests } from './archive/trailing-hasher.js';
 import { copyBlob } from './copy-blob.js';
 import type { PlannedBlob } from './plan-blobs.js';
+import { copyFileInto } from '../files/copy-file.js';
+import type { PlannedFile } from '../files/plan-files.js';
 
 /** What writing the archive needs. */
 export interface WriteArchiveInput {
   /** Every entry placed; `Buffer` payloads are written as they are, blobs are fetched. */
-  layout: ArchiveLayout<Buffer | PlannedBlob>;
+  layout: ArchiveLayout<Buffer | PlannedBlob | PlannedFile>;
   /** The files the archive is written to (one, or the parts of a split). */
   parts: PartSpec[];
   client: RegistryClient;
@@ -29,7 +31,7 @@ export interface WriteArchiveInput {
  * `concurrency` at a time in archive order, each streamed straight to its offset, while a
  * worker hashes the finished prefix. Returns the archive's and each part's sha256.
  */
-export async function writeArchive(input: WriteArchiveInput): Promise<{ digests: ArchiveDigests; bytesFromCache: number }> {
+export async function writeArchive(input: WriteArchiveInput): Promise<{ digests: ArchiveDigests; bytesFromCache: number; fileSha256: Map<string, string> }> {
   const { layout, parts, client, cache, signal } = input;
   const file = await PartedFile.create(parts);
   const hasher = new TrailingHasher(parts);
@@ -47,7 +49,7 @@ export async function writeArchive(input: WriteArchiveInput): Promise<{ digests:
     hasher.complete(layout.entries.at(-1)!.end, layout.totalSize);
 
     let bytesFromCache = 0;
-    const blobs = layout.entries.filter((e): e is PlacedEntry<PlannedBlob> => !Buffer.isBuffer(e.payload));
+    const blobs = layout.entries.filter((e): e is PlacedEntry<PlannedBlob> => !Buffer.isBuffer(e.payload) && !isPlannedFile(e.payload));
     await mapLimit(blobs, input.concurrency, async (entry) => {
       signal?.throwIfAborted();
       const blob = entry.payload;
@@ -56,9 +58,20 @@ export async function writeArchive(input: WriteArchiveInput): Promise<{ digests:
       hasher.complete(entry.headerOffset, entry.end);
       input.onBlob(blob, cached);
     });
-    return { digests: await hasher.done(), bytesFromCache };
+    // plain files (`--file`) after the blobs, one at a time: each is read from a local file
+    const fileSha256 = new Map<string, string>();
+    for (const entry of layout.entries.filter((e): e is PlacedEntry<PlannedFile> => isPlannedFile(e.payload))) {
+      signal?.throwIfAborted();
+      fileSha256.set(entry.payload.name, await copyFileInto(entry.payload, entry.dataOffset, file, { ...(signal ? { signal } : {}), onBytes: input.onBytes }));
+      hasher.complete(entry.headerOffset, entry.end);
+    }
+    return { digests: await hasher.done(), bytesFromCache, fileSha256 };
   } finally {
     await hasher.stop();
     await file.close();
   }
+}
+
+function isPlannedFile(payload: Buffer | PlannedBlob | PlannedFile): payload is PlannedFile {
+  return !Buffer.isBuffer(payload) && (payload as PlannedFile).kind === 'file';
 }

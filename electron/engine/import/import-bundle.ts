@@ -9,6 +9,10 @@ import { pushBlob, type BlobPushOutcome } from '../registry/blob-upload.js';
 import { manifestExists, pushManifest } from '../registry/push-manifest.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/registry-client.js';
 import { mapLimit } from '../util/map-limit.js';
+import { pushReferrers } from '../referrers/push-referrers.js';
+import { writeBundleFiles, type WrittenFile } from '../files/write-bundle-files.js';
+import { pushCharts, type PushedChart } from '../charts/push-charts.js';
+import { writeBundleCharts, type WrittenChartFile } from '../charts/write-bundle-charts.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { openBundleVolumes } from '../verify/bundle-volumes.js';
 import { verifyBundle, verifyFailure, type VerifyBundleOptions } from '../verify/verify-bundle.js';
@@ -42,6 +46,10 @@ export interface ImportBundleOptions {
   mirrorConfigDir?: string;
   /** What the bundle must pass besides integrity before anything is pushed: trusted signatures, approval, policy. */
   checks?: Omit<VerifyBundleOptions, 'dirs'>;
+  /** Also write the bundle's plain files (`files/<name>`) into this folder. */
+  filesTo?: string;
+  /** Also write the bundle's charts as `<name>-<version>.tgz` (+ `.prov`) into this folder. */
+  chartsTo?: string;
 }
 
 /** What an import did. */
@@ -50,6 +58,12 @@ export interface ImportBundleResult {
   /** Where the report was written. */
   reportFile?: string;
   mirrorConfig?: MirrorConfigResult;
+  /** The plain files written (with `filesTo`). */
+  files?: WrittenFile[];
+  /** The charts pushed, under `PREFIX/charts/<name>:<version>`. */
+  charts?: PushedChart[];
+  /** The chart files written (with `chartsTo`). */
+  chartFiles?: WrittenChartFile[];
 }
 
 interface Settings {
@@ -121,6 +135,7 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
       ...verdict.integrity.faults.map((f) => f.message),
       ...(verdict.trust?.problems ?? []),
       ...(verdict.policy?.violations.map((v) => v.message) ?? []),
+      ...(verdict.cosign?.images.filter((c) => c.verdict !== 'signed-by-key').map((c) => `${c.image}: ${c.verdict}${c.problem ? ` (${c.problem})` : ''}.`) ?? []),
     ];
     const shown = `${reasons.slice(0, 10).join(' ')}${reasons.length > 10 ? ` … and ${reasons.length - 10} more` : ''}`;
     throw new FerryError(failure.code, `${failure.message.replace(/\.$/, '')}; nothing was pushed. ${shown}`, { subject: options.dirs[0]! });
@@ -233,8 +248,15 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
         );
         stats.tagsPushed++;
       }
+      if (plan.referrers.length > 0) {
+        const pushed = await pushReferrers(client, { registry, repository: plan.mapping.repository, referrers: plan.referrers, ...(signal ? { signal } : {}) });
+        images[i]!.manifests.pushed += pushed.manifests + pushed.indexes;
+        stats.manifestsPushed += pushed.manifests + pushed.indexes;
+        stats.tagsPushed += pushed.tags;
+      }
       onProgress?.({ kind: 'item-end', phase: 'push', item: plan.mapping.source, detail: images[i]!.target });
     }
+    const charts = (archive.manifest.charts ?? []).length > 0 ? await pushCharts(client, archive, target, signal) : undefined;
     onProgress?.({ kind: 'phase-end', phase: 'push' });
 
     let mirrorConfig: MirrorConfigResult | undefined;
@@ -250,6 +272,8 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
       for (const message of mirrorConfig.warnings) onProgress?.({ kind: 'warning', message });
     }
 
+    const chartFiles = options.chartsTo !== undefined ? await writeBundleCharts(archive, options.chartsTo, signal) : undefined;
+    const files = options.filesTo !== undefined ? await writeBundleFiles({ dirs: options.dirs, filesTo: options.filesTo, verify: false }, controls) : undefined;
     stats.seconds = (performance.now() - started) / 1000;
     report.created = new Date().toISOString();
     let reportFile: string | undefined;
@@ -257,7 +281,7 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
       reportFile = resolve(options.reportFile);
       await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
     }
-    return { report, ...(reportFile ? { reportFile } : {}), ...(mirrorConfig ? { mirrorConfig } : {}) };
+    return { report, ...(reportFile ? { reportFile } : {}), ...(mirrorConfig ? { mirrorConfig } : {}), ...(files ? { files } : {}), ...(charts ? { charts } : {}), ...(chartFiles ? { chartFiles } : {}) };
   } finally {
     await archive.close();
     if (!options.client) await client.close();

@@ -1,4 +1,4 @@
-import type { BundleManifest, ImageRecord } from '../../../shared/bundle-manifest.js';
+import type { BundleManifest, ImageRecord, ReferrerRecord } from '../../../shared/bundle-manifest.js';
 import type { BundleArchive } from '../bundle/bundle-archive.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { isForeignLayerMediaType } from '../oci/media-types.js';
@@ -36,6 +36,13 @@ export interface ImagePushPlan {
   manifests: PlannedManifest[];
   /** Foreign layers the bundle does not carry (the registry must accept their URLs). */
   foreign: string[];
+  /** Carried signatures, attestations and SBOMs, pushed after the image (by digest, then their cosign tag). */
+  referrers: PlannedReferrer[];
+}
+
+/** A referrer manifest to put, with its record from bundle.json. */
+export interface PlannedReferrer extends PlannedManifest {
+  record: ReferrerRecord;
 }
 
 /** Maps every image of a bundle to its target reference (bundle.json only: what a dry run shows). */
@@ -83,5 +90,17 @@ export async function planImagePush(archive: BundleArchive, mapping: ImageMappin
     manifests.push({ digest, mediaType, bytes });
   };
   await visit(mapping.digest, mapping.record.mediaType, 0);
-  return { mapping, blobs: [...blobs].map(([digest, size]) => ({ digest, size })), manifests, foreign: [...new Set(foreign)] };
+  const referrers: PlannedReferrer[] = [];
+  for (const record of mapping.record.referrers ?? []) {
+    if (!archive.has(record.digest)) throw missing(record.digest, record.kind);
+    const bytes = await archive.readBlob(record.digest);
+    const doc = parseManifest(bytes, record.mediaType, `${subject} ${record.kind} ${record.digest}`);
+    const children = doc.kind === 'manifest' ? [doc.config, ...doc.layers] : [];
+    for (const d of children) {
+      if (!archive.has(d.digest)) throw missing(d.digest, 'blob');
+      blobs.set(d.digest, d.size);
+    }
+    referrers.push({ digest: record.digest, mediaType: record.mediaType, bytes, record });
+  }
+  return { mapping, blobs: [...blobs].map(([digest, size]) => ({ digest, size })), manifests, foreign: [...new Set(foreign)], referrers };
 }

@@ -1,6 +1,6 @@
 import type { BundleManifest, ImageRecord } from '../../../shared/bundle-manifest.js';
 import { formatBytes, formatPlatformRecord } from '../../../shared/format.js';
-import type { PolicyViolation, TrustReport } from '../../../shared/verify-report.js';
+import type { CosignReport, PolicyViolation, TrustReport } from '../../../shared/verify-report.js';
 import { platformMatches } from '../platform/match-platform.js';
 import { parsePlatform } from '../platform/parse-platform.js';
 import type { Platform } from '../platform/platform.js';
@@ -15,8 +15,9 @@ import type { Policy } from './policy.js';
  * An image with no platform record (possible only for unusual single-manifest images whose config
  * names no platform) cannot be shown to carry a required platform, so it violates requiredPlatforms.
  * Signatures count only when valid and by a trusted key; without a trust report they count as none.
+ * requireCosignSignature reads the cosign report (`--cosign-key`): without one, every image violates it.
  */
-export function evaluatePolicy(policy: Policy, manifest: BundleManifest, trust?: TrustReport): PolicyViolation[] {
+export function evaluatePolicy(policy: Policy, manifest: BundleManifest, trust?: TrustReport, cosign?: CosignReport): PolicyViolation[] {
   const violations: PolicyViolation[] = [];
   const required = policy.requiredPlatforms.map((spec) => ({ spec, platform: parsePlatform(spec) }));
   for (const image of manifest.images) {
@@ -76,6 +77,21 @@ export function evaluatePolicy(policy: Policy, manifest: BundleManifest, trust?:
         ? `The bundle has ${counts.approvals} valid approval(s) by distinct trusted keys other than the preparer's; the policy requires ${policy.minApprovals}.`
         : `The policy requires ${policy.minApprovals} approval(s) by trusted keys, but signatures were not checked (give the trusted public keys).`,
     });
+  }
+  if (policy.requireCosignSignature) {
+    for (const image of manifest.images) {
+      const check = cosign?.images.find((c) => c.image === image.reference && c.digest === image.digest);
+      if (check?.verdict === 'signed-by-key') continue;
+      violations.push({
+        rule: 'requireCosignSignature',
+        subject: image.reference,
+        message: !cosign
+          ? `The policy requires a cosign signature on ${image.reference}, but cosign signatures were not checked (give the cosign public keys with --cosign-key).`
+          : check?.verdict === 'bad-signature'
+            ? `${image.reference} has no valid cosign signature by the given keys: ${check.problem ?? 'bad signature'}`
+            : `${image.reference} carries no cosign signature (bundle it with --referrers, and sign it with cosign at the source).`,
+      });
+    }
   }
   return violations;
 }

@@ -36,6 +36,7 @@ describe('loadPolicy', () => {
       maxBundleSize: 20 * 1024 ** 3,
       minSignatures: 1,
       minApprovals: 1,
+      requireCosignSignature: false,
     });
   });
 
@@ -49,7 +50,9 @@ describe('loadPolicy', () => {
       maxBundleSize: 700_000_000,
       minSignatures: 0,
       minApprovals: 0,
+      requireCosignSignature: false,
     });
+    assert.equal(parsePolicy('requireCosignSignature: true\n', 'p.yaml').requireCosignSignature, true);
     assert.equal(parsePolicy('maxBundleSize: 21474836480\n', 'p.yaml').maxBundleSize, 20 * 1024 ** 3);
     assert.equal(parsePolicy('maxBundleSize: fat32\n', 'p.yaml').maxBundleSize, 4 * 1024 ** 3 - 1);
   });
@@ -69,7 +72,7 @@ describe('loadPolicy', () => {
     await rejectsWith(
       loadPolicy(file),
       'bad-usage',
-      /typo\.yaml is not valid: unknown field "requireDigests", unknown field "forbiddenTag" \(known fields: version, allowedRegistries, requireDigest, forbiddenTags, requiredPlatforms, maxBundleSize, minSignatures, minApprovals\)\.$/,
+      /typo\.yaml is not valid: unknown field "requireDigests", unknown field "forbiddenTag" \(known fields: version, allowedRegistries, requireDigest, forbiddenTags, requiredPlatforms, maxBundleSize, minSignatures, minApprovals, requireCosignSignature\)\.$/,
     );
   });
 

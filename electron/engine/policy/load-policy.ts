@@ -44,6 +44,7 @@ export function parsePolicy(text: string, file: string): Policy {
     ...(p.maxBundleSize !== undefined ? { maxBundleSize: p.maxBundleSize } : {}),
     minSignatures: p.minSignatures ?? 0,
     minApprovals: p.minApprovals ?? 0,
+    requireCosignSignature: p.requireCosignSignature ?? false,
   };
 }
 

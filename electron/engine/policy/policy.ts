@@ -25,6 +25,8 @@ export interface Policy {
   minSignatures: number;
   /** Valid approvals by distinct trusted keys, none a preparer's, required. */
   minApprovals: number;
+  /** Every carried image must have a valid cosign signature by one of the keys given to verify (`--cosign-key`). */
+  requireCosignSignature: boolean;
 }
 
 const patterns = z.array(
@@ -64,6 +66,7 @@ export const PolicyFileSchema = z.strictObject({
   maxBundleSize: size.optional(),
   minSignatures: count.optional(),
   minApprovals: count.optional(),
+  requireCosignSignature: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 /** The fields a policy file may hold, in the order the schema lists them. */

@@ -1,6 +1,7 @@
 import type { BundleManifest, ImageRecord } from '../../../shared/bundle-manifest.js';
 import { formatBytes, formatPlatformRecord } from '../../../shared/format.js';
-import type { IntegrityReport, PolicyReport, TrustReport } from '../../../shared/verify-report.js';
+import type { CosignReport, IntegrityReport, PolicyReport, TrustReport } from '../../../shared/verify-report.js';
+import type { ArtifactSummary } from '../referrers/summarize-artifacts.js';
 
 /** Everything a review report shows: the manifest, and whatever checks were run on it. */
 export interface ReviewReportInput {
@@ -13,6 +14,9 @@ export interface ReviewReportInput {
   integrity?: IntegrityReport;
   trust?: TrustReport;
   policy?: PolicyReport;
+  cosign?: CosignReport;
+  /** Per image reference: its carried SBOMs and attestations, read from the archive. */
+  artifacts?: Map<string, ArtifactSummary[]>;
 }
 
 /**
@@ -25,6 +29,7 @@ export function renderHtmlReport(input: ReviewReportInput): string {
   const verdicts = [
     input.integrity && verdict('Integrity', input.integrity.ok, input.integrity.ok ? `${input.integrity.blobsChecked} blobs checked` : `${input.integrity.faults.length} fault(s)`),
     input.trust && verdict('Signatures', input.trust.ok, input.trust.ok ? 'trusted' : `${input.trust.problems.length} problem(s)`),
+    input.cosign && verdict('Cosign', input.cosign.ok, input.cosign.ok ? 'every image signed' : `${input.cosign.images.filter((i) => i.verdict !== 'signed-by-key').length} image(s) not signed`),
     input.policy && verdict('Policy', input.policy.ok, input.policy.ok ? 'no violations' : `${input.policy.violations.length} violation(s)`),
   ].filter(Boolean);
 
@@ -62,6 +67,8 @@ ${manifest.images.map(imageRow).join('\n')}
 </section>
 ${foreignSection(manifest)}
 ${input.trust ? trustSection(input.trust) : ''}
+${input.cosign ? cosignSection(input.cosign) : ''}
+${artifactsSection(manifest, input.artifacts)}
 ${input.policy ? policySection(input.policy) : ''}
 ${input.integrity ? integritySection(input.integrity) : ''}
 <section>
@@ -129,6 +136,29 @@ function trustSection(trust: TrustReport): string {
 ${rows.length ? `<table><thead><tr><th>Role</th><th>Key id</th><th>Signed</th><th>Signature</th><th>Key</th><th>File</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` : '<p>No signatures.</p>'}
 ${trust.problems.length ? `<ul class="bad">${trust.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}
 </section>`;
+}
+
+function cosignSection(cosign: CosignReport): string {
+  const state = (v: CosignReport['images'][number]): string =>
+    v.verdict === 'signed-by-key' ? `signed by <code>${esc(v.key ?? '')}</code>` : v.verdict === 'unsigned' ? '<span class="tag bad">unsigned</span>' : `<span class="tag bad">bad signature</span> ${esc(v.problem ?? '')}`;
+  return `<section><h2>Cosign signatures</h2><p>Checked offline against ${cosign.keys.map((k) => `<code>${esc(k.file)}</code> (${esc(k.type)})`).join(', ')}.</p>
+<table><thead><tr><th>Image</th><th>Digest</th><th>Verdict</th></tr></thead><tbody>
+${cosign.images.map((i) => `<tr><td>${esc(i.image)}</td><td><code class="digest">${esc(i.digest)}</code></td><td>${state(i)}</td></tr>`).join('\n')}
+</tbody></table></section>`;
+}
+
+function artifactsSection(manifest: BundleManifest, artifacts: Map<string, ArtifactSummary[]> | undefined): string {
+  const rows = manifest.images.flatMap((image) =>
+    (image.referrers ?? []).map((r) => {
+      const summary = artifacts?.get(image.reference)?.find((a) => a.digest === r.digest);
+      return `<tr><td>${esc(image.reference)}</td><td>${esc(r.kind)}</td><td>${esc(summary?.detail ?? r.artifactType ?? '')}</td><td>${esc(r.tag ?? r.source)}</td><td><code class="digest">${esc(r.digest)}</code></td></tr>`;
+    }),
+  );
+  if (rows.length === 0) return '';
+  return `<section><h2>Signatures, attestations and SBOMs carried</h2>
+<table><thead><tr><th>Image</th><th>Kind</th><th>What</th><th>Found as</th><th>Digest</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></section>`;
 }
 
 function policySection(policy: PolicyReport): string {

@@ -8,6 +8,7 @@ import { loadPolicy } from '../policy/load-policy.js';
 import { checkTrust } from '../trust/check-trust.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import type { ReviewReportInput } from './html-report.js';
+import { readBundleArtifacts } from '../referrers/bundle-artifacts.js';
 
 /** What a review covers beyond `bundle.json` itself. */
 export interface ReviewBundleOptions {
@@ -19,6 +20,8 @@ export interface ReviewBundleOptions {
   policy?: string;
   /** Also check integrity (every part and blob): reads the whole bundle. */
   verify?: boolean;
+  /** Cosign public keys: check the carried images' cosign signatures (and `requireCosignSignature` policies). */
+  cosignKeys?: string[];
 }
 
 /**
@@ -29,7 +32,8 @@ export interface ReviewBundleOptions {
 export async function reviewBundle(options: ReviewBundleOptions, controls: JobControls = {}): Promise<ReviewReportInput> {
   const inspection = await inspectBundle(options.dir);
   const generated = new Date().toISOString();
-  const base = { manifest: inspection.manifest, warnings: inspection.warnings, bundleSha256: inspection.bundleSha256, generated };
+  const carried = await readBundleArtifacts(options.dir, { ...(options.cosignKeys ? { cosignKeys: options.cosignKeys } : {}), ...(controls.signal ? { signal: controls.signal } : {}) });
+  const base = { manifest: inspection.manifest, warnings: inspection.warnings, bundleSha256: inspection.bundleSha256, generated, ...(carried ? { artifacts: carried.artifacts } : {}) };
   if (options.verify) {
     const report = await verifyBundle(
       {
@@ -37,10 +41,11 @@ export async function reviewBundle(options: ReviewBundleOptions, controls: JobCo
         ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
         ...(options.requireApproval ? { requireApproval: true } : {}),
         ...(options.policy ? { policy: options.policy } : {}),
+        ...(options.cosignKeys ? { cosignKeys: options.cosignKeys } : {}),
       },
       controls,
     );
-    return { ...base, integrity: report.integrity, ...(report.trust ? { trust: report.trust } : {}), ...(report.policy ? { policy: report.policy } : {}) };
+    return { ...base, integrity: report.integrity, ...(report.trust ? { trust: report.trust } : {}), ...(report.policy ? { policy: report.policy } : {}), ...(report.cosign ? { cosign: report.cosign } : {}) };
   }
   const policy = options.policy === undefined ? undefined : await loadPolicy(options.policy);
   const folder = dirname(inspection.path);
@@ -55,8 +60,8 @@ export async function reviewBundle(options: ReviewBundleOptions, controls: JobCo
   }
   let policyReport: PolicyReport | undefined;
   if (policy) {
-    const violations = evaluatePolicy(policy, inspection.manifest, trust);
+    const violations = evaluatePolicy(policy, inspection.manifest, trust, carried?.cosign);
     policyReport = { ok: violations.length === 0, file: policy.file, violations };
   }
-  return { ...base, ...(trust ? { trust } : {}), ...(policyReport ? { policy: policyReport } : {}) };
+  return { ...base, ...(trust ? { trust } : {}), ...(policyReport ? { policy: policyReport } : {}), ...(carried?.cosign ? { cosign: carried.cosign } : {}) };
 }

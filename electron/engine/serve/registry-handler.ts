@@ -23,6 +23,7 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const MANIFEST_ROUTE = /^\/v2\/(.+)\/manifests\/([^/]+)$/;
 const BLOB_ROUTE = /^\/v2\/(.+)\/blobs\/([^/]+)$/;
 const TAGS_ROUTE = /^\/v2\/(.+)\/tags\/list$/;
+const REFERRERS_ROUTE = /^\/v2\/(.+)\/referrers\/([^/]+)$/;
 
 /**
  * A read-only OCI distribution API over a bundle archive: `/v2/`, manifests and blobs by
@@ -76,6 +77,19 @@ export function createRegistryHandler(archive: BundleArchive, index: RepositoryI
       const repo = index.repositories.get(m[1]!);
       if (!repo) return sendError(res, 404, 'NAME_UNKNOWN', `repository ${m[1]} is not in this bundle`);
       sendJson(res, 200, { name: repo.name, tags: paginate([...repo.tags.keys()].sort(), query) }, head);
+      return;
+    }
+    m = REFERRERS_ROUTE.exec(path);
+    if (m) {
+      const repo = index.repositories.get(m[1]!);
+      if (!repo) return sendError(res, 404, 'NAME_UNKNOWN', `repository ${m[1]} is not in this bundle`);
+      if (!DIGEST.test(m[2]!)) return sendError(res, 400, 'DIGEST_INVALID', `${m[2]} is not a sha256 digest`);
+      const wanted = query.get('artifactType');
+      const all = repo.referrers.get(m[2]!) ?? [];
+      const manifests = wanted === null ? all : all.filter((d) => d.artifactType === wanted);
+      const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+      res.writeHead(200, { ...API_VERSION, 'Content-Type': 'application/vnd.oci.image.index.v1+json', 'Content-Length': body.length, ...(wanted === null ? {} : { 'OCI-Filters-Applied': 'artifactType' }) });
+      res.end(head ? undefined : body);
       return;
     }
     m = MANIFEST_ROUTE.exec(path);

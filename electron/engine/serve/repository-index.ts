@@ -1,6 +1,8 @@
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import type { BundleArchive } from '../bundle/bundle-archive.js';
 import { isIndexMediaType, isManifestMediaType } from '../oci/media-types.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { referrerDescriptor } from '../referrers/push-referrers.js';
 
 /** What one repository of a served bundle holds: its tags and every digest its images reference. */
 export interface ServedRepository {
@@ -9,6 +11,8 @@ export interface ServedRepository {
   tags: Map<string, string>;
   /** Every manifest and blob digest the repository's images reference and the archive holds. */
   digests: Set<string>;
+  /** Subject digest → its OCI referrers (descriptors as the referrers API lists them). */
+  referrers: Map<string, Descriptor[]>;
 }
 
 /** The repositories of a bundle, and the media type of every manifest it carries. */
@@ -68,11 +72,21 @@ export async function buildRepositoryIndex(manifest: BundleManifest, archive: Bu
   for (const image of manifest.images) {
     let repo = repositories.get(image.repository);
     if (!repo) {
-      repo = { name: image.repository, tags: new Map(), digests: new Set() };
+      repo = { name: image.repository, tags: new Map(), digests: new Set(), referrers: new Map() };
       repositories.set(image.repository, repo);
     }
     if (image.tag) repo.tags.set(image.tag, image.digest);
     for (const d of await walk(image.digest, image.mediaType)) repo.digests.add(d);
+    // carried signatures, attestations and SBOMs: cosign tags, and OCI referrers listed by subject
+    for (const r of image.referrers ?? []) {
+      if (!archive.has(r.digest)) continue;
+      for (const d of await walk(r.digest, r.mediaType)) repo.digests.add(d);
+      if (r.tag !== undefined) repo.tags.set(r.tag, r.digest);
+      if (r.source !== 'referrers-api') continue;
+      const listed = repo.referrers.get(r.subject) ?? [];
+      if (!listed.some((d) => d.digest === r.digest)) listed.push(referrerDescriptor({ digest: r.digest, mediaType: r.mediaType, bytes: await archive.readBlob(r.digest), record: r }));
+      repo.referrers.set(r.subject, listed);
+    }
   }
   return { repositories, manifestTypes };
 }

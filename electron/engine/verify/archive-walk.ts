@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { BlobRecord, BundleManifest } from '../../../shared/bundle-manifest.js';
+import type { BlobRecord, BundleManifest, FileRecord } from '../../../shared/bundle-manifest.js';
+import { FILES_DIR } from '../files/plain-file-path.js';
 import { TAR_END_SPAN } from '../bundle/archive/tar-header.js';
 import { TarFormatError, TarParser, type TarEntry } from '../bundle/archive/tar-reader.js';
 import { isManifestMediaType } from '../oci/media-types.js';
@@ -43,6 +44,8 @@ export interface WalkOutcome {
   blobParts: Map<string, string[]>;
   blobsChecked: number;
   metadata: Map<MetadataFile, FoundMetadata>;
+  /** Plain files (`files/<name>`) stored in the archive, by name (whatever their content). */
+  filesPresent: Set<string>;
   /** Manifests and indexes (by bundle.json's media type), verified, as bytes. */
   documents: Map<string, Buffer>;
   problems: WalkProblem[];
@@ -69,12 +72,15 @@ export class ArchiveWalk implements ChunkSink {
     present: new Set(),
     blobParts: new Map(),
     blobsChecked: 0,
+    filesPresent: new Set(),
     metadata: new Map(),
     documents: new Map(),
     problems: [],
   };
   private stopped = false;
   private open: OpenBlob | undefined;
+  private openFile: { record: FileRecord; entry: TarEntry; hash: Hash } | undefined;
+  private readonly fileRecords: Map<string, FileRecord>;
   private meta: { name: MetadataFile; chunks: Buffer[]; parts: string[] } | undefined;
   private documentBytes = 0;
 
@@ -85,6 +91,7 @@ export class ArchiveWalk implements ChunkSink {
     private readonly warn: (message: string) => void = () => {},
   ) {
     this.blobs = new Map(manifest.blobs.map((b) => [b.digest, b]));
+    this.fileRecords = new Map((manifest.files ?? []).map((f) => [f.name, f]));
     this.parser = new TarParser({
       entry: (e) => this.onEntry(e),
       data: (_e, chunk) => this.onData(chunk),
@@ -131,6 +138,7 @@ export class ArchiveWalk implements ChunkSink {
   private stop(offset: number, detail: string): void {
     this.stopped = true;
     this.open = undefined;
+    this.openFile = undefined;
     this.meta = undefined;
     const unread = this.manifest.blobs.filter((b) => !this.outcome.present.has(b.digest)).length;
     this.outcome.problems.push({
@@ -172,12 +180,24 @@ export class ArchiveWalk implements ChunkSink {
       this.meta = { name: file, chunks: [], parts };
       return;
     }
-    if (e.type === 'directory' && (name === 'blobs' || name === 'blobs/sha256')) return;
+    if (e.type === 'directory' && (name === 'blobs' || name === 'blobs/sha256' || (name === FILES_DIR && this.fileRecords.size > 0))) return;
+    const fileName = name.startsWith(`${FILES_DIR}/`) ? name.slice(FILES_DIR.length + 1) : undefined;
+    const fileRecord = fileName === undefined ? undefined : this.fileRecords.get(fileName);
+    if (fileRecord) {
+      if (e.type !== 'file') return problem('archive-structure', `${name} is a ${e.type}, not a file`);
+      if (this.outcome.filesPresent.has(fileRecord.name)) return problem('archive-structure', `${name} is stored twice`);
+      this.outcome.filesPresent.add(fileRecord.name);
+      if (e.size !== fileRecord.size) problem('blob-size', `the archive holds ${e.size} bytes for file ${fileRecord.name}; bundle.json records ${fileRecord.size}`);
+      this.openFile = { record: fileRecord, entry: e, hash: createHash('sha256') };
+      return;
+    }
     problem('blob-unexpected', `the archive holds ${e.type === 'file' ? '' : `a ${e.type} `}${name || '(an entry without a name)'}, which is not part of a bundle`);
   }
 
   private onData(chunk: Buffer): void {
-    if (this.open) {
+    if (this.openFile) {
+      this.openFile.hash.update(chunk);
+    } else if (this.open) {
       this.open.hash.update(chunk);
       this.open.keep?.push(Buffer.from(chunk));
     } else if (this.meta) {
@@ -188,6 +208,15 @@ export class ArchiveWalk implements ChunkSink {
   private onEntryEnd(): void {
     const open = this.open;
     const meta = this.meta;
+    const openFile = this.openFile;
+    this.openFile = undefined;
+    if (openFile) {
+      const actual = openFile.hash.digest('hex');
+      if (actual !== openFile.record.sha256 && openFile.entry.size === openFile.record.size) {
+        const at = this.ranges.namesOf(openFile.entry.dataOffset, Math.max(openFile.entry.dataOffset + openFile.entry.size, openFile.entry.dataOffset + 1));
+        this.outcome.problems.push({ kind: 'blob-digest', entry: openFile.entry.name, parts: at, detail: `file ${openFile.record.name} is damaged (its sha256 is ${actual}; bundle.json records ${openFile.record.sha256})` });
+      }
+    }
     this.open = undefined;
     this.meta = undefined;
     if (meta) this.outcome.metadata.set(meta.name, { bytes: Buffer.concat(meta.chunks), parts: meta.parts });

@@ -149,6 +149,14 @@ export function checkArchiveStructure(manifest: BundleManifest, walk: WalkOutcom
       own(m.digest, image.reference);
       if (absent(m.digest) && !records.has(m.digest)) fault('reference-missing', `bundle.json records manifest ${m.digest} of ${image.reference}, but the archive does not hold it.`, { blob: m.digest });
     }
+    // carried signatures, attestations and SBOMs: each manifest present, and everything it references
+    for (const r of image.referrers ?? []) {
+      if (absent(r.digest)) {
+        fault('reference-missing', `bundle.json records ${r.kind} ${r.digest} of ${image.reference}, but the archive does not hold it.`, { blob: r.digest });
+        continue;
+      }
+      follow(r.digest, r.mediaType, image);
+    }
   }
   // manifests no image reaches are still read and followed
   for (const digest of walk.documents.keys()) {

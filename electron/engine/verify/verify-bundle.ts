@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PolicyReport, TrustReport, VerifyReport } from '../../../shared/verify-report.js';
+import type { CosignReport, PolicyReport, TrustReport, VerifyReport } from '../../../shared/verify-report.js';
+import { BundleArchive } from '../bundle/bundle-archive.js';
+import { loadCosignKeys, verifyCosignSignatures } from '../referrers/verify-cosign.js';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
@@ -19,6 +21,8 @@ export interface VerifyBundleOptions {
   requireApproval?: boolean;
   /** A YAML policy file the bundle must satisfy. */
   policy?: string;
+  /** Cosign public keys (PEM: ECDSA P-256, Ed25519, RSA): every carried image must have a valid cosign signature by one. */
+  cosignKeys?: string[];
 }
 
 /**
@@ -34,6 +38,7 @@ export async function verifyBundle(options: VerifyBundleOptions, controls: JobCo
   }
   await Promise.all(trustedKeys.map(loadPublicKey));
   const policy = options.policy === undefined ? undefined : await loadPolicy(options.policy);
+  const cosignKeys = options.cosignKeys?.length ? await loadCosignKeys(options.cosignKeys) : undefined;
 
   const integrity = await checkIntegrity({ dirs: options.dirs }, controls);
   let trust: TrustReport | undefined;
@@ -46,15 +51,30 @@ export async function verifyBundle(options: VerifyBundleOptions, controls: JobCo
       requireApproval: options.requireApproval ?? false,
     });
   }
+  let cosign: CosignReport | undefined;
+  if (cosignKeys) {
+    const keys = cosignKeys.map((k) => ({ file: k.file, type: k.type }));
+    cosign = { ok: false, keys, images: [] };
+    if (integrity.manifest) {
+      const archive = await BundleArchive.open(integrity.dirs, controls.signal ? { signal: controls.signal } : {}).catch(() => undefined);
+      if (archive) {
+        try {
+          cosign = await verifyCosignSignatures(integrity.manifest, archive, cosignKeys);
+        } finally {
+          await archive.close();
+        }
+      }
+    }
+  }
   let policyReport: PolicyReport | undefined;
   if (policy && integrity.manifest) {
-    const violations = evaluatePolicy(policy, integrity.manifest, trust);
+    const violations = evaluatePolicy(policy, integrity.manifest, trust, cosign);
     policyReport = { ok: violations.length === 0, file: policy.file, violations };
   } else if (policy) {
     policyReport = { ok: false, file: policy.file, violations: [{ rule: 'bundle.json', message: 'The policy could not be checked: the bundle has no valid bundle.json.' }] };
   }
-  const ok = integrity.report.ok && (trust?.ok ?? true) && (policyReport?.ok ?? true);
-  return { ok, integrity: integrity.report, ...(trust ? { trust } : {}), ...(policyReport ? { policy: policyReport } : {}) };
+  const ok = integrity.report.ok && (trust?.ok ?? true) && (policyReport?.ok ?? true) && (cosign?.ok ?? true);
+  return { ok, integrity: integrity.report, ...(trust ? { trust } : {}), ...(policyReport ? { policy: policyReport } : {}), ...(cosign ? { cosign } : {}) };
 }
 
 /** The error a failed verification ends with: damaged first, then untrusted, then against policy. */
@@ -66,6 +86,10 @@ export function verifyFailure(report: VerifyReport, listedWhere: string): FerryE
   }
   if (report.trust && !report.trust.ok) {
     return new FerryError('untrusted', `The bundle is not trusted: ${count(report.trust.problems.length, 'problem')} with its signatures (listed ${listedWhere}).`, { subject });
+  }
+  if (report.cosign && !report.cosign.ok) {
+    const unsigned = report.cosign.images.filter((i) => i.verdict !== 'signed-by-key').length;
+    return new FerryError('untrusted', `The bundle's images are not all signed: ${count(unsigned, 'image')} without a valid cosign signature by the given keys (listed ${listedWhere}).`, { subject });
   }
   if (report.policy && !report.policy.ok) {
     return new FerryError('policy-violation', `The bundle breaks policy ${report.policy.file}: ${count(report.policy.violations.length, 'violation')} (listed ${listedWhere}).`, { subject });

@@ -115,11 +115,13 @@ function filesToRead(layout: PartsLayout): ArchiveFileCopy[] {
 /** Turns the walk's findings into faults naming the blob, its images and the parts holding it; then blobs never found. */
 function reportBlobs(manifest: BundleManifest, walked: WalkOutcome, structure: StructureOutcome, lost: string[], faults: FaultList): void {
   const records = new Map(manifest.blobs.map((b) => [b.digest, b]));
+  const charts = chartOwners(manifest, walked);
   const describe = (digest: string): string => {
     const record = records.get(digest);
     const role = record ? roleOf(record.mediaType) : 'blob';
     const images = [...(structure.owners.get(digest) ?? [])];
-    return `${role} ${digest}${images.length > 0 ? ` of ${listNames(images.slice(0, 3))}${images.length > 3 ? ` and ${images.length - 3} more` : ''}` : ''}`;
+    const chart = charts.get(digest);
+    return `${role} ${digest}${images.length > 0 ? ` of ${listNames(images.slice(0, 3))}${images.length > 3 ? ` and ${images.length - 3} more` : ''}` : chart ? ` of ${chart}` : ''}`;
   };
   for (const p of walked.problems) {
     const damaged = p.parts.filter((name) => lost.includes(name));
@@ -137,6 +139,28 @@ function reportBlobs(manifest: BundleManifest, walked: WalkOutcome, structure: S
     if (walked.present.has(blob.digest) || leftOut.has(blob.digest)) continue;
     faults.add('blobs', { kind: 'blob-missing', blob: blob.digest, message: `The ${describe(blob.digest)} (${blob.size} bytes) is listed in bundle.json but not in the archive.` });
   }
+  for (const file of manifest.files ?? []) {
+    if (!walked.filesPresent.has(file.name)) faults.add('blobs', { kind: 'blob-missing', file: `files/${file.name}`, message: `File ${file.name} (${file.size} bytes) is listed in bundle.json but not in the archive.` });
+  }
+}
+
+/** Blob digest → `chart NAME VERSION`, for the blobs of carried charts (manifest, chart, and the rest when the manifest was read). */
+function chartOwners(manifest: BundleManifest, walked: WalkOutcome): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const c of manifest.charts ?? []) {
+    const label = `chart ${c.name} ${c.version}`;
+    owners.set(c.digest, label);
+    owners.set(c.chartDigest, label);
+    const bytes = walked.documents.get(c.digest);
+    if (!bytes) continue;
+    try {
+      const doc = JSON.parse(bytes.toString('utf8')) as { config?: { digest?: unknown }; layers?: { digest?: unknown }[] };
+      for (const d of [doc.config, ...(doc.layers ?? [])]) if (typeof d?.digest === 'string') owners.set(d.digest, label);
+    } catch {
+      // a manifest that does not parse is reported by the structure check
+    }
+  }
+  return owners;
 }
 
 function roleOf(mediaType: string): string {
@@ -196,7 +220,7 @@ function summarize(input: {
     return checks;
   }
   const blobBytes = manifest.blobs.reduce((n, b) => n + b.size, 0);
-  checks.push(walked.complete ? line('blobs', `${walked.blobsChecked} blobs, ${formatBytes(blobBytes)}: sizes and sha256 match bundle.json`) : { ...line('blobs', ''), ok: false, summary: `${walked.blobsChecked} of ${manifest.blobs.length} blobs reached (the archive is broken)${faults.of('blobs').length > 0 ? `; ${faults.of('blobs').length} fault(s)` : ''}` });
+  checks.push(walked.complete ? line('blobs', `${walked.blobsChecked} blobs, ${formatBytes(blobBytes)}${(manifest.files ?? []).length > 0 ? ` and ${manifest.files.length} file(s)` : ''}: sizes and sha256 match bundle.json`) : { ...line('blobs', ''), ok: false, summary: `${walked.blobsChecked} of ${manifest.blobs.length} blobs reached (the archive is broken)${faults.of('blobs').length > 0 ? `; ${faults.of('blobs').length} fault(s)` : ''}` });
   checks.push(line('structure', `oci-layout, index.json (${manifest.images.length} image(s)), manifest.json, ${structure?.documents ?? 0} manifests and indexes: consistent`));
   return checks;
 }

@@ -4,6 +4,8 @@ import type { Platform } from '../../platform/platform.js';
 import { familiarName } from '../../reference/familiar-name.js';
 import { formatReference } from '../../reference/format-reference.js';
 import type { PlannedBlob } from '../plan-blobs.js';
+import { FILES_DIR, plainFilePath } from '../../files/plain-file-path.js';
+import type { PlannedFile } from '../../files/plan-files.js';
 import type { CarriedImageManifest, ResolvedImage } from '../resolve-image.js';
 import { layoutArchive, type ArchiveLayout } from './archive-layout.js';
 
@@ -94,16 +96,19 @@ function toDescriptorPlatform(p: Platform): NonNullable<Descriptor['platform']> 
  * first (readers can index the archive from its first kilobytes), then every blob once, in plan
  * order (manifests and configs before layers).
  */
-export function layoutBundleArchive(images: ResolvedImage[], blobs: PlannedBlob[], docker: DockerSaveEntry[]): ArchiveLayout<Buffer | PlannedBlob> {
+export function layoutBundleArchive(images: ResolvedImage[], blobs: PlannedBlob[], docker: DockerSaveEntry[], plainFiles: PlannedFile[] = []): ArchiveLayout<Buffer | PlannedBlob | PlannedFile> {
   const files: [string, Buffer][] = [
     ['oci-layout', ociLayoutFile()],
     ['index.json', ociIndexFile(images)],
     ['manifest.json', dockerSaveFile(docker)],
   ];
-  return layoutArchive<Buffer | PlannedBlob>([
+  return layoutArchive<Buffer | PlannedBlob | PlannedFile>([
     { name: 'blobs', size: 0, type: 'directory', payload: Buffer.alloc(0) },
     { name: 'blobs/sha256', size: 0, type: 'directory', payload: Buffer.alloc(0) },
     ...files.map(([name, bytes]) => ({ name, size: bytes.length, type: 'file' as const, payload: bytes })),
     ...blobs.map((b) => ({ name: blobPath(b.digest), size: b.size, type: 'file' as const, payload: b })),
+    // plain files (`ferry bundle --file`) last, like blobs; image readers ignore them
+    ...(plainFiles.length > 0 ? [{ name: FILES_DIR, size: 0, type: 'directory' as const, payload: Buffer.alloc(0) }] : []),
+    ...plainFiles.map((f) => ({ name: plainFilePath(f.name), size: f.size, type: 'file' as const, payload: f })),
   ]);
 }

@@ -1,0 +1,131 @@
+// The app's Review wizard end to end: `ferry ui`'s web host with the built renderer, driven in Debian Chromium.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import type { JobMessage } from '../../shared/api-contract.js';
+import { createApiHost, startWebHost, type ApiHost, type WebHost } from '../../electron/engine/index.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, flipByte, makeTempDir, makeTestBundle, removeDir, type TestBundle } from '../harness/index.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const shots = join(root, 'test-results', 'app');
+
+let bundle: TestBundle;
+let rendererDir: string;
+let api: ApiHost;
+let host: WebHost;
+let browser: Browser;
+let page: Page;
+const cspViolations: string[] = [];
+const jobMessages: JobMessage[] = [];
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  // the renderer as built from the current sources (not whatever dist/ holds)
+  rendererDir = join(await makeTempDir('ferry-renderer'), 'renderer');
+  await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir: rendererDir, emptyOutDir: true, sourcemap: false } });
+  bundle = await makeTestBundle({ split: '1MiB', bigLayers: 3 });
+  api = createApiHost({ host: 'web' });
+  api.subscribe((m) => jobMessages.push(m));
+  host = await startWebHost({ api, rendererDir });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+  page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+});
+after(async () => {
+  await browser?.close();
+  await host?.close();
+  await api?.close();
+  await bundle?.cleanup();
+  if (rendererDir) await removeDir(join(rendererDir, '..'));
+});
+
+async function openBundle(dir: string): Promise<void> {
+  const field = page.getByLabel('Bundle folder');
+  await field.fill(dir);
+  await field.press('Enter');
+  await page.getByRole('heading', { name: /^Bundle / }).waitFor();
+}
+
+describe('the Review wizard', () => {
+  test('opens from the printed URL (token → cookie) with the three wizards and Review selected', async () => {
+    await page.goto(host.openUrl);
+    assert.equal(new URL(page.url()).search, '', 'the token is dropped from the address bar');
+    await page.getByRole('heading', { name: 'Ferry' }).waitFor();
+    const tabs = page.getByRole('tab');
+    assert.deepEqual((await tabs.allTextContents()).map((t) => t.split(' ')[0]), ['Prepare', 'Review', 'Import']);
+    assert.equal(await page.getByRole('tab', { name: /Review/ }).getAttribute('aria-selected'), 'true');
+    // keyboard: arrows move between the wizards
+    await page.getByRole('tab', { name: /Review/ }).focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByRole('tab', { name: /Import/ }).getAttribute('aria-selected'), 'true');
+    await page.getByRole('tabpanel').getByText(/ferry import/).waitFor();
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.getByRole('tab', { name: /Review/ }).getAttribute('aria-selected'), 'true');
+    await page.screenshot({ path: join(shots, '01-review-empty.png') });
+  });
+
+  test('shows every image: reference, original and carried digests, platforms, size', async () => {
+    await openBundle(bundle.dir);
+    const table = page.getByRole('table', { name: /Images/ });
+    await table.waitFor();
+    const rows = table.getByRole('row');
+    assert.equal(await rows.count(), bundle.manifest.images.length + 1);
+    const text = await table.innerText();
+    for (const image of bundle.manifest.images) {
+      assert.ok(text.includes(image.reference), image.reference);
+      assert.ok(text.includes(image.originalDigest), `${image.reference} original digest`);
+      assert.ok(text.includes(image.digest), `${image.reference} carried digest`);
+    }
+    assert.match(text, /linux\/amd64/);
+    assert.match(text, /linux\/arm64/);
+    assert.ok((await page.getByText(bundle.manifest.id).count()) > 0);
+    assert.match(await page.locator('.bundle-summary').innerText(), new RegExp(`in ${bundle.manifest.archive.parts.length} parts`));
+    await page.screenshot({ path: join(shots, '02-review-images.png'), fullPage: true });
+  });
+
+  test('Verify shows the verdict "intact"', async () => {
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Verdict: intact' }).waitFor({ timeout: 30_000 });
+    const checks = await page.getByRole('list', { name: 'Checks' }).innerText();
+    assert.match(checks, /parts/);
+    assert.equal(await page.getByRole('list', { name: 'Faults' }).count(), 0);
+    // the job ran in the host and reported byte progress (throttled) before its one result
+    const final = jobMessages.find((m) => 'result' in m)!;
+    const progress = jobMessages.filter((m) => m.jobId === final.jobId && 'event' in m && m.event.kind === 'bytes');
+    assert.ok(progress.length >= 1, 'byte progress was sent');
+    assert.ok('result' in jobMessages.filter((m) => m.jobId === final.jobId).at(-1)!);
+    await page.screenshot({ path: join(shots, '03-review-intact.png'), fullPage: true });
+  });
+
+  test('a flipped byte in a part: Verify shows the fault naming the part', async () => {
+    const damaged = bundle.copy();
+    const part = bundle.manifest.archive.parts[1]!.name;
+    flipByte(join(damaged, part), 4096);
+    await openBundle(damaged);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: /^Verdict: damaged/ }).waitFor({ timeout: 30_000 });
+    const faults = await page.getByRole('list', { name: 'Faults' }).innerText();
+    assert.ok(faults.includes(part), faults);
+    await page.screenshot({ path: join(shots, '04-review-damaged.png'), fullPage: true });
+  });
+
+  test('bad input is explained, and the page broke no CSP rule', async () => {
+    await page.getByLabel('Bundle folder').fill(join(bundle.work, 'nowhere'));
+    await page.getByRole('button', { name: 'Open' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /No bundle at .*nowhere/);
+    await page.screenshot({ path: join(shots, '05-review-error.png') });
+    // dark theme follows prefers-color-scheme
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+    assert.equal(background, 'rgb(15, 20, 25)');
+    await page.screenshot({ path: join(shots, '06-review-dark.png') });
+    assert.deepEqual(cspViolations, []);
+  });
+});

@@ -1,0 +1,43 @@
+import type { BundleArchive } from '../bundle/bundle-archive.js';
+import type { ImportTarget } from '../import/map-repository.js';
+import { pushBlob } from '../registry/blob-upload.js';
+import { manifestExists, pushManifest } from '../registry/push-manifest.js';
+import type { RegistryClient } from '../registry/registry-client.js';
+import { readArchivedChart } from './chart-artifact.js';
+
+/** Where one chart went. */
+export interface PushedChart {
+  name: string;
+  version: string;
+  /** `HOST/PREFIX/charts/NAME:VERSION` (`helm pull oci://HOST/PREFIX/charts/NAME --version VERSION`). */
+  target: string;
+  digest: string;
+}
+
+/** The target repository of a chart: `PREFIX/charts/<name>`. */
+export function chartRepository(target: ImportTarget, name: string): string {
+  return `${target.prefix === '' ? '' : `${target.prefix}/`}charts/${name}`;
+}
+
+/** Pushes every chart of the bundle as an OCI artifact, byte for byte: blobs streamed from the archive, then the manifest under its version tag. */
+export async function pushCharts(client: RegistryClient, archive: BundleArchive, target: ImportTarget, signal?: AbortSignal): Promise<PushedChart[]> {
+  const pushed: PushedChart[] = [];
+  const registry = target.registry;
+  for (const record of archive.manifest.charts ?? []) {
+    signal?.throwIfAborted();
+    const chart = await readArchivedChart(archive, record);
+    const repository = chartRepository(target, record.name);
+    for (const blob of chart.blobs) {
+      await client.withHostSlot(registry, signal, () =>
+        pushBlob(client, { registry, repository, digest: blob.digest, size: blob.size, open: (start, end) => archive.openBlob(blob.digest, { start, end, ...(signal ? { signal } : {}) }), ...(signal ? { signal } : {}) }),
+      );
+    }
+    const where = { registry, repository, digest: chart.manifest.digest, ...(signal ? { signal } : {}) };
+    if (!(await client.withHostSlot(registry, signal, () => manifestExists(client, { ...where, mediaType: chart.manifest.mediaType })))) {
+      await client.withHostSlot(registry, signal, () => pushManifest(client, { ...where, reference: chart.manifest.digest, bytes: chart.manifest.bytes, mediaType: chart.manifest.mediaType }));
+    }
+    await client.withHostSlot(registry, signal, () => pushManifest(client, { ...where, reference: record.version, bytes: chart.manifest.bytes, mediaType: chart.manifest.mediaType }));
+    pushed.push({ name: record.name, version: record.version, target: `${registry}/${repository}:${record.version}`, digest: record.digest });
+  }
+  return pushed;
+}

@@ -1,0 +1,63 @@
+import { useRef, type KeyboardEvent } from 'react';
+import { useAppStore, WIZARDS, type Wizard } from './store/app-store.js';
+import { ReviewWizard } from './wizards/review/review-wizard.js';
+
+const TITLES: Record<Wizard, string> = { prepare: 'Prepare', review: 'Review', import: 'Import' };
+const ROLES: Record<Wizard, string> = { prepare: 'field engineer', review: 'security officer', import: 'offline operator' };
+
+/** A wizard that is not built yet: says so, and what to use meanwhile. */
+function NotYet({ wizard }: { wizard: Wizard }) {
+  const command = wizard === 'prepare' ? 'ferry bundle' : 'ferry import';
+  return (
+    <p className="empty">
+      The {TITLES[wizard]} wizard is not in this build yet. Meanwhile, use <code>{command}</code> on the command line.
+    </p>
+  );
+}
+
+/** The app shell: a header with the three wizards as tabs (arrow keys move between them) and the open wizard. */
+export function AppShell() {
+  const wizard = useAppStore((s) => s.wizard);
+  const showWizard = useAppStore((s) => s.showWizard);
+  const tabs = useRef<Record<string, HTMLButtonElement | null>>({});
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const index = WIZARDS.indexOf(wizard);
+    const next =
+      e.key === 'ArrowRight' ? WIZARDS[(index + 1) % WIZARDS.length] : e.key === 'ArrowLeft' ? WIZARDS[(index + WIZARDS.length - 1) % WIZARDS.length] : e.key === 'Home' ? WIZARDS[0] : e.key === 'End' ? WIZARDS[WIZARDS.length - 1] : undefined;
+    if (!next) return;
+    e.preventDefault();
+    showWizard(next);
+    tabs.current[next]?.focus();
+  };
+
+  return (
+    <>
+      <header className="app-header">
+        <h1>Ferry</h1>
+        <div role="tablist" aria-label="Wizards" onKeyDown={onKeyDown}>
+          {WIZARDS.map((w) => (
+            <button
+              key={w}
+              ref={(el) => {
+                tabs.current[w] = el;
+              }}
+              role="tab"
+              id={`tab-${w}`}
+              type="button"
+              aria-selected={wizard === w}
+              aria-controls={`panel-${w}`}
+              tabIndex={wizard === w ? 0 : -1}
+              onClick={() => showWizard(w)}
+            >
+              {TITLES[w]} <span className="role">({ROLES[w]})</span>
+            </button>
+          ))}
+        </div>
+      </header>
+      <main id={`panel-${wizard}`} role="tabpanel" aria-labelledby={`tab-${wizard}`} tabIndex={-1}>
+        {wizard === 'review' ? <ReviewWizard /> : <NotYet wizard={wizard} />}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,76 @@
+import { formatBytes } from '../../../shared/format.js';
+import { ErrorMessage } from '../../components/error-message.js';
+import { useReview } from '../../store/stores-context.js';
+import { ImageTable } from './image-table.js';
+import { VerifyPanel } from './verify-panel.js';
+
+/** The Review wizard (security officer): open a bundle folder, read what it carries, verify it. */
+export function ReviewWizard() {
+  const path = useReview((s) => s.path);
+  const opening = useReview((s) => s.opening);
+  const inspection = useReview((s) => s.inspection);
+  const openError = useReview((s) => s.openError);
+  const setPath = useReview((s) => s.setPath);
+  const open = useReview((s) => s.open);
+  const manifest = inspection?.manifest;
+  return (
+    <div className="wizard review">
+      <form
+        className="open-bundle"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void open();
+        }}
+      >
+        <label htmlFor="bundle-path">Bundle folder</label>
+        <input
+          id="bundle-path"
+          type="text"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          placeholder="/media/STICK/my-bundle"
+          spellCheck={false}
+          autoComplete="off"
+          aria-describedby="bundle-path-hint"
+        />
+        <button type="submit" disabled={opening}>
+          {opening ? 'Opening…' : 'Open'}
+        </button>
+        <p id="bundle-path-hint" className="hint">
+          The folder holding bundle.json (or a volume of a multi-volume set), on the machine running Ferry.
+        </p>
+      </form>
+      {openError ? <ErrorMessage error={openError} /> : null}
+      {!manifest && !openError ? <p className="empty">Open a bundle folder to review the images it carries before it crosses.</p> : null}
+      {manifest ? (
+        <>
+          <section aria-labelledby="bundle-title" className="bundle-summary">
+            <h2 id="bundle-title">Bundle {manifest.id}</h2>
+            <dl>
+              <dt>Created</dt>
+              <dd>
+                {manifest.created} by {manifest.tool.name} {manifest.tool.version}
+              </dd>
+              <dt>Archive</dt>
+              <dd>
+                {formatBytes(manifest.archive.size)} in {manifest.archive.parts.length} {manifest.archive.parts.length === 1 ? 'part' : 'parts'}
+                {manifest.archive.parity ? `, ${manifest.archive.parity.parts.length} parity` : ''}
+              </dd>
+              <dt>Platforms</dt>
+              <dd>{manifest.platforms?.join(', ') ?? 'every platform, as published'}</dd>
+            </dl>
+            {inspection.warnings.length > 0 ? (
+              <ul className="warnings" aria-label="Warnings">
+                {inspection.warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            ) : null}
+          </section>
+          <ImageTable manifest={manifest} />
+          <VerifyPanel />
+        </>
+      ) : null}
+    </div>
+  );
+}
