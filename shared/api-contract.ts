@@ -1,3 +1,4 @@
+import type { Volume } from './media-volume.js';
 import { z } from 'zod';
 import type { BundleManifest } from './bundle-manifest.js';
 import type { SerializedError } from './errors.js';
@@ -121,16 +122,7 @@ export interface ImportSummary {
 }
 
 /** A removable volume as `media.list` lists it. */
-export interface MediaVolume {
-  mount: string | null;
-  label: string;
-  fsType: string;
-  capacity: number;
-  free: number | null;
-  device: string;
-  removable: boolean;
-  readOnly: boolean;
-}
+export type MediaVolume = Pick<Volume, 'mount' | 'label' | 'fsType' | 'capacity' | 'free' | 'device' | 'removable' | 'readOnly'>;
 
 /** The answer a job call gives at once. */
 export interface JobStarted {

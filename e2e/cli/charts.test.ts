@@ -120,6 +120,18 @@ describe('Helm charts in a bundle', () => {
     assert.match(bad.stdout + bad.stderr, new RegExp(`${webapp.digest} of chart webapp 0\\.1\\.0`));
   });
 
+  test('the HTML review report shows each chart, its digests and the images it may need', async () => {
+    const report = join(work, 'charts-review.html');
+    const r = await runFerry(['inspect', dir, '--html', report], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, /<h2>Helm charts<\/h2>/);
+    for (const chart of bundle.charts) {
+      assert.ok(html.includes(chart.digest) && html.includes(chart.chartDigest), `${chart.name} digests`);
+      for (const image of chart.images) assert.ok(html.includes(image), `${chart.name} may need ${image}`);
+    }
+  });
+
   test('ferry import --to pushes the charts where helm pull finds them; --charts-to writes the .tgz and .prov', async () => {
     const target = await startRegistry({ auth: 'none' });
     try {
@@ -139,6 +151,12 @@ describe('Helm charts in a bundle', () => {
         const bytes = Buffer.from(await blob.body.arrayBuffer());
         assert.equal(sha256(bytes), chart.chartDigest, `${chart.name}: the chart layer fetched from the target matches`);
       }
+      const report = JSON.parse(readFileSync(join(work, 'report.json'), 'utf8')) as { charts?: { name: string; target: string; digest: string }[] };
+      assert.deepEqual(
+        report.charts?.map((c) => [c.name, c.target, c.digest]).sort(),
+        bundle.charts.map((c) => [c.name, `${target.host}/mirror/charts/${c.name}:${c.version}`, c.digest]).sort(),
+        'the import report lists every chart pushed',
+      );
       assert.deepEqual(readdirSync(out).sort(), ['ocichart-1.0.0.tgz', 'webapp-0.1.0.tgz', 'webapp-0.1.0.tgz.prov']);
       assert.ok(readFileSync(join(out, 'webapp-0.1.0.tgz')).equals(webapp.tgz));
       assert.ok(readFileSync(join(out, 'webapp-0.1.0.tgz.prov')).equals(webapp.prov!));

@@ -70,9 +70,12 @@ describe('plain files in a bundle', () => {
     assert.equal(inspect.code, 0, inspect.stderr + (await run('tar', ['-xOf', tar, 'index.json'])).stdout);
   });
 
-  test('ferry inspect lists the files', async () => {
-    const r = await runFerry(['inspect', dir], { env });
+  test('ferry inspect lists the files (and so does the HTML report)', async () => {
+    const html = join(work, 'files-review.html');
+    const r = await runFerry(['inspect', dir, '--html', html], { env });
     assert.equal(r.code, 0, r.stderr);
+    const page = readFileSync(html, 'utf8');
+    assert.ok(page.includes('<h2>Files</h2>') && page.includes(hex(local)) && page.includes(hex(remote)));
     assert.match(r.stdout, new RegExp(`notes\\.txt .*sha256:${hex(local)}`));
     assert.match(r.stdout, new RegExp(`tool-1\\.2\\.bin .*sha256:${hex(remote)}`));
   });

@@ -257,6 +257,7 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
       onProgress?.({ kind: 'item-end', phase: 'push', item: plan.mapping.source, detail: images[i]!.target });
     }
     const charts = (archive.manifest.charts ?? []).length > 0 ? await pushCharts(client, archive, target, signal) : undefined;
+    if (charts) report.charts = charts.map(({ name, version, target: to, digest }) => ({ name, version, target: to, digest }));
     onProgress?.({ kind: 'phase-end', phase: 'push' });
 
     let mirrorConfig: MirrorConfigResult | undefined;

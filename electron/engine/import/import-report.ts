@@ -8,6 +8,8 @@ export interface ImportReport {
   target: string;
   dryRun: boolean;
   images: ImportedImage[];
+  /** Helm charts pushed: `HOST/PREFIX/charts/NAME:VERSION` and the artifact digest. */
+  charts?: { name: string; version: string; target: string; digest: string }[];
   stats: ImportStats;
 }
 

@@ -50,7 +50,7 @@ export function renderHtmlReport(input: ReviewReportInput): string {
 <dt>Created</dt><dd>${esc(manifest.created)} by ${esc(manifest.tool.name)} ${esc(manifest.tool.version)}</dd>
 <dt>bundle.json sha256</dt><dd><code>${esc(input.bundleSha256)}</code></dd>
 <dt>Platforms</dt><dd>${manifest.platforms?.length ? manifest.platforms.map(esc).join(', ') : 'all (as published)'}</dd>
-<dt>Contents</dt><dd>${manifest.images.length} image(s), ${manifest.blobs.length} distinct blobs, ${esc(formatBytes(totalBlobBytes))}</dd>
+<dt>Contents</dt><dd>${manifest.images.length} image(s), ${(manifest.charts ?? []).length} chart(s), ${(manifest.files ?? []).length} file(s), ${manifest.blobs.length} distinct blobs, ${esc(formatBytes(totalBlobBytes))}</dd>
 <dt>Report made</dt><dd>${esc(input.generated)}</dd>
 </dl>
 ${verdicts.length ? `<div class="verdicts">${verdicts.join('')}</div>` : '<p class="note">No checks were run for this report (integrity, signatures, policy): run <code>ferry verify</code>.</p>'}
@@ -66,6 +66,8 @@ ${manifest.images.map(imageRow).join('\n')}
 </table>
 </section>
 ${foreignSection(manifest)}
+${chartsSection(manifest)}
+${filesSection(manifest)}
 ${input.trust ? trustSection(input.trust) : ''}
 ${input.cosign ? cosignSection(input.cosign) : ''}
 ${artifactsSection(manifest, input.artifacts)}
@@ -111,6 +113,28 @@ function imageRow(image: ImageRecord): string {
 <td>${platforms.length ? platforms.map(esc).join('<br>') : '—'}</td>
 <td class="num">${esc(formatBytes(image.size))}</td>
 </tr>`;
+}
+
+function chartsSection(manifest: BundleManifest): string {
+  const charts = manifest.charts ?? [];
+  if (charts.length === 0) return '';
+  const rows = charts.map(
+    (c) =>
+      `<tr><td><strong>${esc(c.name)}</strong> ${esc(c.version)}<br><span class="sub">from <code>${esc(c.source)}</code></span>${c.provenance ? '<br><span class="tag">provenance carried</span>' : ''}</td><td>artifact <code class="digest">${esc(c.digest)}</code><br>chart <code class="digest">${esc(c.chartDigest)}</code></td><td>${c.images.length ? c.images.map((i) => `<code>${esc(i)}</code>`).join('<br>') : '—'}</td><td class="num">${esc(formatBytes(c.size))}</td></tr>`,
+  );
+  return `<section><h2>Helm charts</h2><p>Images a chart may need are listed for review; Ferry does not add them.</p>
+<table><thead><tr><th>Chart</th><th>Digests</th><th>Images it may need (not added)</th><th class="num">Size</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></section>`;
+}
+
+function filesSection(manifest: BundleManifest): string {
+  const files = manifest.files ?? [];
+  if (files.length === 0) return '';
+  return `<section><h2>Files</h2>
+<table><thead><tr><th>File</th><th>Source</th><th>sha256</th><th class="num">Size</th></tr></thead><tbody>
+${files.map((f) => `<tr><td><code>${esc(f.name)}</code></td><td><code class="digest">${esc(f.source)}</code></td><td><code class="digest">${esc(f.sha256)}</code></td><td class="num">${esc(formatBytes(f.size))}</td></tr>`).join('\n')}
+</tbody></table></section>`;
 }
 
 function foreignSection(manifest: BundleManifest): string {
