@@ -14,8 +14,19 @@ const noElectron = {
   ],
 };
 
+// Raw IPC only in the IPC bridge and the preload: everything else goes through the typed contract.
+const rawIpcMessage = 'Raw ipcMain/ipcRenderer only in electron/main/ipc-bridge.ts and electron/preload/: use the typed API contract.';
+const noRawIpc = {
+  'no-restricted-imports': ['error', { paths: [{ name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: rawIpcMessage }] }],
+  'no-restricted-syntax': [
+    'error',
+    { selector: 'MemberExpression[property.name=/^ipc(Main|Renderer)$/]', message: rawIpcMessage },
+    { selector: 'ImportSpecifier[imported.name=/^ipc(Main|Renderer)$/]', message: rawIpcMessage },
+  ],
+};
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', '.tmp/**', 'release/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -25,6 +36,7 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  { files: ['**/*.{ts,tsx,js,mjs,cjs}'], ignores: ['electron/main/ipc-bridge.ts', 'electron/preload/**'], rules: noRawIpc },
   { files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts', 'shared/**/*.ts'], rules: noElectron },
   // the renderer runs in a browser (or Electron's sandboxed renderer): DOM globals, no Node, no Electron
   { files: ['renderer/**/*.{ts,tsx}'], languageOptions: { globals: { ...globals.browser } }, rules: noElectron },

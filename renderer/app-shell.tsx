@@ -1,19 +1,12 @@
 import { useRef, type KeyboardEvent } from 'react';
 import { useAppStore, WIZARDS, type Wizard } from './store/app-store.js';
+import { ImportWizard } from './wizards/import/import-wizard.js';
+import { PrepareWizard } from './wizards/prepare/prepare-wizard.js';
 import { ReviewWizard } from './wizards/review/review-wizard.js';
+import { SettingsButton, SettingsDialog } from './wizards/settings/settings-dialog.js';
 
 const TITLES: Record<Wizard, string> = { prepare: 'Prepare', review: 'Review', import: 'Import' };
 const ROLES: Record<Wizard, string> = { prepare: 'field engineer', review: 'security officer', import: 'offline operator' };
-
-/** A wizard that is not built yet: says so, and what to use meanwhile. */
-function NotYet({ wizard }: { wizard: Wizard }) {
-  const command = wizard === 'prepare' ? 'ferry bundle' : 'ferry import';
-  return (
-    <p className="empty">
-      The {TITLES[wizard]} wizard is not in this build yet. Meanwhile, use <code>{command}</code> on the command line.
-    </p>
-  );
-}
 
 /** The app shell: a header with the three wizards as tabs (arrow keys move between them) and the open wizard. */
 export function AppShell() {
@@ -54,9 +47,11 @@ export function AppShell() {
             </button>
           ))}
         </div>
+        <SettingsButton />
       </header>
+      <SettingsDialog />
       <main id={`panel-${wizard}`} role="tabpanel" aria-labelledby={`tab-${wizard}`} tabIndex={-1}>
-        {wizard === 'review' ? <ReviewWizard /> : <NotYet wizard={wizard} />}
+        {wizard === 'review' ? <ReviewWizard /> : wizard === 'prepare' ? <PrepareWizard /> : <ImportWizard />}
       </main>
     </>
   );

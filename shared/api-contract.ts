@@ -1,9 +1,9 @@
 import type { Volume } from './media-volume.js';
 import { z } from 'zod';
-import type { BundleManifest } from './bundle-manifest.js';
+import type { BundleManifest, ReferrerRecord } from './bundle-manifest.js';
 import type { SerializedError } from './errors.js';
 import type { ProgressEvent } from './progress.js';
-import type { SignatureCheck, VerifyReport } from './verify-report.js';
+import type { CosignReport, SignatureCheck, VerifyReport } from './verify-report.js';
 
 /**
  * The one API between the app's renderer and its host (the web host of `ferry ui`, later Electron IPC).
@@ -32,23 +32,97 @@ export const API_INPUTS = {
     trustedKeys: z.array(UserPathSchema).optional(),
     requireApproval: z.boolean().optional(),
     policy: UserPathSchema.optional(),
+    cosignKeys: z.array(UserPathSchema).optional(),
   }),
+  'bundle.artifacts': z.strictObject({ dir: UserPathSchema, cosignKeys: z.array(UserPathSchema).optional() }),
+  'bundle.report': z.strictObject({
+    dir: UserPathSchema,
+    outFile: UserPathSchema,
+    trustedKeys: z.array(UserPathSchema).optional(),
+    requireApproval: z.boolean().optional(),
+    policy: UserPathSchema.optional(),
+    cosignKeys: z.array(UserPathSchema).optional(),
+    verify: z.boolean().optional(),
+  }),
+  'settings.get': z.strictObject({}),
+  'settings.setRegistry': z.strictObject({
+    host: TextSchema,
+    username: z.string().max(1024).optional(),
+    password: z.string().max(4096).optional(),
+    caFile: z.union([UserPathSchema, z.literal('')]).optional(),
+    insecure: z.boolean().optional(),
+  }),
+  'settings.removeRegistry': z.strictObject({ host: TextSchema }),
+  'settings.setOptions': z.strictObject({ concurrency: z.number().int().min(1).max(64).optional(), cacheDir: UserPathSchema.optional() }),
+  'cache.info': z.strictObject({ dir: UserPathSchema.optional() }),
+  'cache.clear': z.strictObject({ dir: UserPathSchema.optional() }),
   'bundle.create': z.strictObject({
     images: z.array(TextSchema).min(1, 'at least one image'),
     outputDir: UserPathSchema,
     platforms: z.array(TextSchema).optional(),
     split: z.union([TextSchema, z.number().int().positive()]).optional(),
     force: z.boolean().optional(),
+    imagePlatforms: z.array(z.strictObject({ image: TextSchema, platforms: z.array(TextSchema).min(1) })).max(10_000).optional(),
+    parity: z.number().int().min(1).max(32).optional(),
+    signKey: UserPathSchema.optional(),
+    includeForeignLayers: z.boolean().optional(),
+    insecureRegistries: z.array(TextSchema).max(100).optional(),
+  }),
+  'list.read': z.strictObject({ path: UserPathSchema }),
+  'image.resolve': z.strictObject({ reference: TextSchema, insecureRegistries: z.array(TextSchema).max(100).optional() }),
+  'platforms.check': z.strictObject({
+    rows: z.array(z.strictObject({ wanted: z.array(TextSchema).max(64), available: z.array(TextSchema).max(256) })).max(10_000),
+  }),
+  'media.plan': z.strictObject({ dir: UserPathSchema, targets: z.array(UserPathSchema).min(1, 'at least one target').max(64), capacity: z.number().int().positive().optional() }),
+  'media.write': z.strictObject({
+    dir: UserPathSchema,
+    targets: z.array(UserPathSchema).min(1, 'at least one target').max(64),
+    capacity: z.number().int().positive().optional(),
+    force: z.boolean().optional(),
   }),
   'bundle.approve': z.strictObject({ dir: UserPathSchema, keyFile: UserPathSchema }),
-  'bundle.import': z.strictObject({
+  'bundle.import': z
+    .strictObject({
+      dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder'),
+      /** `host[:port][/prefix]`: the target registry. */
+      to: TextSchema.optional(),
+      /** Instead of `to`: write the verified archive as `ferry-<id>.tar` into this folder (k3s/k0s images folder). */
+      toDir: UserPathSchema.optional(),
+      map: z.array(TextSchema).optional(),
+      /** Only map (with `to`): where each image would go; nothing verified, contacted or written. */
+      dryRun: z.boolean().optional(),
+      insecureRegistries: z.array(TextSchema).optional(),
+      caFiles: z.array(UserPathSchema).optional(),
+      /** A login for the `to` registry, used for this call only: never stored, never returned. */
+      credentials: z.strictObject({ username: z.string().min(1).max(1024), password: z.string().min(1).max(8192) }).optional(),
+      mirrorConfigDir: UserPathSchema.optional(),
+      chartsTo: UserPathSchema.optional(),
+      filesTo: UserPathSchema.optional(),
+      trustedKeys: z.array(UserPathSchema).optional(),
+      requireApproval: z.boolean().optional(),
+      policy: UserPathSchema.optional(),
+    })
+    .refine((i) => (i.to === undefined) !== (i.toDir === undefined), { message: 'exactly one target: a registry (to) or a folder (toDir)', path: ['to'] })
+    .refine((i) => !i.dryRun || i.to !== undefined, { message: 'a dry run maps images onto a registry (to)', path: ['dryRun'] }),
+  'bundle.serve': z.strictObject({
     dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder'),
-    to: TextSchema,
-    map: z.array(TextSchema).optional(),
-    insecureRegistries: z.array(TextSchema).optional(),
+    /** The loopback port (0 picks a free one). */
+    port: z.number().int().min(0).max(65535),
   }),
   'media.list': z.strictObject({ all: z.boolean().optional() }),
   'job.cancel': z.strictObject({ jobId: z.string().min(1).max(100) }),
+  /** Native dialogs: answered by the Electron shell only (the web host answers `unsupported`). */
+  'dialog.openFolder': z.strictObject({ title: z.string().max(200).optional(), defaultPath: UserPathSchema.optional() }),
+  'dialog.openFile': z.strictObject({
+    title: z.string().max(200).optional(),
+    defaultPath: UserPathSchema.optional(),
+    filters: z.array(z.strictObject({ name: z.string().min(1).max(100), extensions: z.array(z.string().min(1).max(20).regex(/^[A-Za-z0-9*]+$/)).min(1).max(20) })).max(20).optional(),
+  }),
+  'dialog.saveFile': z.strictObject({
+    title: z.string().max(200).optional(),
+    defaultPath: UserPathSchema.optional(),
+    filters: z.array(z.strictObject({ name: z.string().min(1).max(100), extensions: z.array(z.string().min(1).max(20).regex(/^[A-Za-z0-9*]+$/)).min(1).max(20) })).max(20).optional(),
+  }),
 } as const;
 
 /** Every call's name. */
@@ -58,7 +132,7 @@ export type ApiChannel = keyof typeof API_INPUTS;
 export type ApiInput<C extends ApiChannel> = z.input<(typeof API_INPUTS)[C]>;
 
 /** The calls that start a long job: they answer `{ jobId }` at once. */
-export const JOB_CHANNELS = ['bundle.verify', 'bundle.create', 'bundle.import'] as const;
+export const JOB_CHANNELS = ['bundle.verify', 'bundle.create', 'bundle.import', 'bundle.serve', 'media.write'] as const;
 
 /** A call that starts a long job. */
 export type JobChannel = (typeof JOB_CHANNELS)[number];
@@ -92,6 +166,38 @@ export interface BundleInspectResult {
   warnings: string[];
 }
 
+/** One carried SBOM or attestation of an image, as read from the archive. */
+export interface ArtifactView {
+  digest: string;
+  kind: ReferrerRecord['kind'];
+  format?: string;
+  packages?: number;
+  predicateType?: string;
+  /** One line for people (`SPDX-2.3, 3 packages`). */
+  detail: string;
+}
+
+/** What `bundle.artifacts` answers: each image's carried SBOMs and attestations and, with keys, its cosign verdicts. */
+export interface BundleArtifactsResult {
+  /** Image reference → its SBOMs and attestations (empty when the bundle carries none or its archive cannot be read). */
+  artifacts: Record<string, ArtifactView[]>;
+  cosign?: CosignReport;
+}
+
+/** What `settings.get` (and every settings change) answers: never a password, only whether one is kept. */
+export interface SettingsView {
+  registries: { host: string; username?: string; hasPassword: boolean; caFile?: string; insecure: boolean }[];
+  concurrency: number;
+  cacheDir: string;
+}
+
+/** What `cache.info` and `cache.clear` answer. */
+export interface CacheInfo {
+  dir: string;
+  bytes: number;
+  blobs: number;
+}
+
 /** What `bundle.create` finishes with. */
 export interface CreateBundleSummary {
   dir: string;
@@ -106,16 +212,44 @@ export interface ApproveResult {
   bundleId: string;
   /** Key ids of the preparer signatures the approval countersigns. */
   preparers: string[];
+  /** The bundle's signatures after the approval (the new one included), each checked. */
   signatures: SignatureCheck[];
 }
 
-/** What `bundle.import` finishes with: each source reference and where it went. */
+/** The mirror configuration an import generated, as text to copy onto the nodes. */
+export interface MirrorConfigText {
+  /** containerd `hosts.toml`, one per source registry (goes to `<config_path>/<source>/hosts.toml`). */
+  hostsToml: { source: string; text: string }[];
+  /** k3s `/etc/rancher/k3s/registries.yaml`. */
+  registriesYaml: string;
+  warnings: string[];
+}
+
+/** The archive `bundle.import` with `toDir` placed. */
+export interface PlacedArchive {
+  path: string;
+  bytes: number;
+  sha256: string;
+  replaced: boolean;
+}
+
+/** What `bundle.serve` finishes with once stopped (`job.cancel`); while it runs, a `serving` event gives the URL. */
+export interface ServeSummary {
+  url: string;
+  repositories: string[];
+  stopped: true;
+}
+
+/** What `bundle.import` finishes with: each source reference and where it went (registry), or the placed archive (toDir). */
 export interface ImportSummary {
-  report: {
+  /** Absent with `toDir`. */
+  mirrorConfig?: MirrorConfigText;
+  placed?: PlacedArchive;
+  report?: {
     bundleId: string;
     target: string;
     dryRun: boolean;
-    images: { source: string; target: string; digest: string }[];
+    images: { source: string; target: string; digest: string; rule?: string }[];
     stats: { blobsUploaded: number; blobsMounted: number; blobsExisting: number; bytesUploaded: number; manifestsPushed: number; tagsPushed: number; seconds: number };
   };
   reportFile?: string;
@@ -123,6 +257,53 @@ export interface ImportSummary {
 
 /** A removable volume as `media.list` lists it. */
 export type MediaVolume = Pick<Volume, 'mount' | 'label' | 'fsType' | 'capacity' | 'free' | 'device' | 'removable' | 'readOnly'>;
+
+/** What `list.read` answers: the images of a list file (plain or YAML). */
+export interface ListReadResult {
+  path: string;
+  images: string[];
+  /** Images the YAML form gives their own platforms. */
+  imagePlatforms: { image: string; platforms: string[] }[];
+  /** Charts and files the list names (the app's Prepare wizard carries images only; use `ferry bundle -f` for them). */
+  charts: number;
+  files: number;
+}
+
+/** What `image.resolve` answers: one image as the registry publishes it. */
+export interface ImageResolveResult {
+  /** The reference in full (`docker.io/library/nginx:latest`). */
+  reference: string;
+  digest: string;
+  mediaType: string;
+  /** Every platform published (`linux/amd64`, `windows/amd64:10.0.20348.2340`). */
+  platforms: string[];
+  /** Bytes of its distinct configs and layers, foreign layers excluded. */
+  compressedSize: number;
+  /** Bytes of its Windows foreign layers. */
+  foreignSize: number;
+}
+
+/** A bundle's volume plan as `media.plan` answers it (see the engine's planWrite). */
+export interface MediaPlanResult {
+  ok: boolean;
+  bundleId: string;
+  volumes: { index: number; path: string; parts: { name: string; size: number }[]; bytes: number; usable: number; fsType: string; existing: 'none' | 'same-bundle' | 'other-bundle' }[];
+  unused: string[];
+  totalBytes: number;
+  summary: string;
+  problems: { code: string; message: string; subject?: string }[];
+  notes: string[];
+}
+
+/** What `media.write` finishes with. */
+export interface MediaWriteSummary {
+  ok: boolean;
+  bundleId: string;
+  volumes: { index: number; path: string; parts: string[]; ok: boolean; reused: string[]; readBack: { name: string; ok: boolean; direct: boolean; problem?: string }[] }[];
+  readBackDirect: boolean;
+  bytesWritten: number;
+  seconds: number;
+}
 
 /** The answer a job call gives at once. */
 export interface JobStarted {
@@ -134,6 +315,8 @@ export interface JobResults {
   'bundle.verify': VerifyReport;
   'bundle.create': CreateBundleSummary;
   'bundle.import': ImportSummary;
+  'bundle.serve': ServeSummary;
+  'media.write': MediaWriteSummary;
 }
 
 /** The result of each call (a job call's immediate answer is its job id). */
@@ -143,10 +326,35 @@ export interface ApiResults {
   'bundle.verify': JobStarted;
   'bundle.create': JobStarted;
   'bundle.approve': ApproveResult;
+  'bundle.artifacts': BundleArtifactsResult;
+  'bundle.report': { path: string };
+  'settings.get': SettingsView;
+  'settings.setRegistry': SettingsView;
+  'settings.removeRegistry': SettingsView;
+  'settings.setOptions': SettingsView;
+  'cache.info': CacheInfo;
+  'cache.clear': CacheInfo;
   'bundle.import': JobStarted;
+  'bundle.serve': JobStarted;
   'media.list': MediaVolume[];
   'job.cancel': { cancelled: boolean };
+  'list.read': ListReadResult;
+  'image.resolve': ImageResolveResult;
+  'platforms.check': { missing: string[][] };
+  'media.plan': MediaPlanResult;
+  'media.write': JobStarted;
+  'dialog.openFolder': DialogResult;
+  'dialog.openFile': DialogResult;
+  'dialog.saveFile': DialogResult;
 }
+
+/** What a native dialog answers: the chosen path, or `null` when the user cancelled. */
+export interface DialogResult {
+  path: string | null;
+}
+
+/** The calls only the Electron shell answers (native dialogs). */
+export const DIALOG_CHANNELS = ['dialog.openFolder', 'dialog.openFile', 'dialog.saveFile'] as const;
 
 /** The result type of a call. */
 export type ApiResult<C extends ApiChannel> = ApiResults[C];

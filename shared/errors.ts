@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'bad-key'
   | 'media'
   | 'cancelled'
+  | 'unsupported'
   | 'internal';
 
 /** An error as it crosses a process or IPC boundary: a code, a human sentence, and what it is about. */

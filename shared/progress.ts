@@ -28,7 +28,9 @@ export type ProgressEvent =
     }
   | { kind: 'item-start'; phase: Phase; item: string; totalBytes?: number }
   | { kind: 'item-end'; phase: Phase; item: string; bytes?: number; cached?: boolean; detail?: string }
-  | { kind: 'warning'; message: string; subject?: string };
+  | { kind: 'warning'; message: string; subject?: string }
+  /** A long-running service is up (a served bundle): where to reach it, until the job is cancelled. */
+  | { kind: 'serving'; url: string; repositories: string[] };
 
 /** The callback type every long engine call accepts. */
 export type OnProgress = (event: ProgressEvent) => void;

@@ -1,47 +1,27 @@
 // The app's Review wizard end to end: `ferry ui`'s web host with the built renderer, driven in Debian Chromium.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import type { JobMessage } from '../../shared/api-contract.js';
-import { createApiHost, startWebHost, type ApiHost, type WebHost } from '../../electron/engine/index.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, flipByte, makeTempDir, makeTestBundle, removeDir, type TestBundle } from '../harness/index.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const shots = join(root, 'test-results', 'app');
+import { flipByte, makeTestBundle, type TestBundle } from '../harness/index.js';
+import { startAppUnderTest, type AppUnderTest } from '../harness/app-harness.js';
 
 let bundle: TestBundle;
-let rendererDir: string;
-let api: ApiHost;
-let host: WebHost;
-let browser: Browser;
+let app: AppUnderTest;
 let page: Page;
-const cspViolations: string[] = [];
-const jobMessages: JobMessage[] = [];
+let cspViolations: string[];
+let jobMessages: JobMessage[];
+const shot = (name: string): string => app.shot(name);
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  // the renderer as built from the current sources (not whatever dist/ holds)
-  rendererDir = join(await makeTempDir('ferry-renderer'), 'renderer');
-  await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir: rendererDir, emptyOutDir: true, sourcemap: false } });
   bundle = await makeTestBundle({ split: '1MiB', bigLayers: 3 });
-  api = createApiHost({ host: 'web' });
-  api.subscribe((m) => jobMessages.push(m));
-  host = await startWebHost({ api, rendererDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
-  page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-  });
+  app = await startAppUnderTest();
+  ({ page, cspViolations, jobMessages } = app);
 });
 after(async () => {
-  await browser?.close();
-  await host?.close();
-  await api?.close();
+  await app?.close();
   await bundle?.cleanup();
-  if (rendererDir) await removeDir(join(rendererDir, '..'));
 });
 
 async function openBundle(dir: string): Promise<void> {
@@ -53,7 +33,7 @@ async function openBundle(dir: string): Promise<void> {
 
 describe('the Review wizard', () => {
   test('opens from the printed URL (token → cookie) with the three wizards and Review selected', async () => {
-    await page.goto(host.openUrl);
+    await page.goto(app.host.openUrl);
     assert.equal(new URL(page.url()).search, '', 'the token is dropped from the address bar');
     await page.getByRole('heading', { name: 'Ferry' }).waitFor();
     const tabs = page.getByRole('tab');
@@ -66,7 +46,7 @@ describe('the Review wizard', () => {
     await page.getByRole('tabpanel').getByText(/ferry import/).waitFor();
     await page.keyboard.press('ArrowLeft');
     assert.equal(await page.getByRole('tab', { name: /Review/ }).getAttribute('aria-selected'), 'true');
-    await page.screenshot({ path: join(shots, '01-review-empty.png') });
+    await page.screenshot({ path: shot('01-review-empty.png') });
   });
 
   test('shows every image: reference, original and carried digests, platforms, size', async () => {
@@ -85,7 +65,7 @@ describe('the Review wizard', () => {
     assert.match(text, /linux\/arm64/);
     assert.ok((await page.getByText(bundle.manifest.id).count()) > 0);
     assert.match(await page.locator('.bundle-summary').innerText(), new RegExp(`in ${bundle.manifest.archive.parts.length} parts`));
-    await page.screenshot({ path: join(shots, '02-review-images.png'), fullPage: true });
+    await page.screenshot({ path: shot('02-review-images.png'), fullPage: true });
   });
 
   test('Verify shows the verdict "intact"', async () => {
@@ -99,7 +79,7 @@ describe('the Review wizard', () => {
     const progress = jobMessages.filter((m) => m.jobId === final.jobId && 'event' in m && m.event.kind === 'bytes');
     assert.ok(progress.length >= 1, 'byte progress was sent');
     assert.ok('result' in jobMessages.filter((m) => m.jobId === final.jobId).at(-1)!);
-    await page.screenshot({ path: join(shots, '03-review-intact.png'), fullPage: true });
+    await page.screenshot({ path: shot('03-review-intact.png'), fullPage: true });
   });
 
   test('a flipped byte in a part: Verify shows the fault naming the part', async () => {
@@ -111,7 +91,7 @@ describe('the Review wizard', () => {
     await page.getByRole('heading', { name: /^Verdict: damaged/ }).waitFor({ timeout: 30_000 });
     const faults = await page.getByRole('list', { name: 'Faults' }).innerText();
     assert.ok(faults.includes(part), faults);
-    await page.screenshot({ path: join(shots, '04-review-damaged.png'), fullPage: true });
+    await page.screenshot({ path: shot('04-review-damaged.png'), fullPage: true });
   });
 
   test('bad input is explained, and the page broke no CSP rule', async () => {
@@ -120,12 +100,12 @@ describe('the Review wizard', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.match(await alert.innerText(), /No bundle at .*nowhere/);
-    await page.screenshot({ path: join(shots, '05-review-error.png') });
+    await page.screenshot({ path: shot('05-review-error.png') });
     // dark theme follows prefers-color-scheme
     await page.emulateMedia({ colorScheme: 'dark' });
     const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
     assert.equal(background, 'rgb(15, 20, 25)');
-    await page.screenshot({ path: join(shots, '06-review-dark.png') });
+    await page.screenshot({ path: shot('06-review-dark.png') });
     assert.deepEqual(cspViolations, []);
   });
 });

@@ -38,7 +38,7 @@ export { placeInContainerd, DEFAULT_CONTAINERD_NAMESPACE, type PlaceInContainerd
 export { importBundle, type ImportBundleOptions, type ImportBundleResult } from './import/import-bundle.js';
 export type { ImportReport, ImportedImage, ImportStats } from './import/import-report.js';
 export { parseImportTarget, parseMapRule, mapRepository, type ImportTarget, type MapRule } from './import/map-repository.js';
-export type { MirrorConfigResult } from './import/mirror-config.js';
+export { mirrorConfigText, type MirrorConfigResult, type MirrorConfigText } from './import/mirror-config.js';
 export { reviewBundle, type ReviewBundleOptions } from './report/review-bundle.js';
 export { planFiles, checkFileNames, fileNameOf, isFileUrl, type PlannedFile, type PlanFilesOptions } from './files/plan-files.js';
 export { writeBundleFiles, safeFilePath, type WriteBundleFilesOptions, type WrittenFile } from './files/write-bundle-files.js';
@@ -54,3 +54,9 @@ export { parseChartSource, chartSourceOf, type ChartSource } from './charts/pars
 export { discoverChartImages } from './charts/discover-images.js';
 export { pushCharts, chartRepository, type PushedChart } from './charts/push-charts.js';
 export { exportBundleCharts, writeBundleCharts, type WrittenChartFile } from './charts/write-bundle-charts.js';
+export { readListFile, type BundleList } from './bundle/read-list-file.js';
+export { parseImageList } from '../../shared/image-list.js';
+export { describeImage, missingPlatforms, type ImageDescription } from './bundle/describe-image.js';
+export { createSessionSettings, type SessionSettings, type RegistrySetting } from './api/session-settings.js';
+export { measureCache, clearCache, type CacheUsage } from './cache/cache-usage.js';
+export { defaultCacheDir } from './cache/blob-cache.js';

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { BundleInspectResult } from '../../shared/api-contract.js';
+import type { ApproveResult, BundleArtifactsResult, BundleInspectResult } from '../../shared/api-contract.js';
 import type { SerializedError } from '../../shared/errors.js';
 import type { Phase, ProgressEvent } from '../../shared/progress.js';
 import type { VerifyReport } from '../../shared/verify-report.js';
@@ -23,6 +23,9 @@ export type VerifyState =
   | { status: 'done'; report: VerifyReport }
   | { status: 'failed'; error: SerializedError };
 
+/** A plain call's state: not run, running, its result, or its error. */
+export type CallState<T> = { status: 'idle' } | { status: 'running' } | { status: 'done'; result: T } | { status: 'failed'; error: SerializedError };
+
 /** The Review wizard's state; every change goes through an action below. */
 export interface ReviewState {
   path: string;
@@ -30,10 +33,47 @@ export interface ReviewState {
   inspection?: BundleInspectResult;
   openError?: SerializedError;
   verify: VerifyState;
+  /** Trusted public keys (`.pub`), one path a line: signatures and approvals are checked against them. */
+  trustedKeys: string;
+  requireApproval: boolean;
+  /** A YAML policy file to check the bundle against. */
+  policyPath: string;
+  /** Cosign public keys (PEM), one path a line: each carried image's cosign signature is checked. */
+  cosignKeys: string;
+  /** The carried SBOMs and attestations (and cosign verdicts with keys), read when the bundle opens. */
+  artifacts: CallState<BundleArtifactsResult>;
+  /** The private key (`.key`) to approve with. */
+  approveKey: string;
+  approval: CallState<ApproveResult>;
+  /** Where the HTML report goes. */
+  reportPath: string;
+  report: CallState<{ path: string }>;
   setPath(path: string): void;
   open(): Promise<void>;
   verifyBundle(): Promise<void>;
   cancelVerify(): void;
+  setTrustedKeys(text: string): void;
+  setRequireApproval(on: boolean): void;
+  setPolicyPath(path: string): void;
+  setCosignKeys(text: string): void;
+  loadArtifacts(): Promise<void>;
+  setApproveKey(path: string): void;
+  approve(): Promise<void>;
+  setReportPath(path: string): void;
+  exportReport(): Promise<void>;
+}
+
+/** The paths of a one-path-a-line field. */
+export function pathLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+/** The bundle's folder as the host named it (the wizard also opens a `bundle.json` itself). */
+export function bundleFolderOf(inspection: BundleInspectResult | undefined, typed: string): string {
+  return inspection ? inspection.path.replace(/[\\/]bundle\.json$/, '') || '/' : typed;
 }
 
 /** Folds one progress event into the progress shown. */
@@ -56,25 +96,104 @@ export function createReviewStore(api: ApiClient): StoreApi<ReviewState> {
     path: '',
     opening: false,
     verify: { status: 'idle' },
+    trustedKeys: '',
+    requireApproval: false,
+    policyPath: '',
+    cosignKeys: '',
+    artifacts: { status: 'idle' },
+    approveKey: '',
+    approval: { status: 'idle' },
+    reportPath: '',
+    report: { status: 'idle' },
     setPath: (path) => set({ path }),
+    setTrustedKeys: (trustedKeys) => set({ trustedKeys }),
+    setRequireApproval: (requireApproval) => set({ requireApproval }),
+    setPolicyPath: (policyPath) => set({ policyPath }),
+    setCosignKeys: (cosignKeys) => set({ cosignKeys }),
+    setApproveKey: (approveKey) => set({ approveKey, approval: { status: 'idle' } }),
+    setReportPath: (reportPath) => set({ reportPath, report: { status: 'idle' } }),
+    async loadArtifacts() {
+      const { inspection, path, cosignKeys } = get();
+      if (!inspection) return;
+      const keys = pathLines(cosignKeys);
+      set({ artifacts: { status: 'running' } });
+      try {
+        const result = await api.call('bundle.artifacts', { dir: bundleFolderOf(inspection, path), ...(keys.length > 0 ? { cosignKeys: keys } : {}) });
+        if (get().inspection === inspection) set({ artifacts: { status: 'done', result } });
+      } catch (error) {
+        if (get().inspection === inspection) set({ artifacts: { status: 'failed', error: toSerializedError(error) } });
+      }
+    },
+    async approve() {
+      const { inspection, path, approveKey } = get();
+      const keyFile = approveKey.trim();
+      if (!inspection || get().approval.status === 'running') return;
+      if (keyFile === '') {
+        set({ approval: { status: 'failed', error: { code: 'bad-usage', message: 'Type the path of your private key (.key) to approve with; make one with ferry keygen.' } } });
+        return;
+      }
+      set({ approval: { status: 'running' } });
+      try {
+        const result = await api.call('bundle.approve', { dir: bundleFolderOf(inspection, path), keyFile });
+        set({ approval: { status: 'done', result } });
+      } catch (error) {
+        set({ approval: { status: 'failed', error: toSerializedError(error) } });
+      }
+    },
+    async exportReport() {
+      const { inspection, path, reportPath, trustedKeys, requireApproval, policyPath, cosignKeys } = get();
+      const outFile = reportPath.trim();
+      if (!inspection || get().report.status === 'running') return;
+      if (outFile === '') {
+        set({ report: { status: 'failed', error: { code: 'bad-usage', message: 'Type where the report goes (a path ending in .html).' } } });
+        return;
+      }
+      const trusted = pathLines(trustedKeys);
+      const cosign = pathLines(cosignKeys);
+      set({ report: { status: 'running' } });
+      try {
+        const result = await api.call('bundle.report', {
+          dir: bundleFolderOf(inspection, path),
+          outFile,
+          ...(trusted.length > 0 ? { trustedKeys: trusted } : {}),
+          ...(requireApproval ? { requireApproval: true } : {}),
+          ...(policyPath.trim() !== '' ? { policy: policyPath.trim() } : {}),
+          ...(cosign.length > 0 ? { cosignKeys: cosign } : {}),
+        });
+        set({ report: { status: 'done', result } });
+      } catch (error) {
+        set({ report: { status: 'failed', error: toSerializedError(error) } });
+      }
+    },
     async open() {
       const dir = get().path.trim();
       if (dir === '') {
         set({ openError: { code: 'bad-usage', message: 'Type the path of a bundle folder (the folder holding bundle.json).' } });
         return;
       }
-      set({ opening: true, openError: undefined, inspection: undefined, verify: { status: 'idle' } });
+      set({ opening: true, openError: undefined, inspection: undefined, verify: { status: 'idle' }, artifacts: { status: 'idle' }, approval: { status: 'idle' }, report: { status: 'idle' } });
       try {
         const inspection = await api.call('bundle.inspect', { dir });
         set({ inspection, opening: false });
+        void get().loadArtifacts();
       } catch (error) {
         set({ openError: toSerializedError(error), opening: false });
       }
     },
     async verifyBundle() {
-      const dir = get().path.trim();
+      const { inspection, trustedKeys, requireApproval, policyPath, cosignKeys } = get();
+      const dir = bundleFolderOf(inspection, get().path.trim());
       if (get().verify.status === 'running' || dir === '') return;
-      const job = api.startJob('bundle.verify', { dirs: [dir] }, (event) => {
+      const trusted = pathLines(trustedKeys);
+      const cosign = pathLines(cosignKeys);
+      const input = {
+        dirs: [dir],
+        ...(trusted.length > 0 ? { trustedKeys: trusted } : {}),
+        ...(requireApproval ? { requireApproval: true } : {}),
+        ...(policyPath.trim() !== '' ? { policy: policyPath.trim() } : {}),
+        ...(cosign.length > 0 ? { cosignKeys: cosign } : {}),
+      };
+      const job = api.startJob('bundle.verify', input, (event) => {
         const state = get().verify;
         if (state.status === 'running') set({ verify: { ...state, progress: applyProgress(state.progress, event) } });
       });

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import { checkParityCount, createBundle } from '../../engine/index.js';
+import { checkParityCount, createBundle, readListFile } from '../../engine/index.js';
 import { FerryError } from '../../engine/errors/ferry-error.js';
-import { readListFile } from '../read-list-file.js';
 import { formatBytes, formatDuration } from '../output/format-bytes.js';
 import { outputMode } from '../output/output-mode.js';
 import { createProgressPrinter } from '../output/progress-printer.js';

@@ -4,11 +4,21 @@ import type { API_INPUTS } from '../../../shared/api-contract.js';
 import type { z } from 'zod';
 import { createBundle, type JobControls } from '../bundle/create-bundle.js';
 import { inspectBundle } from '../bundle/inspect-bundle.js';
-import { importBundle } from '../import/import-bundle.js';
 import { listVolumes } from '../media/list-volumes.js';
+import { planWrite, writeToMedia } from '../media/write-to-media.js';
+import { describeImage, missingPlatforms } from '../bundle/describe-image.js';
+import { readListFile } from '../bundle/read-list-file.js';
+import { RegistryClient } from '../registry/registry-client.js';
 import { approveBundle } from '../trust/approve-bundle.js';
+import { checkSignatureFiles } from '../trust/check-signature-files.js';
+import { readBundleForSigning } from '../trust/sign-bundle.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
+import { importJob, serveJob } from './import-handlers.js';
 import { TOOL_VERSION } from '../version.js';
+import { FerryError } from '../errors/ferry-error.js';
+import { createSessionSettings, type SessionSettings } from './session-settings.js';
+import { reviewHandlers } from './review-handlers.js';
+import { settingsHandlers } from './settings-handlers.js';
 
 /** A call's input after the contract's schema has checked it. */
 export type ParsedInput<C extends ApiChannel> = z.output<(typeof API_INPUTS)[C]>;
@@ -22,9 +32,16 @@ export type JobHandler<C extends JobChannel> = (input: ParsedInput<C>, controls:
 /** Every call's implementation on the engine façade (`job.cancel` is the host's own). */
 export type ApiHandlers = { [C in Exclude<ApiChannel, JobChannel | 'job.cancel'>]: CallHandler<C> } & { [C in JobChannel]: JobHandler<C> };
 
+/** The answer of a dialog call outside Electron's main process: a clear `unsupported` error. */
+function noDialogs(host: AppInfo['host']): never {
+  throw new FerryError('unsupported', host === 'web' ? 'File dialogs exist only in the desktop app; in ferry ui type the path instead.' : 'File dialogs are answered by the app window, not the engine.');
+}
+
 /** The handlers that call the real engine. */
-export function engineHandlers(host: AppInfo['host']): ApiHandlers {
+export function engineHandlers(host: AppInfo['host'], settings: SessionSettings = createSessionSettings()): ApiHandlers {
   return {
+    ...reviewHandlers(),
+    ...settingsHandlers(settings),
     'app.info': async () => ({ name: 'ferry', version: TOOL_VERSION, host, platform: platform() }),
     'bundle.inspect': async ({ dir }) => {
       const { path, manifest, bundleSha256, warnings } = await inspectBundle(dir);
@@ -32,7 +49,9 @@ export function engineHandlers(host: AppInfo['host']): ApiHandlers {
     },
     'bundle.approve': async ({ dir, keyFile }) => {
       const r = await approveBundle(dir, keyFile);
-      return { file: r.file, keyId: r.keyId, bundleId: r.bundleId, preparers: r.preparers, signatures: r.signatures };
+      // the signatures as they stand now, the new approval included
+      const bundle = await readBundleForSigning(dir);
+      return { file: r.file, keyId: r.keyId, bundleId: r.bundleId, preparers: r.preparers, signatures: await checkSignatureFiles(bundle.dir, bundle.bytes) };
     },
     'media.list': async ({ all }) =>
       (await listVolumes({ all: all ?? false })).map((v) => ({
@@ -45,6 +64,35 @@ export function engineHandlers(host: AppInfo['host']): ApiHandlers {
         removable: v.removable,
         readOnly: v.readOnly,
       })),
+    'list.read': async ({ path }) => {
+      const list = await readListFile(path);
+      return { path, images: list.images, imagePlatforms: list.imagePlatforms, charts: list.charts.length, files: list.files.length };
+    },
+    'image.resolve': async ({ reference, insecureRegistries }) => {
+      const client = new RegistryClient(settings.registryOptions(insecureRegistries));
+      try {
+        return await describeImage(reference, client);
+      } finally {
+        await client.close();
+      }
+    },
+    'platforms.check': async ({ rows }) => ({ missing: missingPlatforms(rows) }),
+    // native dialogs: the Electron shell answers these in its main process; anywhere else they are unsupported
+    'dialog.openFolder': async () => noDialogs(host),
+    'dialog.openFile': async () => noDialogs(host),
+    'dialog.saveFile': async () => noDialogs(host),
+    'media.plan': async ({ dir, targets, capacity }) => planWrite({ dir, targets, ...(capacity !== undefined ? { capacity } : {}) }),
+    'media.write': async ({ dir, targets, capacity, force }, controls) => {
+      const r = await writeToMedia({ dir, targets, ...(capacity !== undefined ? { capacity } : {}), ...(force !== undefined ? { force } : {}) }, controls);
+      return {
+        ok: r.ok,
+        bundleId: r.bundleId,
+        volumes: r.volumes.map((v) => ({ index: v.index, path: v.path, parts: v.parts, ok: v.ok, reused: v.reused, readBack: v.readBack.map((b) => ({ name: b.name, ok: b.ok, direct: b.direct, ...(b.problem ? { problem: b.problem } : {}) })) })),
+        readBackDirect: r.readBackDirect,
+        bytesWritten: r.bytesWritten,
+        seconds: r.seconds,
+      };
+    },
     'bundle.verify': (input, controls) => verifyBundle(input, controls),
     'bundle.create': async (input, controls) => {
       const r = await createBundle(
@@ -54,22 +102,20 @@ export function engineHandlers(host: AppInfo['host']): ApiHandlers {
           ...(input.platforms ? { platforms: input.platforms } : {}),
           ...(input.split !== undefined ? { split: input.split } : {}),
           ...(input.force !== undefined ? { force: input.force } : {}),
+          ...(input.imagePlatforms ? { imagePlatforms: input.imagePlatforms } : {}),
+          ...(input.parity !== undefined ? { parity: input.parity } : {}),
+          ...(input.signKey !== undefined ? { signKey: input.signKey } : {}),
+          ...(input.includeForeignLayers !== undefined ? { includeForeignLayers: input.includeForeignLayers } : {}),
+          // the registries, logins, CA files, concurrency and cache folder of the Settings
+          registry: settings.registryOptions(input.insecureRegistries),
+          concurrency: settings.view().concurrency,
+          cacheDir: settings.view().cacheDir,
         },
         controls,
       );
       return { dir: r.dir, manifest: r.manifest, stats: r.stats };
     },
-    'bundle.import': async (input, controls) => {
-      const r = await importBundle(
-        {
-          dirs: input.dirs,
-          to: input.to,
-          ...(input.map ? { map: input.map } : {}),
-          ...(input.insecureRegistries ? { registry: { insecureRegistries: input.insecureRegistries } } : {}),
-        },
-        controls,
-      );
-      return { report: r.report, ...(r.reportFile ? { reportFile: r.reportFile } : {}) };
-    },
+    'bundle.import': (input, controls) => importJob(input, controls, settings.registryOptions()),
+    'bundle.serve': (input, controls) => serveJob(input, controls),
   };
 }

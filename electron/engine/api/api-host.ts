@@ -5,6 +5,7 @@ import type { ProgressEvent } from '../../../shared/progress.js';
 import { FerryError, serializeError } from '../errors/ferry-error.js';
 import { engineHandlers, type ApiHandlers } from './api-handlers.js';
 import { createProgressThrottle } from './progress-throttle.js';
+import { createSessionSettings, type SessionSettings } from './session-settings.js';
 
 /** Options for {@link createApiHost}. */
 export interface ApiHostOptions {
@@ -14,6 +15,8 @@ export interface ApiHostOptions {
   handlers?: Partial<ApiHandlers>;
   /** Minimum milliseconds between two byte-progress messages of a job (default 100: about 10 a second). */
   progressIntervalMs?: number;
+  /** The session's settings (registries and logins, concurrency, cache folder); default a fresh in-memory set. */
+  settings?: SessionSettings;
 }
 
 /** How a call ended: its result, or an error and why (the transport maps `reason` to its own status). */
@@ -53,7 +56,7 @@ function inputError(channel: ApiChannel, issues: { path: PropertyKey[]; message:
  * Plain Node: the same host sits behind `ferry ui` and, later, Electron IPC.
  */
 export function createApiHost(options: ApiHostOptions = {}): ApiHost {
-  const handlers: ApiHandlers = { ...engineHandlers(options.host ?? 'web'), ...options.handlers };
+  const handlers: ApiHandlers = { ...engineHandlers(options.host ?? 'web', options.settings ?? createSessionSettings()), ...options.handlers };
   const intervalMs = options.progressIntervalMs ?? 100;
   const listeners = new Set<(message: JobMessage) => void>();
   const jobs = new Map<string, { controller: AbortController; done: Promise<void> }>();

@@ -19,7 +19,7 @@ import { verifyBundle, verifyFailure, type VerifyBundleOptions } from '../verify
 import { TOOL_VERSION } from '../version.js';
 import type { ImportedImage, ImportReport } from './import-report.js';
 import { parseImportTarget, parseMapRule, type ImportTarget, type MapRule } from './map-repository.js';
-import { writeMirrorConfig, type MirrorConfigResult } from './mirror-config.js';
+import { mirrorConfigText, writeMirrorConfig, type MirrorConfigResult, type MirrorConfigText, type MirrorTarget } from './mirror-config.js';
 import { mapImages, planImagePush, type ImagePushPlan } from './plan-import.js';
 
 /** What to import and where. */
@@ -58,6 +58,8 @@ export interface ImportBundleResult {
   /** Where the report was written. */
   reportFile?: string;
   mirrorConfig?: MirrorConfigResult;
+  /** The containerd hosts.toml and k3s registries.yaml text for this import (also without mirrorConfigDir). */
+  mirrorText?: MirrorConfigText;
   /** The plain files written (with `filesTo`). */
   files?: WrittenFile[];
   /** The charts pushed, under `PREFIX/charts/<name>:<version>`. */
@@ -260,16 +262,16 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
     if (charts) report.charts = charts.map(({ name, version, target: to, digest }) => ({ name, version, target: to, digest }));
     onProgress?.({ kind: 'phase-end', phase: 'push' });
 
+    // how nodes reach the target: returned as text always, written as files with mirrorConfigDir
+    const endpoint = await client.endpoint(registry, signal ? { signal } : {});
+    const insecure = (options.registry?.insecureRegistries ?? []).map((h) => h.toLowerCase()).includes(registry);
+    const caFile = options.registry?.caFiles?.[0];
+    const mirrored = mappings.map((m) => ({ sourceRegistry: m.record.registry, sourceRepository: m.record.repository, targetRepository: m.repository }));
+    const mirrorTarget: MirrorTarget = { registry, scheme: endpoint.protocol === 'http:' ? 'http' : 'https', ...(insecure && endpoint.protocol === 'https:' ? { skipVerify: true } : {}), ...(caFile ? { caFile: resolve(caFile) } : {}) };
+    const mirrorText = mirrorConfigText(mirrored, mirrorTarget);
     let mirrorConfig: MirrorConfigResult | undefined;
     if (options.mirrorConfigDir !== undefined) {
-      const endpoint = await client.endpoint(registry, signal ? { signal } : {});
-      const insecure = (options.registry?.insecureRegistries ?? []).map((h) => h.toLowerCase()).includes(registry);
-      const caFile = options.registry?.caFiles?.[0];
-      mirrorConfig = await writeMirrorConfig(
-        resolve(options.mirrorConfigDir),
-        mappings.map((m) => ({ sourceRegistry: m.record.registry, sourceRepository: m.record.repository, targetRepository: m.repository })),
-        { registry, scheme: endpoint.protocol === 'http:' ? 'http' : 'https', ...(insecure && endpoint.protocol === 'https:' ? { skipVerify: true } : {}), ...(caFile ? { caFile: resolve(caFile) } : {}) },
-      );
+      mirrorConfig = await writeMirrorConfig(resolve(options.mirrorConfigDir), mirrored, mirrorTarget);
       for (const message of mirrorConfig.warnings) onProgress?.({ kind: 'warning', message });
     }
 
@@ -282,7 +284,7 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
       reportFile = resolve(options.reportFile);
       await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
     }
-    return { report, ...(reportFile ? { reportFile } : {}), ...(mirrorConfig ? { mirrorConfig } : {}), ...(files ? { files } : {}), ...(charts ? { charts } : {}), ...(chartFiles ? { chartFiles } : {}) };
+    return { report, mirrorText, ...(reportFile ? { reportFile } : {}), ...(mirrorConfig ? { mirrorConfig } : {}), ...(files ? { files } : {}), ...(charts ? { charts } : {}), ...(chartFiles ? { chartFiles } : {}) };
   } finally {
     await archive.close();
     if (!options.client) await client.close();

@@ -93,29 +93,50 @@ export function k3sRegistriesYaml(plans: readonly SourcePlan[], target: MirrorTa
   return `${lines.join('\n')}\n`;
 }
 
+/** The mirror configuration as text: one containerd `hosts.toml` per source registry, the k3s `registries.yaml`, and warnings. */
+export interface MirrorConfigText {
+  /** `source` is the source registry: the file goes to `<config_path>/<source>/hosts.toml`. */
+  hostsToml: { source: string; text: string }[];
+  registriesYaml: string;
+  warnings: string[];
+}
+
 /**
- * Writes `DIR/<source-host>/hosts.toml` for each source registry (containerd's `config_path` layout) and
- * `DIR/registries.yaml` for k3s. A source whose repositories do not share one target prefix (some `--map` rules)
- * cannot be a containerd mirror; it is left out of hosts.toml with a warning (k3s gets exact rewrites for it).
+ * Builds the mirror configuration as text (what {@link writeMirrorConfig} writes). A source whose repositories do not
+ * share one target prefix gets no hosts.toml, and a warning.
  */
-export async function writeMirrorConfig(dir: string, repos: readonly MirroredRepository[], target: MirrorTarget): Promise<MirrorConfigResult> {
+export function mirrorConfigText(repos: readonly MirroredRepository[], target: MirrorTarget): MirrorConfigText {
   const plans = planSources(repos);
-  const files: string[] = [];
+  const hosts: MirrorConfigText['hostsToml'] = [];
   const warnings: string[] = [];
   for (const plan of plans) {
     if (plan.prefix === undefined) {
       warnings.push(`The images of ${plan.registry} do not share one path prefix on ${target.registry} (--map), so no containerd hosts.toml was written for it; registries.yaml has exact rewrites.`);
       continue;
     }
-    const folder = join(dir, plan.registry);
+    hosts.push({ source: plan.registry, text: hostsToml(plan.registry, plan.prefix, target) });
+  }
+  return { hostsToml: hosts, registriesYaml: k3sRegistriesYaml(plans, target), warnings };
+}
+
+/**
+ * Writes `DIR/<source-host>/hosts.toml` for each source registry (containerd's `config_path` layout) and
+ * `DIR/registries.yaml` for k3s. A source whose repositories do not share one target prefix (some `--map` rules)
+ * cannot be a containerd mirror; it is left out of hosts.toml with a warning (k3s gets exact rewrites for it).
+ */
+export async function writeMirrorConfig(dir: string, repos: readonly MirroredRepository[], target: MirrorTarget): Promise<MirrorConfigResult> {
+  const text = mirrorConfigText(repos, target);
+  const files: string[] = [];
+  for (const { source, text: toml } of text.hostsToml) {
+    const folder = join(dir, source);
     await mkdir(folder, { recursive: true });
     const file = join(folder, 'hosts.toml');
-    await writeFileAtomic(file, hostsToml(plan.registry, plan.prefix, target));
+    await writeFileAtomic(file, toml);
     files.push(file);
   }
   await mkdir(dir, { recursive: true });
   const yaml = join(dir, 'registries.yaml');
-  await writeFileAtomic(yaml, k3sRegistriesYaml(plans, target));
+  await writeFileAtomic(yaml, text.registriesYaml);
   files.push(yaml);
-  return { files, warnings };
+  return { files, warnings: text.warnings };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { FerryError } from '../errors/ferry-error.js';
-import { defaultCredentialResolver, staticCredentials } from './credentials.js';
+import { chainCredentials, defaultCredentialResolver, staticCredentials } from './credentials.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
@@ -170,5 +170,15 @@ describe('staticCredentials', () => {
     assert.deepEqual(await resolve('index.docker.io'), { username: 'hub', password: 'x' });
     assert.deepEqual(await resolve('localhost:5000'), { identityToken: 't' });
     assert.equal(await resolve('localhost:5001'), undefined);
+  });
+});
+
+describe('chainCredentials', () => {
+  it('takes an explicit login first and falls back to the credential files for other registries', async () => {
+    const env = await makeEnv({ docker: { auths: { 'files.example:5000': { auth: b64('fileuser:filepass') }, 'both.example': { auth: b64('old:old') } } } });
+    const resolve = chainCredentials(staticCredentials({ 'both.example': { username: 'typed', password: 'typed-pw' } }), defaultCredentialResolver(env));
+    assert.deepEqual(await resolve('both.example'), { username: 'typed', password: 'typed-pw' });
+    assert.deepEqual(await resolve('files.example:5000'), { username: 'fileuser', password: 'filepass' });
+    assert.equal(await resolve('nobody.example'), undefined);
   });
 });

@@ -54,3 +54,14 @@ export function staticCredentials(map: Record<string, Credential>): CredentialRe
     return credential ? { ...credential } : undefined;
   };
 }
+
+/** Resolvers tried in order: the first that has a login for the registry wins (explicit logins before credential files). */
+export function chainCredentials(...resolvers: CredentialResolver[]): CredentialResolver {
+  return async (registry) => {
+    for (const resolve of resolvers) {
+      const credential = await resolve(registry);
+      if (credential) return credential;
+    }
+    return undefined;
+  };
+}

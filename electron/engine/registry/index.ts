@@ -1,6 +1,6 @@
 /** The registry client's public surface. */
 export { RegistryClient, type BlobDescriptor, type FetchedManifest, type RegistryClientOptions } from './registry-client.js';
-export { defaultCredentialResolver, staticCredentials, type Credential, type CredentialResolver } from './credentials.js';
+export { chainCredentials, defaultCredentialResolver, staticCredentials, type Credential, type CredentialResolver } from './credentials.js';
 export {
   DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,

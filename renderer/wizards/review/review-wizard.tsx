@@ -3,6 +3,10 @@ import { ErrorMessage } from '../../components/error-message.js';
 import { useReview } from '../../store/stores-context.js';
 import { ImageTable } from './image-table.js';
 import { VerifyPanel } from './verify-panel.js';
+import { ApprovePanel } from './approve-panel.js';
+import { CarriedArtifacts, ChartsAndFiles } from './carried-artifacts.js';
+import { TrustSettings } from './trust-settings.js';
+import './review.css';
 
 /** The Review wizard (security officer): open a bundle folder, read what it carries, verify it. */
 export function ReviewWizard() {
@@ -37,7 +41,7 @@ export function ReviewWizard() {
           {opening ? 'Opening…' : 'Open'}
         </button>
         <p id="bundle-path-hint" className="hint">
-          The folder holding bundle.json (or a volume of a multi-volume set), on the machine running Ferry.
+          The folder holding bundle.json, the bundle.json itself, or a volume of a multi-volume set, on the machine running Ferry.
         </p>
       </form>
       {openError ? <ErrorMessage error={openError} /> : null}
@@ -58,6 +62,14 @@ export function ReviewWizard() {
               </dd>
               <dt>Platforms</dt>
               <dd>{manifest.platforms?.join(', ') ?? 'every platform, as published'}</dd>
+              <dt>Contents</dt>
+              <dd>
+                {manifest.images.length} {manifest.images.length === 1 ? 'image' : 'images'}, {manifest.charts.length} {manifest.charts.length === 1 ? 'chart' : 'charts'}, {manifest.files.length} {manifest.files.length === 1 ? 'file' : 'files'}; {manifest.blobs.length} distinct blobs
+              </dd>
+              <dt>bundle.json sha256</dt>
+              <dd>
+                <code className="digest">{inspection.bundleSha256}</code>
+              </dd>
             </dl>
             {inspection.warnings.length > 0 ? (
               <ul className="warnings" aria-label="Warnings">
@@ -68,7 +80,11 @@ export function ReviewWizard() {
             ) : null}
           </section>
           <ImageTable manifest={manifest} />
+          <ChartsAndFiles manifest={manifest} />
+          <CarriedArtifacts manifest={manifest} />
+          <TrustSettings />
           <VerifyPanel />
+          <ApprovePanel />
         </>
       ) : null}
     </div>

@@ -2,6 +2,8 @@ import { ErrorMessage } from '../../components/error-message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
 import { useReview } from '../../store/stores-context.js';
 import type { VerifyReport } from '../../../shared/verify-report.js';
+import { cosignVerdictText } from './carried-artifacts.js';
+import { SignatureList } from './signature-list.js';
 
 /** The verdict of a verification: intact or not, each check, and every fault naming its part and blob. */
 function Verdict({ report }: { report: VerifyReport }) {
@@ -32,12 +34,38 @@ function Verdict({ report }: { report: VerifyReport }) {
         </ul>
       ) : null}
       {integrity.repair ? <p className="repair">{integrity.repair.message}</p> : null}
-      {report.trust && !report.trust.ok ? (
-        <ul className="faults" aria-label="Trust problems">
-          {report.trust.problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
+      {report.trust ? (
+        <div className="trust-result">
+          <h4>{report.trust.ok ? 'Signatures and approvals: trusted' : 'Signatures and approvals: NOT trusted'}</h4>
+          <SignatureList signatures={report.trust.signatures} problems={report.trust.problems} />
+        </div>
+      ) : null}
+      {report.policy ? (
+        <div className="policy-result">
+          <h4>{report.policy.ok ? `Policy ${report.policy.file}: satisfied` : `Policy ${report.policy.file}: ${report.policy.violations.length} ${report.policy.violations.length === 1 ? 'violation' : 'violations'}`}</h4>
+          {report.policy.violations.length > 0 ? (
+            <ul className="faults" aria-label="Policy violations">
+              {report.policy.violations.map((v, i) => (
+                <li key={i}>
+                  <strong>{v.rule}</strong>
+                  {v.subject ? ` (${v.subject})` : ''}: {v.message}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+      {report.cosign ? (
+        <div className="cosign-result">
+          <h4>{report.cosign.ok ? 'Image signatures: every image signed by a given key' : 'Image signatures: NOT every image signed by a given key'}</h4>
+          <ul className="checks" aria-label="Image signatures">
+            {report.cosign.images.map((c) => (
+              <li key={`${c.image}@${c.digest}`} className={c.verdict === 'signed-by-key' ? 'ok' : 'bad'}>
+                {c.image}: {cosignVerdictText(c)}
+              </li>
+            ))}
+          </ul>
+        </div>
       ) : null}
     </div>
   );
@@ -52,7 +80,7 @@ export function VerifyPanel() {
   return (
     <section className="verify" aria-labelledby="verify-title">
       <h2 id="verify-title">Integrity</h2>
-      <p className="hint">Reads every part and every blob once: sizes, sha256 sums and the archive structure.</p>
+      <p className="hint">Reads every part and every blob once: sizes, sha256 sums and the archive structure; then signatures, approvals, the policy and image signatures as set above.</p>
       <div className="actions">
         <button type="button" onClick={() => void run()} disabled={running}>
           Verify

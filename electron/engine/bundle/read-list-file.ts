@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { FerryError } from '../engine/errors/ferry-error.js';
-import { chartSourceOf, isFileUrl } from '../engine/index.js';
+import { parseImageList } from '../../../shared/image-list.js';
+import { chartSourceOf } from '../charts/parse-chart-source.js';
+import { FerryError } from '../errors/ferry-error.js';
+import { isFileUrl } from '../files/plan-files.js';
 
 /** What a list file asks to bundle. */
 export interface BundleList {
@@ -34,10 +36,7 @@ export async function readListFile(path: string): Promise<BundleList> {
   }
   if (doc && typeof doc === 'object' && !Array.isArray(doc)) return fromYaml(doc as Record<string, unknown>, path);
   return {
-    images: text
-      .split(/\r?\n/)
-      .map((line) => line.replace(/#.*/, '').trim())
-      .filter((line) => line !== ''),
+    images: parseImageList(text),
     imagePlatforms: [],
     charts: [],
     files: [],

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { FerryError } from '../engine/errors/ferry-error.js';
+import { FerryError } from '../errors/ferry-error.js';
 import { readListFile } from './read-list-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-list-'));

@@ -1,0 +1,318 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ApiInput, BundleInspectResult, ImportSummary, MediaVolume } from '../../shared/api-contract.js';
+import type { SerializedError } from '../../shared/errors.js';
+import type { Phase, ProgressEvent } from '../../shared/progress.js';
+import type { VerifyReport } from '../../shared/verify-report.js';
+import type { ApiClient } from '../api/api-client.js';
+import { toSerializedError } from '../api/api-call-error.js';
+import { applyProgress, type JobProgress } from './review-store.js';
+
+/** One row of a job's item list (a part being verified, an image being pushed). */
+export interface ItemRow {
+  name: string;
+  /** The phase the item belongs to (an import verifies the parts, then pushes the images). */
+  phase: Phase;
+  status: 'running' | 'done' | 'failed';
+  detail?: string;
+}
+
+/** Where the bundle comes from: a typed folder, or detected removable volumes (several for a multi-volume set). */
+export type SourceKind = 'folder' | 'media';
+
+/** Where the bundle goes. */
+export type TargetKind = 'registry' | 'folder' | 'serve';
+
+/** A job with progress and per-item rows. */
+export type JobState<R> =
+  | { status: 'idle' }
+  | { status: 'running'; progress: JobProgress; items: ItemRow[]; cancel: () => void }
+  | { status: 'done'; result: R; items: ItemRow[] }
+  | { status: 'failed'; error: SerializedError; items: ItemRow[] };
+
+/** The serve job: starting, then serving at a URL until stopped. */
+export type ServeState =
+  | { status: 'idle' }
+  | { status: 'starting'; cancel: () => void }
+  | { status: 'serving'; url: string; repositories: string[]; cancel: () => void }
+  | { status: 'stopped'; url: string }
+  | { status: 'failed'; error: SerializedError };
+
+/** The registry target as typed. The password is held only until it is sent, then cleared. */
+export interface RegistryForm {
+  to: string;
+  username: string;
+  password: string;
+  caFile: string;
+  insecure: boolean;
+  /** `--map` rules, one `SRC=DST` a line. */
+  map: string;
+}
+
+/** The optional trust checks the verification (and the import) apply. */
+export interface ChecksForm {
+  /** Trusted public key files, one a line. */
+  trustedKeys: string;
+  requireApproval: boolean;
+  policy: string;
+}
+
+/** The Import wizard's state; every change goes through an action below. */
+export interface ImportState {
+  sourceKind: SourceKind;
+  path: string;
+  volumes?: MediaVolume[];
+  volumesLoading: boolean;
+  volumesError?: SerializedError;
+  /** Mount points chosen (every volume of the set). */
+  chosenVolumes: string[];
+  opening: boolean;
+  inspection?: BundleInspectResult;
+  openError?: SerializedError;
+  /** The folders the bundle was opened from (the set verified and imported). */
+  dirs: string[];
+  checks: ChecksForm;
+  verify: JobState<VerifyReport>;
+  targetKind: TargetKind;
+  registry: RegistryForm;
+  /** A login was sent with the last import (the password itself is gone). */
+  passwordSent: boolean;
+  folder: string;
+  port: string;
+  preview: JobState<ImportSummary>;
+  run: JobState<ImportSummary>;
+  serve: ServeState;
+  setSourceKind(kind: SourceKind): void;
+  setPath(path: string): void;
+  loadVolumes(): Promise<void>;
+  toggleVolume(mount: string): void;
+  open(): Promise<void>;
+  setChecks(patch: Partial<ChecksForm>): void;
+  verifyBundle(): Promise<void>;
+  setTargetKind(kind: TargetKind): void;
+  setRegistry(patch: Partial<RegistryForm>): void;
+  setFolder(folder: string): void;
+  setPort(port: string): void;
+  previewMapping(): Promise<void>;
+  runImport(): Promise<void>;
+  cancelRun(): void;
+  startServe(): Promise<void>;
+  stopServe(): void;
+}
+
+/** Why the bundle cannot go further yet, or undefined when it may be imported. */
+export function blockedReason(state: Pick<ImportState, 'inspection' | 'verify' | 'dirs'>): string | undefined {
+  if (!state.inspection || state.dirs.length === 0) return 'Open a bundle first.';
+  const v = state.verify;
+  if (v.status === 'idle') return 'Verify the bundle first: nothing is imported from a bundle that was not verified.';
+  if (v.status === 'running') return 'Wait for the verification to finish.';
+  if (v.status === 'failed') return `The verification did not finish (${v.error.message}); verify again.`;
+  if (!v.result.ok) {
+    if (!v.result.integrity.ok) return 'The bundle is damaged: bring a good copy (or repair it with ferry repair), then verify again.';
+    return 'The bundle is not trusted (signatures, approval or policy): it cannot be imported.';
+  }
+  return undefined;
+}
+
+/** Folds one event into a job's item rows. */
+export function applyItem(items: ItemRow[], event: ProgressEvent): ItemRow[] {
+  if (event.kind !== 'item-start' && event.kind !== 'item-end') return items;
+  const row: ItemRow =
+    event.kind === 'item-start'
+      ? { name: event.item, phase: event.phase, status: 'running' }
+      : { name: event.item, phase: event.phase, status: event.detail && event.phase === 'verify' ? 'failed' : 'done', ...(event.detail ? { detail: event.detail } : {}) };
+  const same = (i: ItemRow): boolean => i.name === row.name && i.phase === row.phase;
+  return items.some(same) ? items.map((i) => (same(i) ? row : i)) : [...items, row];
+}
+
+/** Marks the rows of parts (or files) the verdict found at fault. */
+export function markFaults(items: ItemRow[], report: VerifyReport): ItemRow[] {
+  return items.map((item) => {
+    const fault = report.integrity.faults.find((f) => [f.part, f.file].some((n) => n !== undefined && (item.name === n || item.name === `${n} (${f.dir})`)));
+    return fault ? { ...item, status: 'failed', detail: 'damaged (see the verdict)' } : item;
+  });
+}
+
+const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+
+const emptyProgress = (): JobProgress => ({ done: 0, total: 0, rate: 0, etaSeconds: null });
+
+/** Makes the Import wizard's store on an API client. */
+export function createImportStore(api: ApiClient): StoreApi<ImportState> {
+  return createStore<ImportState>()((set, get) => {
+    /** Runs a job into one of the job slots, folding progress and items. */
+    const runJob = async <K extends 'verify' | 'preview' | 'run', R>(key: K, start: (onProgress: (e: ProgressEvent) => void) => { result: Promise<unknown>; cancel(): Promise<void> }): Promise<void> => {
+      const onProgress = (event: ProgressEvent): void => {
+        const state = get()[key];
+        if (state.status !== 'running') return;
+        set({ [key]: { ...state, progress: applyProgress(state.progress, event), items: applyItem(state.items, event) } } as Partial<ImportState>);
+      };
+      const job = start(onProgress);
+      set({ [key]: { status: 'running', progress: emptyProgress(), items: [], cancel: () => void job.cancel().catch(() => undefined) } } as Partial<ImportState>);
+      try {
+        const result = (await job.result) as R;
+        const s = get()[key];
+        set({ [key]: { status: 'done', result, items: s.status === 'running' ? s.items : [] } } as Partial<ImportState>);
+      } catch (error) {
+        const s = get()[key];
+        set({ [key]: { status: 'failed', error: toSerializedError(error), items: s.status === 'running' ? s.items : [] } } as Partial<ImportState>);
+      }
+    };
+
+    /** The target fields of a registry import (never the login). */
+    const registryInput = (): Pick<ApiInput<'bundle.import'>, 'to' | 'map' | 'insecureRegistries' | 'caFiles'> => {
+      const r = get().registry;
+      const to = r.to.trim();
+      const host = to.split('/')[0] ?? to;
+      const map = lines(r.map);
+      return { to, ...(map.length > 0 ? { map } : {}), ...(r.insecure ? { insecureRegistries: [host] } : {}), ...(r.caFile.trim() !== '' ? { caFiles: [r.caFile.trim()] } : {}) };
+    };
+
+    const checksInput = (): Pick<ApiInput<'bundle.verify'>, 'trustedKeys' | 'requireApproval' | 'policy'> => {
+      const c = get().checks;
+      const keys = lines(c.trustedKeys);
+      return { ...(keys.length > 0 ? { trustedKeys: keys } : {}), ...(c.requireApproval ? { requireApproval: true } : {}), ...(c.policy.trim() !== '' ? { policy: c.policy.trim() } : {}) };
+    };
+
+    const resetAfterSource: Partial<ImportState> = { inspection: undefined, openError: undefined, dirs: [], verify: { status: 'idle' }, preview: { status: 'idle' }, run: { status: 'idle' } };
+
+    return {
+      sourceKind: 'folder',
+      path: '',
+      volumesLoading: false,
+      chosenVolumes: [],
+      opening: false,
+      dirs: [],
+      checks: { trustedKeys: '', requireApproval: false, policy: '' },
+      verify: { status: 'idle' },
+      targetKind: 'registry',
+      registry: { to: '', username: '', password: '', caFile: '', insecure: false, map: '' },
+      passwordSent: false,
+      folder: '',
+      port: '5000',
+      preview: { status: 'idle' },
+      run: { status: 'idle' },
+      serve: { status: 'idle' },
+
+      setSourceKind: (sourceKind) => {
+        set({ sourceKind });
+        if (sourceKind === 'media' && !get().volumes && !get().volumesLoading) void get().loadVolumes();
+      },
+      setPath: (path) => set({ path }),
+      async loadVolumes() {
+        set({ volumesLoading: true, volumesError: undefined });
+        try {
+          const volumes = await api.call('media.list', {});
+          set({ volumes, volumesLoading: false, chosenVolumes: get().chosenVolumes.filter((m) => volumes.some((v) => v.mount === m)) });
+        } catch (error) {
+          set({ volumesError: toSerializedError(error), volumesLoading: false });
+        }
+      },
+      toggleVolume: (mount) => {
+        const chosen = get().chosenVolumes;
+        set({ chosenVolumes: chosen.includes(mount) ? chosen.filter((m) => m !== mount) : [...chosen, mount] });
+      },
+      async open() {
+        const dirs = get().sourceKind === 'folder' ? [get().path.trim()].filter((d) => d !== '') : [...get().chosenVolumes];
+        if (dirs.length === 0) {
+          set({
+            openError: {
+              code: 'bad-usage',
+              message: get().sourceKind === 'folder' ? 'Type the path of a bundle folder (the folder holding bundle.json).' : 'Choose the volume (or every volume of the set) that holds the bundle.',
+            },
+          });
+          return;
+        }
+        get().stopServe();
+        set({ ...resetAfterSource, opening: true });
+        try {
+          const inspection = await api.call('bundle.inspect', { dir: dirs[0]! });
+          set({ inspection, dirs, opening: false });
+        } catch (error) {
+          set({ openError: toSerializedError(error), opening: false });
+        }
+      },
+      setChecks: (patch) => set({ checks: { ...get().checks, ...patch }, verify: { status: 'idle' } }),
+      async verifyBundle() {
+        const dirs = get().dirs;
+        if (get().verify.status === 'running' || dirs.length === 0) return;
+        await runJob<'verify', VerifyReport>('verify', (onProgress) => api.startJob('bundle.verify', { dirs, ...checksInput() }, onProgress));
+        // a part read to its end can still be at fault (a sum that does not match): the verdict marks its row
+        const v = get().verify;
+        if (v.status === 'done') set({ verify: { ...v, items: markFaults(v.items, v.result) } });
+      },
+      setTargetKind: (targetKind) => set({ targetKind }),
+      setRegistry: (patch) => set({ registry: { ...get().registry, ...patch }, ...(patch.to !== undefined || patch.map !== undefined ? { preview: { status: 'idle' } } : {}) }),
+      setFolder: (folder) => set({ folder }),
+      setPort: (port) => set({ port }),
+      async previewMapping() {
+        const dirs = get().dirs;
+        if (dirs.length === 0 || get().preview.status === 'running') return;
+        if (get().registry.to.trim() === '') {
+          set({ preview: { status: 'failed', items: [], error: { code: 'bad-usage', message: 'Type the target registry first: host[:port][/prefix], e.g. registry.local:5000/mirror.' } } });
+          return;
+        }
+        await runJob<'preview', ImportSummary>('preview', (onProgress) => api.startJob('bundle.import', { dirs, ...registryInput(), dryRun: true }, onProgress));
+      },
+      async runImport() {
+        const state = get();
+        if (blockedReason(state) !== undefined || state.run.status === 'running') return;
+        const dirs = state.dirs;
+        if (state.targetKind === 'folder') {
+          const toDir = state.folder.trim();
+          if (toDir === '') {
+            set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: 'Type the images folder (k3s: /var/lib/rancher/k3s/agent/images, k0s: /var/lib/k0s/images).' } } });
+            return;
+          }
+          await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, toDir }, onProgress));
+          return;
+        }
+        if (state.registry.to.trim() === '') {
+          set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: 'Type the target registry first: host[:port][/prefix].' } } });
+          return;
+        }
+        const { username, password } = state.registry;
+        const login = username.trim() !== '' && password !== '' ? { credentials: { username: username.trim(), password } } : {};
+        // the password goes to the host once, with this call, and is not kept here
+        set({ registry: { ...state.registry, password: '' }, passwordSent: 'credentials' in login });
+        await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, ...registryInput(), ...checksInput(), ...login }, onProgress));
+      },
+      cancelRun() {
+        const run = get().run;
+        if (run.status === 'running') run.cancel();
+      },
+      async startServe() {
+        const state = get();
+        if (blockedReason(state) !== undefined || state.serve.status === 'starting' || state.serve.status === 'serving') return;
+        const port = Number(state.port.trim());
+        if (!/^\d+$/.test(state.port.trim()) || port > 65535) {
+          set({ serve: { status: 'failed', error: { code: 'bad-usage', message: `"${state.port}" is not a port: type a number from 1 to 65535 (0 picks a free one).` } } });
+          return;
+        }
+        let url = '';
+        const job = api.startJob('bundle.serve', { dirs: state.dirs, port }, (event) => {
+          const s = get().serve;
+          if (event.kind === 'serving' && s.status === 'starting') {
+            url = event.url;
+            set({ serve: { status: 'serving', url: event.url, repositories: event.repositories, cancel: s.cancel } });
+          }
+        });
+        set({ serve: { status: 'starting', cancel: () => void job.cancel().catch(() => undefined) } });
+        try {
+          const result = await job.result;
+          set({ serve: { status: 'stopped', url: result.url } });
+        } catch (error) {
+          const e = toSerializedError(error);
+          set({ serve: e.code === 'cancelled' ? { status: 'stopped', url } : { status: 'failed', error: e } });
+        }
+      },
+      stopServe() {
+        const s = get().serve;
+        if (s.status === 'starting' || s.status === 'serving') s.cancel();
+      },
+    };
+  });
+}

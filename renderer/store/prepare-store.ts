@@ -1,0 +1,433 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { CreateBundleSummary, ImageResolveResult, MediaPlanResult, MediaVolume, MediaWriteSummary } from '../../shared/api-contract.js';
+import type { SerializedError } from '../../shared/errors.js';
+import { parseImageList } from '../../shared/image-list.js';
+import type { ApiClient } from '../api/api-client.js';
+import { toSerializedError } from '../api/api-call-error.js';
+import { applyProgress, type JobProgress } from './review-store.js';
+
+/** How many images resolve at once. */
+export const RESOLVE_CONCURRENCY = 4;
+
+/** The platforms offered as checkboxes: value as the engine takes it, and the label a user reads. */
+export const PLATFORM_CHOICES = [
+  { value: 'linux/amd64', label: 'Linux x86-64 (linux/amd64)' },
+  { value: 'linux/arm64', label: 'Linux ARM 64-bit (linux/arm64)' },
+  { value: 'linux/arm/v7', label: 'Linux ARM 32-bit (linux/arm/v7)' },
+  { value: 'windows/amd64:ltsc2019', label: 'Windows Server 2019 (ltsc2019, 10.0.17763)' },
+  { value: 'windows/amd64:ltsc2022', label: 'Windows Server 2022 (ltsc2022, 10.0.20348)' },
+  { value: 'windows/amd64:ltsc2025', label: 'Windows Server 2025 (ltsc2025, 10.0.26100)' },
+] as const;
+
+/** One image row's live resolution. */
+export type Resolution =
+  | { status: 'pending' }
+  | { status: 'resolving' }
+  | { status: 'ok'; result: ImageResolveResult }
+  | { status: 'error'; error: SerializedError };
+
+/** One image of a running or finished build, from item-start/item-end events. */
+export interface BuildItem {
+  name: string;
+  phase: string;
+  done: boolean;
+  bytes?: number;
+  cached?: boolean;
+}
+
+/** The bundle build. */
+export type BuildState =
+  | { status: 'idle' }
+  | { status: 'running'; progress: JobProgress; items: BuildItem[]; cancelling: boolean; cancel: () => void }
+  | { status: 'done'; summary: CreateBundleSummary; items: BuildItem[] }
+  | { status: 'failed'; error: SerializedError; cancelled: boolean; items: BuildItem[] };
+
+/** Writing the finished bundle to media. */
+export type MediaWriteState =
+  | { status: 'idle' }
+  | { status: 'running'; progress: JobProgress; cancel: () => void }
+  | { status: 'done'; summary: MediaWriteSummary }
+  | { status: 'failed'; error: SerializedError };
+
+/** How the archive is split. */
+export type SplitMode = 'none' | 'fat32' | 'custom';
+
+/** The Prepare wizard's state; every change goes through an action below. */
+export interface PrepareState {
+  listText: string;
+  /** Distinct references of the list, in order. */
+  references: string[];
+  resolutions: Record<string, Resolution>;
+  listPath: string;
+  loadingList: boolean;
+  listError?: SerializedError;
+  listNote?: string;
+  /** Hosts that may use plain HTTP or unverified TLS, as typed (space or comma separated). */
+  insecureText: string;
+  defaultPlatforms: string[];
+  /** Per-image platforms, replacing the default for that image. */
+  overrides: Record<string, string[]>;
+  /** Chosen platforms each resolved image lacks. */
+  missing: Record<string, string[]>;
+  platformError?: SerializedError;
+  includeForeignLayers: boolean;
+  outputDir: string;
+  splitMode: SplitMode;
+  customSize: string;
+  parity: string;
+  signKey: string;
+  force: boolean;
+  optionsError?: SerializedError;
+  build: BuildState;
+  volumes?: MediaVolume[];
+  allVolumes: boolean;
+  listingVolumes: boolean;
+  mediaError?: SerializedError;
+  targets: string[];
+  extraTargets: string;
+  capacity: string;
+  planning: boolean;
+  plan?: MediaPlanResult;
+  mediaWrite: MediaWriteState;
+  setListText(text: string): void;
+  setListPath(path: string): void;
+  loadList(): Promise<void>;
+  setInsecureText(text: string): void;
+  retryResolve(): void;
+  toggleDefaultPlatform(platform: string): void;
+  setOverride(reference: string, platforms: string[] | undefined): void;
+  setIncludeForeignLayers(on: boolean): void;
+  setOutputDir(dir: string): void;
+  setSplitMode(mode: SplitMode): void;
+  setCustomSize(size: string): void;
+  setParity(parity: string): void;
+  setSignKey(path: string): void;
+  setForce(force: boolean): void;
+  startBuild(): Promise<void>;
+  cancelBuild(): void;
+  listVolumes(all?: boolean): Promise<void>;
+  toggleTarget(path: string): void;
+  setExtraTargets(text: string): void;
+  setCapacity(text: string): void;
+  planMedia(): Promise<void>;
+  writeMedia(): Promise<void>;
+  cancelMediaWrite(): void;
+}
+
+/** Words of a text field: split on commas, spaces and new lines. */
+export function wordsOf(text: string): string[] {
+  return text.split(/[\s,]+/).filter((w) => w !== '');
+}
+
+/** A size as users type it (`1MiB`, `700MB`, `4GiB`, a number of bytes) in bytes, or undefined when it does not read as one. */
+export function parseSizeText(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = (m[2] ?? '').toLowerCase().replace(/b$/, '');
+  const powers: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3, ti: 1024 ** 4 };
+  const factor = powers[unit];
+  if (factor === undefined) return undefined;
+  const bytes = Math.floor(Number(m[1]) * factor);
+  return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+/** The platforms wanted for one image: its override, else the bundle's default. */
+export function platformsFor(state: Pick<PrepareState, 'overrides' | 'defaultPlatforms'>, reference: string): string[] {
+  return state.overrides[reference] ?? state.defaultPlatforms;
+}
+
+const idleProgress = (): JobProgress => ({ done: 0, total: 0, rate: 0, etaSeconds: null });
+
+/** Makes the Prepare wizard's store on an API client. */
+export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
+  let active = 0;
+  let checkTimer: ReturnType<typeof setTimeout> | undefined;
+  let generation = 0;
+
+  return createStore<PrepareState>()((set, get) => {
+    const insecure = (): string[] => wordsOf(get().insecureText);
+
+    /** Starts resolving pending rows, a few at a time. */
+    const pump = (): void => {
+      const { references, resolutions } = get();
+      for (const reference of references) {
+        if (active >= RESOLVE_CONCURRENCY) return;
+        if (resolutions[reference]?.status !== 'pending') continue;
+        active++;
+        const gen = generation;
+        set((s) => ({ resolutions: { ...s.resolutions, [reference]: { status: 'resolving' } } }));
+        const hosts = insecure();
+        api
+          .call('image.resolve', { reference, ...(hosts.length > 0 ? { insecureRegistries: hosts } : {}) })
+          .then(
+            (result): Resolution => ({ status: 'ok', result }),
+            (error: unknown): Resolution => ({ status: 'error', error: toSerializedError(error) }),
+          )
+          .then((resolution) => {
+            active--;
+            if (gen === generation && get().resolutions[reference]) {
+              set((s) => ({ resolutions: { ...s.resolutions, [reference]: resolution } }));
+              if (resolution.status === 'ok') scheduleCheck();
+            }
+            pump();
+          });
+      }
+    };
+
+    /** Asks the host which chosen platforms each resolved image lacks (batched). */
+    const scheduleCheck = (): void => {
+      if (checkTimer) clearTimeout(checkTimer);
+      checkTimer = setTimeout(() => {
+        checkTimer = undefined;
+        void checkPlatforms();
+      }, 150);
+    };
+
+    const checkPlatforms = async (): Promise<void> => {
+      const state = get();
+      const rows = state.references.flatMap((reference) => {
+        const r = state.resolutions[reference];
+        const wanted = platformsFor(state, reference);
+        return r?.status === 'ok' && wanted.length > 0 ? [{ reference, wanted, available: r.result.platforms }] : [];
+      });
+      if (rows.length === 0) {
+        set({ missing: {}, platformError: undefined });
+        return;
+      }
+      try {
+        const { missing } = await api.call('platforms.check', { rows: rows.map(({ wanted, available }) => ({ wanted, available })) });
+        const byRef: Record<string, string[]> = {};
+        rows.forEach((row, i) => {
+          if (missing[i] && missing[i].length > 0) byRef[row.reference] = missing[i];
+        });
+        set({ missing: byRef, platformError: undefined });
+      } catch (error) {
+        set({ platformError: toSerializedError(error) });
+      }
+    };
+
+    const runBuild = async (input: Parameters<ApiClient['startJob']>[1]): Promise<void> => {
+      const job = api.startJob('bundle.create', input as never, (event) => {
+        const state = get().build;
+        if (state.status !== 'running') return;
+        let items = state.items;
+        if (event.kind === 'item-start' && (event.phase === 'resolve' || event.phase === 'fetch')) {
+          items = [...items.filter((i) => i.name !== event.item), { name: event.item, phase: event.phase, done: false }];
+        } else if (event.kind === 'item-end' && (event.phase === 'resolve' || event.phase === 'fetch')) {
+          items = items.map((i) => (i.name === event.item ? { ...i, phase: event.phase, done: true, ...(event.bytes !== undefined ? { bytes: event.bytes } : {}), ...(event.cached !== undefined ? { cached: event.cached } : {}) } : i));
+        }
+        set({ build: { ...state, items, progress: applyProgress(state.progress, event) } });
+      });
+      set({
+        build: {
+          status: 'running',
+          progress: idleProgress(),
+          items: [],
+          cancelling: false,
+          cancel: () => void job.cancel().catch(() => undefined),
+        },
+      });
+      try {
+        const summary = await job.result;
+        const state = get().build;
+        set({ build: { status: 'done', summary, items: state.status === 'running' ? state.items : [] }, plan: undefined, mediaWrite: { status: 'idle' } });
+      } catch (error) {
+        const state = get().build;
+        const e = toSerializedError(error);
+        set({ build: { status: 'failed', error: e, cancelled: e.code === 'cancelled', items: state.status === 'running' ? state.items : [] } });
+      }
+    };
+
+    return {
+      listText: '',
+      references: [],
+      resolutions: {},
+      listPath: '',
+      loadingList: false,
+      insecureText: '',
+      defaultPlatforms: [],
+      overrides: {},
+      missing: {},
+      includeForeignLayers: false,
+      outputDir: '',
+      splitMode: 'none',
+      customSize: '',
+      parity: '',
+      signKey: '',
+      force: false,
+      build: { status: 'idle' },
+      allVolumes: false,
+      listingVolumes: false,
+      targets: [],
+      extraTargets: '',
+      capacity: '',
+      planning: false,
+      mediaWrite: { status: 'idle' },
+
+      setListText(text) {
+        const references = [...new Set(parseImageList(text))];
+        const old = get().resolutions;
+        const resolutions: Record<string, Resolution> = {};
+        for (const r of references) resolutions[r] = old[r] ?? { status: 'pending' };
+        set({ listText: text, references, resolutions, listNote: undefined });
+        pump();
+      },
+      setListPath: (listPath) => set({ listPath }),
+      async loadList() {
+        const path = get().listPath.trim();
+        if (path === '') {
+          set({ listError: { code: 'bad-usage', message: 'Type the path of a list file (one image reference per line, like airgap-images.txt).' } });
+          return;
+        }
+        set({ loadingList: true, listError: undefined, listNote: undefined });
+        try {
+          const list = await api.call('list.read', { path });
+          const current = get().listText.trim();
+          get().setListText((current === '' ? '' : `${current}\n`) + list.images.join('\n') + '\n');
+          const overrides = { ...get().overrides };
+          for (const { image, platforms } of list.imagePlatforms) overrides[image] = platforms;
+          const skipped = list.charts + list.files;
+          set({
+            overrides,
+            loadingList: false,
+            listNote: `Added ${list.images.length} ${list.images.length === 1 ? 'image' : 'images'} from ${list.path}.` + (skipped > 0 ? ` Its ${skipped} charts and files are not carried by the app yet: use ferry bundle -f for them.` : ''),
+          });
+          scheduleCheck();
+        } catch (error) {
+          set({ listError: toSerializedError(error), loadingList: false });
+        }
+      },
+      setInsecureText: (insecureText) => set({ insecureText }),
+      retryResolve() {
+        generation++;
+        const resolutions: Record<string, Resolution> = {};
+        for (const [r, v] of Object.entries(get().resolutions)) resolutions[r] = v.status === 'ok' ? v : { status: 'pending' };
+        active = 0;
+        set({ resolutions });
+        pump();
+      },
+      toggleDefaultPlatform(platform) {
+        const current = get().defaultPlatforms;
+        set({ defaultPlatforms: current.includes(platform) ? current.filter((p) => p !== platform) : [...current, platform] });
+        scheduleCheck();
+      },
+      setOverride(reference, platforms) {
+        const overrides = { ...get().overrides };
+        if (platforms === undefined) delete overrides[reference];
+        else overrides[reference] = platforms;
+        set({ overrides });
+        scheduleCheck();
+      },
+      setIncludeForeignLayers: (includeForeignLayers) => set({ includeForeignLayers }),
+      setOutputDir: (outputDir) => set({ outputDir }),
+      setSplitMode: (splitMode) => set({ splitMode }),
+      setCustomSize: (customSize) => set({ customSize }),
+      setParity: (parity) => set({ parity }),
+      setSignKey: (signKey) => set({ signKey }),
+      setForce: (force) => set({ force }),
+
+      async startBuild() {
+        const s = get();
+        if (s.build.status === 'running') return;
+        const fail = (message: string): void => set({ optionsError: { code: 'bad-usage', message } });
+        if (s.references.length === 0) return fail('Add at least one image: paste references in step 1 or load a list file.');
+        const outputDir = s.outputDir.trim();
+        if (outputDir === '') return fail('Type the output folder the bundle goes into (step 3).');
+        let split: string | undefined;
+        if (s.splitMode === 'fat32') split = 'fat32';
+        if (s.splitMode === 'custom') {
+          if (parseSizeText(s.customSize) === undefined) return fail('Type a part size like 700MB, 1GiB or 1MiB, or choose no split.');
+          split = s.customSize.trim();
+        }
+        let parity: number | undefined;
+        if (s.parity.trim() !== '') {
+          parity = Number(s.parity);
+          if (!Number.isInteger(parity) || parity < 1 || parity > 32) return fail('Parity is a whole number of parts from 1 to 32, or empty for none.');
+          if (split === undefined) return fail('Parity parts protect split parts: choose a split size too.');
+        }
+        const imagePlatforms = s.references.filter((r) => s.overrides[r]).map((image) => ({ image, platforms: s.overrides[image]! }));
+        const hosts = insecure();
+        set({ optionsError: undefined });
+        await runBuild({
+          images: s.references,
+          outputDir,
+          ...(s.defaultPlatforms.length > 0 ? { platforms: s.defaultPlatforms } : {}),
+          ...(imagePlatforms.length > 0 ? { imagePlatforms } : {}),
+          ...(split !== undefined ? { split } : {}),
+          ...(parity !== undefined ? { parity } : {}),
+          ...(s.signKey.trim() !== '' ? { signKey: s.signKey.trim() } : {}),
+          ...(s.includeForeignLayers ? { includeForeignLayers: true } : {}),
+          ...(hosts.length > 0 ? { insecureRegistries: hosts } : {}),
+          ...(s.force ? { force: true } : {}),
+        });
+      },
+      cancelBuild() {
+        const state = get().build;
+        if (state.status !== 'running' || state.cancelling) return;
+        set({ build: { ...state, cancelling: true } });
+        state.cancel();
+      },
+
+      async listVolumes(all) {
+        const wantAll = all ?? get().allVolumes;
+        set({ listingVolumes: true, allVolumes: wantAll, mediaError: undefined });
+        try {
+          const volumes = await api.call('media.list', { all: wantAll });
+          set({ volumes, listingVolumes: false });
+        } catch (error) {
+          set({ mediaError: toSerializedError(error), listingVolumes: false });
+        }
+      },
+      toggleTarget(path) {
+        const t = get().targets;
+        set({ targets: t.includes(path) ? t.filter((p) => p !== path) : [...t, path], plan: undefined });
+      },
+      setExtraTargets: (extraTargets) => set({ extraTargets, plan: undefined }),
+      setCapacity: (capacity) => set({ capacity, plan: undefined }),
+      async planMedia() {
+        const s = get();
+        if (s.build.status !== 'done') return;
+        const targets = [...s.targets, ...s.extraTargets.split(/\r?\n/).map((t) => t.trim()).filter((t) => t !== '')];
+        if (targets.length === 0) {
+          set({ mediaError: { code: 'bad-usage', message: 'Pick at least one drive above, or type a folder on one (one per line).' } });
+          return;
+        }
+        let capacity: number | undefined;
+        if (s.capacity.trim() !== '') {
+          capacity = parseSizeText(s.capacity);
+          if (capacity === undefined) {
+            set({ mediaError: { code: 'bad-usage', message: 'Type the space to use per drive like 32GB or 8MiB, or leave it empty to use the free space.' } });
+            return;
+          }
+        }
+        set({ planning: true, mediaError: undefined, plan: undefined, mediaWrite: { status: 'idle' } });
+        try {
+          const plan = await api.call('media.plan', { dir: s.build.summary.dir, targets, ...(capacity !== undefined ? { capacity } : {}) });
+          set({ plan, planning: false });
+        } catch (error) {
+          set({ mediaError: toSerializedError(error), planning: false });
+        }
+      },
+      async writeMedia() {
+        const s = get();
+        if (s.build.status !== 'done' || !s.plan?.ok || s.mediaWrite.status === 'running') return;
+        const targets = s.plan.volumes.map((v) => v.path);
+        const capacity = s.capacity.trim() === '' ? undefined : parseSizeText(s.capacity);
+        const job = api.startJob('media.write', { dir: s.build.summary.dir, targets, ...(capacity !== undefined ? { capacity } : {}) }, (event) => {
+          const state = get().mediaWrite;
+          if (state.status === 'running') set({ mediaWrite: { ...state, progress: applyProgress(state.progress, event) } });
+        });
+        set({ mediaWrite: { status: 'running', progress: idleProgress(), cancel: () => void job.cancel().catch(() => undefined) } });
+        try {
+          set({ mediaWrite: { status: 'done', summary: await job.result } });
+        } catch (error) {
+          set({ mediaWrite: { status: 'failed', error: toSerializedError(error) } });
+        }
+      },
+      cancelMediaWrite() {
+        const state = get().mediaWrite;
+        if (state.status === 'running') state.cancel();
+      },
+    };
+  });
+}

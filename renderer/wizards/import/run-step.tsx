@@ -1,0 +1,177 @@
+import type { ImportSummary } from '../../../shared/api-contract.js';
+import { formatBytes } from '../../../shared/format.js';
+import { ErrorMessage } from '../../components/error-message.js';
+import { ProgressBar } from '../../components/progress-bar.js';
+import { blockedReason } from '../../store/import-store.js';
+import { useImport } from '../../store/stores-context.js';
+import { CopyButton } from './copy-button.js';
+import { ItemRows } from './item-rows.js';
+
+/** A block of generated text with its name and a copy button. */
+function CopyableText({ title, text, id }: { title: string; text: string; id: string }) {
+  return (
+    <div className="copyable">
+      <div className="copyable-head">
+        <h4 id={id}>{title}</h4>
+        <CopyButton text={text} label={`Copy ${title}`} />
+      </div>
+      <pre aria-labelledby={id} tabIndex={0}>
+        {text}
+      </pre>
+    </div>
+  );
+}
+
+/** The final report: each source reference and where it went (copyable), and the mirror configuration. */
+function ImportReportView({ summary }: { summary: ImportSummary }) {
+  if (summary.placed) {
+    return (
+      <div className="verdict ok">
+        <h3>Placed</h3>
+        <p>
+          Wrote <code>{summary.placed.path}</code> ({formatBytes(summary.placed.bytes)}, sha256 <code className="digest">{summary.placed.sha256}</code>){summary.placed.replaced ? ', replacing the file of that name' : ''}. k3s and k0s import it when they start.
+        </p>
+      </div>
+    );
+  }
+  const report = summary.report;
+  if (!report) return null;
+  const s = report.stats;
+  return (
+    <div className="import-report">
+      <div className="verdict ok">
+        <h3>Imported into {report.target}</h3>
+        <p>
+          {report.images.length} images · {s.blobsUploaded} blobs uploaded ({formatBytes(s.bytesUploaded)}), {s.blobsMounted} mounted, {s.blobsExisting} already there · {s.manifestsPushed} manifests, {s.tagsPushed} tags ·{' '}
+          {s.seconds.toFixed(1)} s
+        </p>
+      </div>
+      <table className="images compact report">
+        <caption>Where each image went</caption>
+        <thead>
+          <tr>
+            <th scope="col">Source</th>
+            <th scope="col">Target reference</th>
+            <th scope="col">
+              <span className="visually-hidden">Copy</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {report.images.map((image) => (
+            <tr key={image.source}>
+              <th scope="row" className="reference">
+                {image.source}
+              </th>
+              <td>
+                <code className="digest target-ref">{image.target}</code>
+              </td>
+              <td>
+                <CopyButton text={image.target} label={`Copy the target reference of ${image.source}`} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {summary.mirrorConfig ? (
+        <section aria-labelledby="import-mirror-title" className="mirror-config">
+          <h3 id="import-mirror-title">Mirror configuration for the nodes</h3>
+          <p className="hint">So nodes pull the original names from this registry. containerd: one hosts.toml per source registry under its config_path (/etc/containerd/certs.d/&lt;source&gt;/hosts.toml); k3s: /etc/rancher/k3s/registries.yaml.</p>
+          {summary.mirrorConfig.warnings.map((w) => (
+            <p key={w} className="warnings">
+              {w}
+            </p>
+          ))}
+          {summary.mirrorConfig.hostsToml.map((h, i) => (
+            <CopyableText key={h.source} id={`import-hosts-${i}`} title={`${h.source}/hosts.toml`} text={h.text} />
+          ))}
+          <CopyableText id="import-registries-yaml" title="registries.yaml" text={summary.mirrorConfig.registriesYaml} />
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+/** Serving: the URL while it runs, and Stop. */
+function ServePanel() {
+  const serve = useImport((s) => s.serve);
+  const stop = useImport((s) => s.stopServe);
+  if (serve.status === 'idle') return null;
+  return (
+    <div aria-live="polite">
+      {serve.status === 'starting' ? <p>Starting…</p> : null}
+      {serve.status === 'serving' ? (
+        <div className="verdict ok">
+          <h3>Serving at {serve.url}</h3>
+          <p>
+            <code className="serve-url">{serve.url}</code> <CopyButton text={serve.url.replace(/^https?:\/\//, '')} label="Copy the registry address" />
+          </p>
+          <p className="hint">Pull from it as {serve.url.replace(/^https?:\/\//, '')}/&lt;repository&gt; (plain HTTP, loopback only; read-only). Repositories:</p>
+          <ul className="repositories" aria-label="Served repositories">
+            {serve.repositories.map((r) => (
+              <li key={r}>
+                <code>{r}</code>
+              </li>
+            ))}
+          </ul>
+          <button type="button" onClick={stop}>
+            Stop serving
+          </button>
+        </div>
+      ) : null}
+      {serve.status === 'stopped' ? <p className="hint">Stopped serving {serve.url}.</p> : null}
+      {serve.status === 'failed' ? <ErrorMessage error={serve.error} /> : null}
+    </div>
+  );
+}
+
+/** Step 4: run the import with progress and Cancel, then the report (or serve until stopped). */
+export function RunStep() {
+  const state = useImport((s) => s);
+  const reason = blockedReason(state);
+  const { run, targetKind, serve } = state;
+  const running = run.status === 'running';
+  const serving = serve.status === 'starting' || serve.status === 'serving';
+  const label = targetKind === 'serve' ? 'Start serving' : targetKind === 'folder' ? 'Place archive' : 'Import';
+  return (
+    <section className="import-step" aria-labelledby="import-run-title">
+      <h2 id="import-run-title">4. Run</h2>
+      <div className="actions">
+        <button
+          type="button"
+          disabled={reason !== undefined || (targetKind === 'serve' ? serving : running)}
+          aria-describedby={reason ? 'import-blocked' : undefined}
+          onClick={() => void (targetKind === 'serve' ? state.startServe() : state.runImport())}
+        >
+          {label}
+        </button>
+        {running ? (
+          <button type="button" className="secondary" onClick={state.cancelRun}>
+            Cancel import
+          </button>
+        ) : null}
+      </div>
+      {reason ? (
+        <p id="import-blocked" className="blocked">
+          {reason}
+        </p>
+      ) : null}
+      <ServePanel />
+      {targetKind === 'serve' ? null : (
+        <div className="job-area">
+          {run.status === 'running' ? <ProgressBar label="Import progress" progress={run.progress} /> : null}
+          {run.status !== 'idle' ? (
+            <>
+              <ItemRows items={run.items} phase="verify" label="Parts verified before the import" />
+              <ItemRows items={run.items} phase="push" label="Images" />
+            </>
+          ) : null}
+          <div aria-live="polite">
+            {run.status === 'failed' ? <ErrorMessage error={run.error} /> : null}
+            {run.status === 'done' ? <ImportReportView summary={run.result} /> : null}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

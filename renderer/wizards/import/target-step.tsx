@@ -1,0 +1,130 @@
+import { ErrorMessage } from '../../components/error-message.js';
+import { useImport } from '../../store/stores-context.js';
+import type { TargetKind } from '../../store/import-store.js';
+
+const KINDS: { kind: TargetKind; title: string }[] = [
+  { kind: 'registry', title: 'A registry' },
+  { kind: 'folder', title: 'A k3s / k0s images folder' },
+  { kind: 'serve', title: 'Serve the bundle as a registry' },
+];
+
+/** The registry target: where, the login, TLS, `--map` rules, and the mapping preview (a dry run). */
+function RegistryTarget() {
+  const r = useImport((s) => s.registry);
+  const passwordSent = useImport((s) => s.passwordSent);
+  const setRegistry = useImport((s) => s.setRegistry);
+  const preview = useImport((s) => s.preview);
+  const previewMapping = useImport((s) => s.previewMapping);
+  const images = preview.status === 'done' ? (preview.result.report?.images ?? []) : [];
+  return (
+    <>
+      <div className="grid-form">
+        <label htmlFor="import-to">Registry</label>
+        <input id="import-to" type="text" value={r.to} onChange={(e) => setRegistry({ to: e.target.value })} placeholder="registry.local:5000/mirror" spellCheck={false} autoComplete="off" aria-describedby="import-to-hint" />
+        <p id="import-to-hint" className="hint span">
+          host[:port][/prefix]: each image goes to HOST/PREFIX/its path (127.0.0.1:5000/test/app:1 → registry.local:5000/mirror/test/app:1).
+        </p>
+        <label htmlFor="import-username">User name</label>
+        <input id="import-username" type="text" value={r.username} onChange={(e) => setRegistry({ username: e.target.value })} autoComplete="off" spellCheck={false} />
+        <label htmlFor="import-password">Password</label>
+        <input id="import-password" type="password" value={r.password} onChange={(e) => setRegistry({ password: e.target.value })} autoComplete="new-password" aria-describedby="import-password-hint" />
+        <p id="import-password-hint" className="hint span">
+          {passwordSent ? 'The password was sent with the last import and is not kept: type it again to import again. ' : ''}
+          Leave empty to use the logins of docker / podman on the Ferry host. The password is sent once, with the import, and never shown again.
+        </p>
+        <label htmlFor="import-ca">CA file</label>
+        <input id="import-ca" type="text" value={r.caFile} onChange={(e) => setRegistry({ caFile: e.target.value })} placeholder="/etc/pki/registry-ca.pem" spellCheck={false} autoComplete="off" aria-describedby="import-ca-hint" />
+        <p id="import-ca-hint" className="hint span">
+          A PEM file on the Ferry host that signed the registry's certificate, if the system does not trust it already.
+        </p>
+        <span />
+        <label className="inline">
+          <input type="checkbox" checked={r.insecure} onChange={(e) => setRegistry({ insecure: e.target.checked })} /> Insecure: plain HTTP, or HTTPS without checking the certificate
+        </label>
+        <label htmlFor="import-map">Map rules</label>
+        <textarea id="import-map" rows={2} value={r.map} onChange={(e) => setRegistry({ map: e.target.value })} placeholder="docker.io/library=registry.local:5000/mirror/lib" spellCheck={false} aria-describedby="import-map-hint" />
+        <p id="import-map-hint" className="hint span">
+          Optional, one SRC=DST a line: a source registry/path prefix and where its images go instead.
+        </p>
+      </div>
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => void previewMapping()} disabled={preview.status === 'running'}>
+          Preview mapping
+        </button>
+      </div>
+      <div aria-live="polite">
+        {preview.status === 'failed' ? <ErrorMessage error={preview.error} /> : null}
+        {preview.status === 'done' ? (
+          <table className="images compact mapping">
+            <caption>Mapping preview ({images.length} images; nothing pushed yet)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Source</th>
+                <th scope="col">Target</th>
+                <th scope="col">Rule</th>
+              </tr>
+            </thead>
+            <tbody>
+              {images.map((image) => (
+                <tr key={image.source}>
+                  <th scope="row" className="reference">
+                    {image.source}
+                  </th>
+                  <td className="reference">{image.target.replace(/@sha256:[0-9a-f]{64}$/, '')}</td>
+                  <td>{image.rule ?? 'prefix'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </div>
+    </>
+  );
+}
+
+/** The folder target (`--to-dir`): the archive as one `ferry-<id>.tar` that k3s/k0s import at start. */
+function FolderTarget() {
+  const folder = useImport((s) => s.folder);
+  const setFolder = useImport((s) => s.setFolder);
+  return (
+    <div className="grid-form">
+      <label htmlFor="import-folder">Images folder</label>
+      <input id="import-folder" type="text" value={folder} onChange={(e) => setFolder(e.target.value)} placeholder="/var/lib/rancher/k3s/agent/images" spellCheck={false} autoComplete="off" aria-describedby="import-folder-hint" />
+      <p id="import-folder-hint" className="hint span">
+        k3s: /var/lib/rancher/k3s/agent/images, k0s: /var/lib/k0s/images. Ferry writes ferry-&lt;id&gt;.tar there, complete or not at all.
+      </p>
+    </div>
+  );
+}
+
+/** Step 3: where the bundle goes. */
+export function TargetStep() {
+  const kind = useImport((s) => s.targetKind);
+  const setKind = useImport((s) => s.setTargetKind);
+  const port = useImport((s) => s.port);
+  const setPort = useImport((s) => s.setPort);
+  return (
+    <section className="import-step" aria-labelledby="import-target-title">
+      <h2 id="import-target-title">3. Target</h2>
+      <fieldset className="choice">
+        <legend>Import into</legend>
+        {KINDS.map(({ kind: k, title }) => (
+          <label key={k}>
+            <input type="radio" name="import-target" checked={kind === k} onChange={() => setKind(k)} /> {title}
+          </label>
+        ))}
+      </fieldset>
+      {kind === 'registry' ? <RegistryTarget /> : null}
+      {kind === 'folder' ? <FolderTarget /> : null}
+      {kind === 'serve' ? (
+        <div className="grid-form">
+          <label htmlFor="import-port">Port on 127.0.0.1</label>
+          <input id="import-port" type="text" inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} autoComplete="off" aria-describedby="import-port-hint" />
+          <p id="import-port-hint" className="hint span">
+            A read-only registry straight from the bundle, on this machine only, until you stop it (0 picks a free port).
+          </p>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,97 @@
+import { useState } from 'react';
+import { ErrorMessage } from '../../components/error-message.js';
+import { usePrepare } from '../../store/stores-context.js';
+import { BuildStep } from './build-step.js';
+import { BundlePicture } from './bundle-picture.js';
+import { ImageList } from './image-list.js';
+import { MediaStep } from './media-step.js';
+import { OptionsStep } from './options-step.js';
+import { PlatformStep } from './platform-step.js';
+import './prepare.css';
+
+/** Step 1: paste a list or load a list file; each row resolves live. */
+function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) => void }) {
+  const listText = usePrepare((s) => s.listText);
+  const setListText = usePrepare((s) => s.setListText);
+  const listPath = usePrepare((s) => s.listPath);
+  const setListPath = usePrepare((s) => s.setListPath);
+  const loadList = usePrepare((s) => s.loadList);
+  const loading = usePrepare((s) => s.loadingList);
+  const listError = usePrepare((s) => s.listError);
+  const listNote = usePrepare((s) => s.listNote);
+  const insecureText = usePrepare((s) => s.insecureText);
+  const setInsecureText = usePrepare((s) => s.setInsecureText);
+  const retry = usePrepare((s) => s.retryResolve);
+  return (
+    <section aria-labelledby="step-images" className="step">
+      <h2 id="step-images">1. Images</h2>
+      <div className="images-input">
+        <div className="field column">
+          <label htmlFor="image-list">Image references (one per line, # comments)</label>
+          <textarea
+            id="image-list"
+            rows={5}
+            value={listText}
+            onChange={(e) => setListText(e.target.value)}
+            placeholder={'docker.io/library/nginx:1.27\n# the output of k0s airgap list-images works as is'}
+            spellCheck={false}
+          />
+        </div>
+        <div className="side">
+          <form
+            className="field"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void loadList();
+            }}
+          >
+            <label htmlFor="list-path">List file</label>
+            <input id="list-path" type="text" value={listPath} onChange={(e) => setListPath(e.target.value)} placeholder="/home/me/airgap-images.txt" spellCheck={false} autoComplete="off" />
+            <button type="submit" className="secondary" disabled={loading}>
+              {loading ? 'Loading…' : 'Load'}
+            </button>
+          </form>
+          <div className="field">
+            <label htmlFor="insecure">Insecure registries</label>
+            <input id="insecure" type="text" value={insecureText} onChange={(e) => setInsecureText(e.target.value)} placeholder="host:port (plain HTTP), space separated" spellCheck={false} autoComplete="off" />
+            <button type="button" className="secondary" onClick={retry}>
+              Retry
+            </button>
+          </div>
+        </div>
+      </div>
+      {listError ? <ErrorMessage error={listError} /> : null}
+      {listNote ? (
+        <p className="hint" role="status">
+          {listNote}
+        </p>
+      ) : null}
+      <ImageList onEditPlatforms={onEditPlatforms} />
+    </section>
+  );
+}
+
+/** The Prepare wizard (field engineer): images, platforms, options, build, then the result and writing it to media. */
+export function PrepareWizard() {
+  const [editing, setEditing] = useState<string | undefined>();
+  const build = usePrepare((s) => s.build);
+  return (
+    <div className="wizard prepare">
+      <ImagesStep
+        onEditPlatforms={(reference) => {
+          setEditing(reference);
+          requestAnimationFrame(() => document.getElementById('step-platforms')?.scrollIntoView({ block: 'start' }));
+        }}
+      />
+      <PlatformStep editing={editing} onDoneEditing={() => setEditing(undefined)} />
+      <OptionsStep />
+      <BuildStep />
+      {build.status === 'done' ? (
+        <>
+          <BundlePicture manifest={build.summary.manifest} />
+          <MediaStep />
+        </>
+      ) : null}
+    </div>
+  );
+}
