@@ -12,6 +12,8 @@ import { startAppUnderTest, type AppUnderTest } from '../harness/app-harness.js'
 
 const MiB = 1024 * 1024;
 let registry: RegistryHandle;
+let secured: RegistryHandle;
+let securedDigest: string;
 let seeded: SeededTestImages;
 let proxy: CuttingProxyHandle;
 let app: AppUnderTest;
@@ -22,7 +24,8 @@ before(async () => {
   work = await makeTempDir('ferry-prepare-app');
   // the in-process host's builds use the default cache: keep it inside the test's folder
   process.env.XDG_CACHE_HOME = join(work, 'cache');
-  registry = await startRegistry();
+  [registry, secured] = await Promise.all([startRegistry(), startRegistry({ auth: 'basic' })]);
+  securedDigest = await pushImage(secured, 'team/secret', '1', buildSingleImage('oci', { os: 'linux', architecture: 'amd64' }, [await makeLayer({ 'secret.txt': 'behind a login\n' })]));
   seeded = await seedTestImages(registry);
   // test/medium:1 (two random 1 MiB layers) makes the bundle span several 1 MiB parts
   const medium = [await makeLayer({ 'etc/os-release': 'ID=ferry-medium\n' }), await makeRandomLayer(MiB, { name: 'data/0.bin' }), await makeRandomLayer(MiB, { name: 'data/1.bin' })];
@@ -37,6 +40,7 @@ after(async () => {
   await app?.close();
   await proxy?.stop();
   await registry?.stop();
+  await secured?.stop();
   if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
   else process.env.XDG_CACHE_HOME = savedCache;
   if (work) await removeDir(work);
@@ -217,6 +221,85 @@ describe('the Prepare wizard', () => {
     // dark theme and no CSP violation over the whole run
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: app.shot('prepare-11-dark.png'), fullPage: true });
+    assert.deepEqual(app.cspViolations, []);
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  const medium = () => `${registry.host}/test/medium:1`;
+  test('dropping a list file onto the image list adds its references (read by the browser, comments skipped)', async () => {
+    const { page } = app;
+    await page.getByLabel(/Image references/).fill('');
+    const zone = page.getByRole('group', { name: /drop a list file here/ });
+    await zone.waitFor();
+    // runs in the page (this file's types have no DOM lib)
+    const dataTransfer = await page.evaluateHandle((text) => {
+      const web = globalThis as unknown as { DataTransfer: new () => { items: { add(file: unknown): void } }; File: new (parts: string[], name: string, options: { type: string }) => unknown };
+      const dt = new web.DataTransfer();
+      dt.items.add(new web.File([text], 'airgap-images.txt', { type: 'text/plain' }));
+      return dt;
+    }, `# dropped list\n${medium()}  # the medium one\n\n${seeded.single.fullRef}\n`);
+    await zone.dispatchEvent('drop', { dataTransfer });
+    await page.getByText('Added 2 images from airgap-images.txt.').waitFor();
+    assert.equal((await page.getByLabel(/Image references/).inputValue()).trim(), `${medium()}\n${seeded.single.fullRef}`);
+    await waitForText(medium(), /sha256:/);
+    await waitForText(seeded.single.fullRef, /sha256:/);
+  });
+
+  test('a row that needs a login offers Log in…: the dialog saves it in the host, the row resolves, the password leaves the page', async () => {
+    const { page } = app;
+    const ref = `${secured.host}/team/secret:1`;
+    await page.getByLabel(/Image references/).fill(ref);
+    const login = page.getByRole('button', { name: `Log in to ${secured.host} for ${ref}` });
+    await login.waitFor({ timeout: 20_000 });
+    await login.click();
+    const dialog = page.getByRole('dialog', { name: 'Log in to a registry' });
+    await dialog.waitFor();
+    assert.equal(await dialog.getByLabel('Registry host').inputValue(), secured.host);
+    await dialog.getByLabel('User name').fill(secured.username!);
+    await dialog.getByLabel('Password').fill(secured.password!);
+    await dialog.getByLabel(/CA file/).fill(secured.caFile!);
+    await page.screenshot({ path: app.shot('prepare-12-login.png') });
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    const text = await waitForText(ref, /sha256:/);
+    assert.ok(text.includes(securedDigest.slice(0, 19)), text);
+    assert.equal(await login.count(), 0);
+    assert.equal(await page.locator('#login-password').inputValue(), '', 'the closed dialog forgot the password');
+    assert.ok(!(await page.content()).includes(secured.password!), 'the password is not in the DOM');
+    const stored = await page.evaluate(() => JSON.stringify((globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('ferry.prepare')));
+    assert.ok(!stored.includes(secured.password!), 'nor in localStorage');
+  });
+
+  test('after a reload the list and options are back; Build resumes from the cache with parts that fit a typed 2 MiB medium', async () => {
+    const { page } = app;
+    await page.getByLabel(/Image references/).fill(`${medium()}\n`);
+    const dir = join(work, 'resumed');
+    await page.getByLabel('Output folder', { exact: true }).fill(dir);
+    await page.getByRole('radio', { name: /Fit the chosen media/ }).check();
+    await page.getByLabel('Media size', { exact: true }).fill('2MiB');
+    await page.getByLabel('Signing key', { exact: true }).fill('');
+    await page.reload();
+    await page.getByRole('tab', { name: /Prepare/ }).click();
+    assert.equal((await page.getByLabel(/Image references/).inputValue()).trim(), medium());
+    assert.equal(await page.getByLabel('Output folder', { exact: true }).inputValue(), dir);
+    assert.equal(await page.getByLabel('Media size', { exact: true }).inputValue(), '2MiB');
+    assert.ok(await page.getByRole('radio', { name: /Fit the chosen media/ }).isChecked());
+    assert.equal(await page.getByLabel('Insecure registries').inputValue(), `${registry.host} ${proxy.host}`);
+    assert.ok(await page.getByRole('checkbox', { name: /linux\/amd64\)/ }).first().isChecked(), 'default platform restored');
+    assert.match(await page.locator('.resumed').innerText(), /only the missing ones are fetched/);
+    await waitForText(medium(), /sha256:/);
+    await page.screenshot({ path: app.shot('prepare-13-restored.png'), fullPage: true });
+    const before = app.jobMessages.length;
+    await page.getByRole('button', { name: /^Build bundle \(1 image\)/ }).click();
+    await page.getByRole('heading', { name: '5. Result' }).waitFor({ timeout: 60_000 });
+    const final = app.jobMessages.slice(before).filter((m) => 'result' in m).at(-1)!;
+    const summary = (final as { result: CreateBundleSummary }).result;
+    assert.equal(summary.dir, dir);
+    const parts = summary.manifest.archive.parts;
+    assert.ok(parts.length >= 2, `split: ${parts.map((p) => p.size).join(',')}`);
+    assert.ok(parts.every((p) => p.size <= 2 * MiB), parts.map((p) => p.size).join(','));
+    assert.ok(summary.stats.bytesFromCache >= 2 * MiB, `the medium layers came from the cache: ${summary.stats.bytesFromCache}`);
+    assert.ok((await verifyBundle({ dirs: [dir] })).ok);
     assert.deepEqual(app.cspViolations, []);
   });
 });

@@ -50,7 +50,57 @@ export type MediaWriteState =
   | { status: 'failed'; error: SerializedError };
 
 /** How the archive is split. */
-export type SplitMode = 'none' | 'fat32' | 'custom';
+export type SplitMode = 'none' | 'fat32' | 'custom' | 'fit';
+
+/** Where the Prepare wizard's list and options are remembered in this browser (never a credential). */
+export const PREPARE_KEY = 'ferry.prepare';
+
+/** The largest part "fit the chosen media" picks (bigger volumes still get parts this size). */
+export const FIT_MAX_PART = 64 * 1024 ** 3;
+
+/** File systems of the FAT family, whose files stop under 4 GiB. */
+const FAT_FAMILY = /^(v?fat(12|16|32)?|msdos|umsdos)$/i;
+
+/** The fields of the Prepare state kept across a restart. */
+const PERSISTED = ['listText', 'insecureText', 'defaultPlatforms', 'overrides', 'includeForeignLayers', 'outputDir', 'splitMode', 'customSize', 'fitSize', 'parity', 'signKey'] as const;
+
+/** What is remembered across a restart. */
+type PersistedPrepare = Partial<Pick<PrepareState, (typeof PERSISTED)[number]>>;
+
+/** This browser's localStorage, when there is one (typed here so the store also loads under Node's tests). */
+const storage = (): { getItem(key: string): string | null; setItem(key: string, value: string): void } | undefined =>
+  (globalThis as { localStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void } }).localStorage;
+
+/** Reads the remembered list and options, keeping only fields of the right type. */
+function readPersisted(): PersistedPrepare {
+  try {
+    const raw = storage()?.getItem(PREPARE_KEY);
+    if (!raw) return {};
+    const v = JSON.parse(raw) as Record<string, unknown>;
+    const out: PersistedPrepare = {};
+    const str = (k: 'listText' | 'insecureText' | 'outputDir' | 'customSize' | 'fitSize' | 'parity' | 'signKey'): void => {
+      if (typeof v[k] === 'string') out[k] = v[k];
+    };
+    for (const k of ['listText', 'insecureText', 'outputDir', 'customSize', 'fitSize', 'parity', 'signKey'] as const) str(k);
+    const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((i) => typeof i === 'string');
+    if (strings(v.defaultPlatforms)) out.defaultPlatforms = v.defaultPlatforms;
+    if (v.overrides && typeof v.overrides === 'object' && Object.values(v.overrides).every(strings)) out.overrides = v.overrides as Record<string, string[]>;
+    if (typeof v.includeForeignLayers === 'boolean') out.includeForeignLayers = v.includeForeignLayers;
+    if (v.splitMode === 'none' || v.splitMode === 'fat32' || v.splitMode === 'custom' || v.splitMode === 'fit') out.splitMode = v.splitMode;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** The part size that fits the chosen media: `fat32` on FAT-family volumes, else the smallest free space less room for bundle.json and the other small files (capped at {@link FIT_MAX_PART}). */
+export function fitSplit(sizes: { free: number; fsType?: string }[]): 'fat32' | number | undefined {
+  if (sizes.length === 0) return undefined;
+  if (sizes.some((v) => v.fsType !== undefined && FAT_FAMILY.test(v.fsType))) return 'fat32';
+  const smallest = Math.min(...sizes.map((v) => v.free));
+  const part = Math.floor(smallest * 0.99) - 256 * 1024;
+  return part > 0 ? Math.min(part, FIT_MAX_PART) : undefined;
+}
 
 /** The Prepare wizard's state; every change goes through an action below. */
 export interface PrepareState {
@@ -74,11 +124,19 @@ export interface PrepareState {
   outputDir: string;
   splitMode: SplitMode;
   customSize: string;
+  /** The media size typed for the "fit the chosen media" split (else the picked drives decide). */
+  fitSize: string;
+  /** The list and options came back from the last session. */
+  restored: boolean;
   parity: string;
   signKey: string;
   force: boolean;
   optionsError?: SerializedError;
   build: BuildState;
+  /** The registry host the login dialog is open for. */
+  loginHost?: string;
+  loggingIn: boolean;
+  loginError?: SerializedError;
   volumes?: MediaVolume[];
   allVolumes: boolean;
   listingVolumes: boolean;
@@ -100,6 +158,13 @@ export interface PrepareState {
   setOutputDir(dir: string): void;
   setSplitMode(mode: SplitMode): void;
   setCustomSize(size: string): void;
+  setFitSize(size: string): void;
+  openLogin(host: string): void;
+  closeLogin(): void;
+  /** Sends a login to the host (which keeps the password and never returns it), then retries that registry's failed rows; true when saved. */
+  logIn(login: { host: string; username: string; password: string; caFile: string }): Promise<boolean>;
+  /** Appends the references of a dropped list file's text (same parsing as paste). */
+  appendListText(text: string, from: string): void;
   setParity(parity: string): void;
   setSignKey(path: string): void;
   setForce(force: boolean): void;
@@ -131,6 +196,16 @@ export function parseSizeText(text: string): number | undefined {
   return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
+/** Row errors a login or a CA file can fix. */
+export const LOGIN_CODES: readonly string[] = ['unauthorized', 'denied', 'credentials', 'tls'];
+
+/** The registry host of an image reference (`docker.io` when it names none). */
+export function registryOf(reference: string): string {
+  const slash = reference.indexOf('/');
+  const first = slash < 0 ? '' : reference.slice(0, slash);
+  return first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
 /** The platforms wanted for one image: its override, else the bundle's default. */
 export function platformsFor(state: Pick<PrepareState, 'overrides' | 'defaultPlatforms'>, reference: string): string[] {
   return state.overrides[reference] ?? state.defaultPlatforms;
@@ -143,8 +218,9 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
   let active = 0;
   let checkTimer: ReturnType<typeof setTimeout> | undefined;
   let generation = 0;
+  const remembered = readPersisted();
 
-  return createStore<PrepareState>()((set, get) => {
+  const store = createStore<PrepareState>()((set, get) => {
     const insecure = (): string[] => wordsOf(get().insecureText);
 
     /** Starts resolving pending rows, a few at a time. */
@@ -252,10 +328,13 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
       outputDir: '',
       splitMode: 'none',
       customSize: '',
+      fitSize: '',
+      restored: false,
       parity: '',
       signKey: '',
       force: false,
       build: { status: 'idle' },
+      loggingIn: false,
       allVolumes: false,
       listingVolumes: false,
       targets: [],
@@ -322,6 +401,42 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
       setOutputDir: (outputDir) => set({ outputDir }),
       setSplitMode: (splitMode) => set({ splitMode }),
       setCustomSize: (customSize) => set({ customSize }),
+      setFitSize: (fitSize) => set({ fitSize }),
+      openLogin: (loginHost) => set({ loginHost, loginError: undefined }),
+      closeLogin: () => set({ loginHost: undefined, loginError: undefined, loggingIn: false }),
+      async logIn({ host, username, password, caFile }) {
+        if (host.trim() === '') {
+          set({ loginError: { code: 'bad-usage', message: 'Type the registry host (host or host:port).' } });
+          return false;
+        }
+        set({ loggingIn: true, loginError: undefined });
+        try {
+          // keep what Settings already holds for this host (its CA file, insecure) unless the dialog changes it
+          const previous = (await api.call('settings.get', {})).registries.find((r) => r.host === host.trim());
+          const ca = caFile.trim() !== '' ? caFile.trim() : (previous?.caFile ?? '');
+          await api.call('settings.setRegistry', {
+            host: host.trim(),
+            ...(username.trim() !== '' ? { username: username.trim() } : {}),
+            ...(password !== '' ? { password } : {}),
+            ...(ca !== '' ? { caFile: ca } : {}),
+            ...(previous?.insecure ? { insecure: true } : {}),
+          });
+        } catch (error) {
+          set({ loggingIn: false, loginError: toSerializedError(error) });
+          return false;
+        }
+        const resolutions = { ...get().resolutions };
+        for (const [r, v] of Object.entries(resolutions)) if (v.status === 'error' && registryOf(r) === host.trim()) resolutions[r] = { status: 'pending' };
+        set({ resolutions, loggingIn: false, loginHost: undefined, listNote: `Logged in to ${host.trim()} for this session; its images resolve again.` });
+        pump();
+        return true;
+      },
+      appendListText(text, from) {
+        const added = parseImageList(text);
+        const current = get().listText.trim();
+        get().setListText((current === '' ? '' : `${current}\n`) + added.join('\n') + '\n');
+        set({ listError: undefined, listNote: `Added ${added.length} ${added.length === 1 ? 'image' : 'images'} from ${from}.` });
+      },
       setParity: (parity) => set({ parity }),
       setSignKey: (signKey) => set({ signKey }),
       setForce: (force) => set({ force }),
@@ -339,6 +454,20 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
           if (parseSizeText(s.customSize) === undefined) return fail('Type a part size like 700MB, 1GiB or 1MiB, or choose no split.');
           split = s.customSize.trim();
         }
+        if (s.splitMode === 'fit') {
+          const typed = s.fitSize.trim();
+          let sizes: { free: number; fsType?: string }[];
+          if (typed !== '') {
+            const bytes = parseSizeText(typed);
+            if (bytes === undefined) return fail('Type the media size like 32GB or 8MiB, or leave it empty to use the drives picked in Write to media.');
+            sizes = [{ free: bytes }];
+          } else {
+            sizes = (s.volumes ?? []).filter((v) => v.mount !== null && s.targets.includes(v.mount)).map((v) => ({ free: v.free ?? v.capacity, fsType: v.fsType }));
+          }
+          const fit = fitSplit(sizes);
+          if (fit === undefined) return fail(sizes.length === 0 ? 'Type the media size, or pick drives in Write to media, so the part size can fit them.' : 'The chosen media has too little free space for any part.');
+          split = typeof fit === 'number' ? String(fit) : fit;
+        }
         let parity: number | undefined;
         if (s.parity.trim() !== '') {
           parity = Number(s.parity);
@@ -353,7 +482,7 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
           outputDir,
           ...(s.defaultPlatforms.length > 0 ? { platforms: s.defaultPlatforms } : {}),
           ...(imagePlatforms.length > 0 ? { imagePlatforms } : {}),
-          ...(split !== undefined ? { split } : {}),
+          ...(split !== undefined ? { split: /^\d+$/.test(split) ? Number(split) : split } : {}),
           ...(parity !== undefined ? { parity } : {}),
           ...(s.signKey.trim() !== '' ? { signKey: s.signKey.trim() } : {}),
           ...(s.includeForeignLayers ? { includeForeignLayers: true } : {}),
@@ -430,4 +559,25 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
       },
     };
   });
+
+  // restore the last session's list and options, then remember every change to them
+  const { listText, ...options } = remembered;
+  if (Object.keys(remembered).length > 0) {
+    store.setState({ ...options, restored: true });
+    if (listText !== undefined) store.getState().setListText(listText);
+  }
+  let saved = '';
+  store.subscribe((state) => {
+    const picked: Record<string, unknown> = {};
+    for (const k of PERSISTED) picked[k] = state[k];
+    const text = JSON.stringify(picked);
+    if (text === saved) return;
+    saved = text;
+    try {
+      storage()?.setItem(PREPARE_KEY, text);
+    } catch {
+      // storage refused: the list lasts for this page only
+    }
+  });
+  return store;
 }

@@ -28,6 +28,7 @@ export function BuildStep() {
   const optionsError = usePrepare((s) => s.optionsError);
   const start = usePrepare((s) => s.startBuild);
   const cancel = usePrepare((s) => s.cancelBuild);
+  const restored = usePrepare((s) => s.restored);
   const running = build.status === 'running';
   return (
     <section aria-labelledby="step-build" className="step build">
@@ -42,6 +43,11 @@ export function BuildStep() {
           </button>
         ) : null}
       </div>
+      {restored && build.status === 'idle' ? (
+        <p className="hint resumed" role="status">
+          Your list and options from the last session are back. Build bundle to resume: blobs already fetched come from the cache, only the missing ones are fetched.
+        </p>
+      ) : null}
       {optionsError ? <ErrorMessage error={optionsError} /> : null}
       {running ? <ProgressBar label="Build progress" progress={build.progress} /> : null}
       {build.status === 'failed' && build.cancelled ? (

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { formatBytes } from '../../../shared/format.js';
 import type { SerializedError } from '../../../shared/errors.js';
 import { usePrepare } from '../../store/stores-context.js';
-import type { Resolution } from '../../store/prepare-store.js';
+import { LOGIN_CODES, registryOf, type Resolution } from '../../store/prepare-store.js';
 
 /** Height of one row in pixels (fixed, so the list can be virtualised). */
 export const ROW_HEIGHT = 64;
@@ -19,7 +19,7 @@ export function resolveErrorText(error: SerializedError): string {
     case 'unauthorized':
     case 'denied':
     case 'credentials':
-      return `Needs credentials: ${error.message} Log in on the machine running Ferry (docker login or ~/.docker/config.json), then press Retry.`;
+      return `Needs credentials: ${error.message} Press Log in… (or use docker login on the machine running Ferry, then Retry).`;
     case 'bad-reference':
       return `Bad reference: ${error.message}`;
     case 'network':
@@ -59,6 +59,7 @@ export function ImageList({ onEditPlatforms }: { onEditPlatforms: (reference: st
   const resolutions = usePrepare((s) => s.resolutions);
   const missing = usePrepare((s) => s.missing);
   const overrides = usePrepare((s) => s.overrides);
+  const openLogin = usePrepare((s) => s.openLogin);
   const [scrollTop, setScrollTop] = useState(0);
   const view = useRef<HTMLDivElement>(null);
   const windowList = useRef<HTMLUListElement>(null);
@@ -121,6 +122,11 @@ export function ImageList({ onEditPlatforms }: { onEditPlatforms: (reference: st
                     </button>
                   </div>
                   <div className="line2">
+                    {resolution?.status === 'error' && LOGIN_CODES.includes(resolution.error.code) ? (
+                      <button type="button" className="secondary small login" onClick={() => openLogin(registryOf(reference))} aria-haspopup="dialog" aria-label={`Log in to ${registryOf(reference)} for ${reference}`}>
+                        Log in…
+                      </button>
+                    ) : null}{' '}
                     <Status resolution={resolution} />
                     {lacks && lacks.length > 0 ? (
                       <span className="warn" role="note">

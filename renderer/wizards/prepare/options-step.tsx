@@ -5,6 +5,7 @@ const SPLITS: { value: SplitMode; label: string }[] = [
   { value: 'none', label: 'No split (one bundle.tar)' },
   { value: 'fat32', label: 'FAT32 (parts under 4 GiB)' },
   { value: 'custom', label: 'Custom size' },
+  { value: 'fit', label: 'Fit the chosen media' },
 ];
 
 /** Step 3: output folder, split, parity and signing key. */
@@ -15,6 +16,8 @@ export function OptionsStep() {
   const setSplitMode = usePrepare((s) => s.setSplitMode);
   const customSize = usePrepare((s) => s.customSize);
   const setCustomSize = usePrepare((s) => s.setCustomSize);
+  const fitSize = usePrepare((s) => s.fitSize);
+  const setFitSize = usePrepare((s) => s.setFitSize);
   const parity = usePrepare((s) => s.parity);
   const setParity = usePrepare((s) => s.setParity);
   const signKey = usePrepare((s) => s.signKey);
@@ -39,6 +42,13 @@ export function OptionsStep() {
           Part size{' '}
           <input type="text" className="short" value={customSize} onChange={(e) => setCustomSize(e.target.value)} onFocus={() => setSplitMode('custom')} placeholder="700MB" aria-label="Part size" spellCheck={false} />
         </label>
+        <label className="inline">
+          Media size{' '}
+          <input type="text" className="short" value={fitSize} onChange={(e) => setFitSize(e.target.value)} onFocus={() => setSplitMode('fit')} placeholder="drives" aria-label="Media size" aria-describedby="fit-hint" spellCheck={false} />
+        </label>
+        <span id="fit-hint" className="hint">
+          Fit the chosen media: FAT drives get parts under 4 GiB, other drives parts as big as the smallest one's free space less a little room for bundle.json (the drives picked in Write to media, or the media size typed here).
+        </span>
       </fieldset>
       <div className="field">
         <label htmlFor="parity">Parity parts</label>

@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { useState, type DragEvent } from 'react';
 import { ErrorMessage } from '../../components/error-message.js';
 import { usePrepare } from '../../store/stores-context.js';
 import { BuildStep } from './build-step.js';
 import { BundlePicture } from './bundle-picture.js';
 import { ImageList } from './image-list.js';
+import { LoginDialog } from './login-dialog.js';
 import { MediaStep } from './media-step.js';
 import { OptionsStep } from './options-step.js';
 import { PlatformStep } from './platform-step.js';
@@ -22,11 +23,35 @@ function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) 
   const insecureText = usePrepare((s) => s.insecureText);
   const setInsecureText = usePrepare((s) => s.setInsecureText);
   const retry = usePrepare((s) => s.retryResolve);
+  const appendListText = usePrepare((s) => s.appendListText);
+  const [dragging, setDragging] = useState(false);
+  const onDragOver = (e: DragEvent<HTMLDivElement>): void => {
+    if (!e.dataTransfer.types.includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    setDragging(true);
+  };
+  // the dropped file is read by the browser (File API): user-given content, no host file access
+  const onDrop = (e: DragEvent<HTMLDivElement>): void => {
+    e.preventDefault();
+    setDragging(false);
+    const files = [...e.dataTransfer.files];
+    void (async () => {
+      for (const file of files) appendListText(await file.text(), file.name);
+    })();
+  };
   return (
     <section aria-labelledby="step-images" className="step">
       <h2 id="step-images">1. Images</h2>
       <div className="images-input">
-        <div className="field column">
+        <div
+          className={`field column drop-zone${dragging ? ' dragging' : ''}`}
+          role="group"
+          aria-label="Image list (drop a list file here)"
+          onDragOver={onDragOver}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+        >
           <label htmlFor="image-list">Image references (one per line, # comments)</label>
           <textarea
             id="image-list"
@@ -36,6 +61,7 @@ function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) 
             placeholder={'docker.io/library/nginx:1.27\n# the output of k0s airgap list-images works as is'}
             spellCheck={false}
           />
+          <span className="hint">Drop a list file (airgap-images.txt) here, or load one by path.</span>
         </div>
         <div className="side">
           <form
@@ -67,6 +93,7 @@ function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) 
         </p>
       ) : null}
       <ImageList onEditPlatforms={onEditPlatforms} />
+      <LoginDialog />
     </section>
   );
 }
