@@ -56,18 +56,28 @@ export const API_INPUTS = {
   'settings.setOptions': z.strictObject({ concurrency: z.number().int().min(1).max(64).optional(), cacheDir: UserPathSchema.optional() }),
   'cache.info': z.strictObject({ dir: UserPathSchema.optional() }),
   'cache.clear': z.strictObject({ dir: UserPathSchema.optional() }),
-  'bundle.create': z.strictObject({
-    images: z.array(TextSchema).min(1, 'at least one image'),
-    outputDir: UserPathSchema,
-    platforms: z.array(TextSchema).optional(),
-    split: z.union([TextSchema, z.number().int().positive()]).optional(),
-    force: z.boolean().optional(),
-    imagePlatforms: z.array(z.strictObject({ image: TextSchema, platforms: z.array(TextSchema).min(1) })).max(10_000).optional(),
-    parity: z.number().int().min(1).max(32).optional(),
-    signKey: UserPathSchema.optional(),
-    includeForeignLayers: z.boolean().optional(),
-    insecureRegistries: z.array(TextSchema).max(100).optional(),
-  }),
+  'bundle.create': z
+    .strictObject({
+      images: z.array(TextSchema),
+      outputDir: UserPathSchema,
+      platforms: z.array(TextSchema).optional(),
+      split: z.union([TextSchema, z.number().int().positive()]).optional(),
+      force: z.boolean().optional(),
+      imagePlatforms: z.array(z.strictObject({ image: TextSchema, platforms: z.array(TextSchema).min(1) })).max(10_000).optional(),
+      parity: z.number().int().min(1).max(32).optional(),
+      signKey: UserPathSchema.optional(),
+      includeForeignLayers: z.boolean().optional(),
+      insecureRegistries: z.array(TextSchema).max(100).optional(),
+      /** Helm charts as `ferry bundle --chart` takes them (`REPO_URL/NAME@VERSION`, `oci://HOST/PATH/NAME:VERSION`). */
+      charts: z.array(TextSchema).max(1000).optional(),
+      /** Plain files as `ferry bundle --file` takes them (a path on the host, or an http(s) URL). */
+      files: z.array(UserPathSchema).max(1000).optional(),
+      /** Also carry cosign signatures, attestations and SBOMs and OCI 1.1 referrers (`ferry bundle --referrers`). */
+      referrers: z.boolean().optional(),
+    })
+    .refine((i) => i.images.length + (i.charts?.length ?? 0) + (i.files?.length ?? 0) > 0, { message: 'at least one image, chart or file', path: ['images'] }),
+  /** Checks one chart or file source of the Prepare wizard before it is added (nothing fetched). */
+  'source.check': z.strictObject({ kind: z.enum(['chart', 'file']), source: UserPathSchema }),
   'list.read': z.strictObject({ path: UserPathSchema }),
   'image.resolve': z.strictObject({ reference: TextSchema, insecureRegistries: z.array(TextSchema).max(100).optional() }),
   'platforms.check': z.strictObject({
@@ -88,6 +98,8 @@ export const API_INPUTS = {
       to: TextSchema.optional(),
       /** Instead of `to`: write the verified archive as `ferry-<id>.tar` into this folder (k3s/k0s images folder). */
       toDir: UserPathSchema.optional(),
+      /** Instead of `to`/`toDir`: load every image into the running containerd at this socket (through `ctr images import`). */
+      toContainerd: UserPathSchema.optional(),
       map: z.array(TextSchema).optional(),
       /** Only map (with `to`): where each image would go; nothing verified, contacted or written. */
       dryRun: z.boolean().optional(),
@@ -101,8 +113,13 @@ export const API_INPUTS = {
       trustedKeys: z.array(UserPathSchema).optional(),
       requireApproval: z.boolean().optional(),
       policy: UserPathSchema.optional(),
+      /** Cosign public keys: nothing is imported unless every image has a valid cosign signature by one. */
+      cosignKeys: z.array(UserPathSchema).optional(),
     })
-    .refine((i) => (i.to === undefined) !== (i.toDir === undefined), { message: 'exactly one target: a registry (to) or a folder (toDir)', path: ['to'] })
+    .refine((i) => [i.to, i.toDir, i.toContainerd].filter((t) => t !== undefined).length === 1, {
+      message: 'exactly one target: a registry (to), a folder (toDir) or a containerd socket (toContainerd)',
+      path: ['to'],
+    })
     .refine((i) => !i.dryRun || i.to !== undefined, { message: 'a dry run maps images onto a registry (to)', path: ['dryRun'] }),
   'bundle.serve': z.strictObject({
     dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder'),
@@ -240,11 +257,33 @@ export interface ServeSummary {
   stopped: true;
 }
 
+/** What `bundle.import` with `toContainerd` loaded: each image as `ctr images ls` lists it. */
+export interface ContainerdImport {
+  address: string;
+  namespace: string;
+  images: { name: string; digest: string }[];
+  bytes: number;
+}
+
+/** A chart (`chart` is `name-version`) or plain file (`name`) an import wrote into `chartsTo` / `filesTo`. */
+export interface WrittenOutput {
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
 /** What `bundle.import` finishes with: each source reference and where it went (registry), or the placed archive (toDir). */
 export interface ImportSummary {
   /** Absent with `toDir`. */
   mirrorConfig?: MirrorConfigText;
   placed?: PlacedArchive;
+  /** With `toContainerd`: the images containerd now lists. */
+  containerd?: ContainerdImport;
+  /** With `chartsTo`: the chart files written (`.tgz`, and `.prov` when carried). */
+  chartFiles?: WrittenOutput[];
+  /** With `filesTo`: the plain files written. */
+  files?: WrittenOutput[];
   report?: {
     bundleId: string;
     target: string;
@@ -264,9 +303,22 @@ export interface ListReadResult {
   images: string[];
   /** Images the YAML form gives their own platforms. */
   imagePlatforms: { image: string; platforms: string[] }[];
-  /** Charts and files the list names (the app's Prepare wizard carries images only; use `ferry bundle -f` for them). */
-  charts: number;
-  files: number;
+  /** Chart sources the list names, as `ferry bundle --chart` takes them. */
+  charts: string[];
+  /** File sources the list names (relative paths resolved against the list's folder) and URLs. */
+  files: string[];
+}
+
+/** What `source.check` answers: the chart or file as it would be carried (a local file's size; a URL's is known at build). */
+export interface SourceCheckResult {
+  kind: 'chart' | 'file';
+  source: string;
+  /** The chart's name, or the file's name in the bundle (`files/<name>`). */
+  name: string;
+  /** A chart's version. */
+  version?: string;
+  /** A local file's size in bytes. */
+  size?: number;
 }
 
 /** What `image.resolve` answers: one image as the registry publishes it. */
@@ -339,6 +391,7 @@ export interface ApiResults {
   'media.list': MediaVolume[];
   'job.cancel': { cancelled: boolean };
   'list.read': ListReadResult;
+  'source.check': SourceCheckResult;
   'image.resolve': ImageResolveResult;
   'platforms.check': { missing: string[][] };
   'media.plan': MediaPlanResult;
@@ -364,6 +417,21 @@ export type JobMessage =
   | { jobId: string; event: ProgressEvent }
   | { jobId: string; result: unknown }
   | { jobId: string; error: SerializedError };
+
+/** A request from the host to the app window: open this bundle in the Review wizard (the desktop menu's File → Open bundle…, a folder given on the command line, `ferry ui DIR`). */
+export interface HostCommand {
+  command: 'open-bundle';
+  /** The bundle folder (or its `bundle.json`). */
+  dir: string;
+}
+
+/** Everything the host pushes to the window: job messages and host commands. */
+export type HostMessage = JobMessage | HostCommand;
+
+/** True for a host command (not a job message). */
+export function isHostCommand(message: HostMessage): message is HostCommand {
+  return 'command' in message;
+}
 
 /** How a call's answer travels: the result, or a serialized error. */
 export type ApiResponse<T = unknown> = { result: T } | { error: SerializedError };

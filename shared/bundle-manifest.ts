@@ -88,6 +88,12 @@ export const ImageRecordSchema = z.looseObject({
   dockerLoadable: z.boolean(),
   /** Signatures, attestations and SBOMs carried with it (`--referrers`; absent in bundles made without). */
   referrers: z.array(ReferrerRecordSchema).optional(),
+  /**
+   * The published index (at `originalDigest`) carried as one more blob when platforms were filtered: evidence that
+   * the carried platform manifests are the publisher's, for signatures over the published index. Not walked: the
+   * platforms filtered out are not in the archive. Absent in older bundles and when the image is as published.
+   */
+  originalManifest: z.looseObject({ digest, size, mediaType: z.string() }).optional(),
 });
 
 /** One blob in the archive, stored at `blobs/sha256/<hex>`. */

@@ -142,7 +142,20 @@ export interface CosignImageCheck {
   signatures: number;
   /** Why the signatures are bad (bad-signature), one sentence. */
   problem?: string;
+  /**
+   * How a signed-by-key verdict was reached: a signature over the carried digest itself (`digest`); over the
+   * published index whose carried copy lists every carried platform manifest (`published-index`, platforms
+   * filtered); or over every carried platform manifest (`platform-manifests`, cosign sign --recursive).
+   */
+  via?: CosignVia;
+  /** The digest the deciding signature names, when it is not the carried digest (the published index's). */
+  signedDigest?: string;
+  /** Platform manifests carried and published (platforms filtered; `published` known from the carried published index). */
+  platforms?: { carried: number; published?: number };
 }
+
+/** Which signed digest vouches for a carried image (see {@link CosignImageCheck.via}). */
+export type CosignVia = 'digest' | 'published-index' | 'platform-manifests';
 
 /** The cosign half of a verification (`ferry verify --cosign-key`). */
 export interface CosignReport {

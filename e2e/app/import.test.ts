@@ -1,11 +1,30 @@
 // The app's Import wizard end to end: a real bundle, real target registries (plain HTTP, and Basic auth over TLS
 // with a CA file), a k3s images folder and a served bundle — driven in Debian Chromium at 1024×700.
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { flipByte, freePort, makeTestBundle, sha256Digest, skopeo, skopeoFlags, startRegistry, type RegistryHandle, type TestBundle } from '../harness/index.js';
+import {
+  flipByte,
+  freePort,
+  makeCosignKey,
+  makeTempDir,
+  makeTestBundle,
+  makeTestChart,
+  removeDir,
+  sha256Digest,
+  skopeo,
+  skopeoFlags,
+  startContainerd,
+  startHelmRepo,
+  startRegistry,
+  type ContainerdHandle,
+  type RegistryHandle,
+  type TestBundle,
+  type TestChart,
+} from '../harness/index.js';
 import { startAppUnderTest, type AppUnderTest } from '../harness/app-harness.js';
 
 let bundle: TestBundle;
@@ -53,6 +72,13 @@ async function rawDigest(registry: Pick<RegistryHandle, 'scheme' | 'certDir' | '
   const r = await skopeo(['inspect', '--raw', ...skopeoFlags(registry), `docker://${ref}`]);
   assert.equal(r.code, 0, r.stderr);
   return sha256Digest(r.stdout);
+}
+
+/** The wizard's controls without an accessible name (label, aria-label, aria-labelledby or a button's text). */
+function unnamedControls(): Promise<string[]> {
+  return page.evaluate<string[]>(`[...document.querySelectorAll('#panel-import input, #panel-import textarea, #panel-import button, #panel-import select')]
+      .filter((el) => !((el.labels?.length ?? 0) > 0 || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim())))
+      .map((el) => el.outerHTML.slice(0, 120))`);
 }
 
 /** `HOST/REPO:TAG@DIGEST` → `HOST/REPO:TAG`. */
@@ -229,10 +255,7 @@ describe('the Import wizard', () => {
 
   test('keyboard and names: every control of the wizard has an accessible name; the opened bundle takes the focus', async () => {
     await page.getByRole('radio', { name: 'A registry', exact: true }).check();
-    const unnamed = await page.evaluate<string[]>(`[...document.querySelectorAll('#panel-import input, #panel-import textarea, #panel-import button, #panel-import select')]
-      .filter((el) => !((el.labels?.length ?? 0) > 0 || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim())))
-      .map((el) => el.outerHTML.slice(0, 120))`);
-    assert.deepEqual(unnamed, []);
+    assert.deepEqual(await unnamedControls(), []);
     // keyboard only: type the folder, Enter opens, the focus moves to the bundle's heading
     await page.getByLabel('Bundle folder').focus();
     await page.keyboard.press('Enter');
@@ -242,5 +265,131 @@ describe('the Import wizard', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: app.shot('import-13-dark.png') });
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+});
+
+describe('the Import wizard into a running containerd, with charts, files and cosign keys', () => {
+  let carrying: TestBundle;
+  let containerd: ContainerdHandle;
+  let chart: TestChart;
+  let keysDir: string;
+  const notes = Buffer.from('offline notes for the operator\n');
+  const hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+  /** `ctr images ls -q` in the namespace Kubernetes reads. */
+  const listed = async (): Promise<string[]> => {
+    const r = await containerd.ctr(['--namespace', 'k8s.io', 'images', 'ls', '-q']);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.split('\n').filter((l) => l.trim() !== '');
+  };
+  const loadButton = () => page.getByRole('button', { name: 'Load into containerd', exact: true });
+
+  before(async () => {
+    keysDir = await makeTempDir('ferry-app-cosign');
+    const notesFile = join(keysDir, 'notes.txt');
+    writeFileSync(notesFile, notes);
+    chart = await makeTestChart('webapp', '0.1.0');
+    const repo = await startHelmRepo([chart]);
+    try {
+      [carrying, containerd] = await Promise.all([
+        makeTestBundle({ split: '1MiB', images: ['test/single:1.0', 'test/multi:1'], charts: [`${repo.url}/webapp@0.1.0`], files: [notesFile] }),
+        startContainerd(),
+      ]);
+    } finally {
+      await repo.stop();
+    }
+  });
+  after(async () => {
+    await containerd?.stop();
+    await carrying?.cleanup();
+    if (keysDir) await removeDir(keysDir);
+  });
+
+  test('a cosign key that signed nothing: the verdict and the blocked Import name the unsigned image; the engine refuses too and containerd stays empty', async () => {
+    assert.equal(carrying.manifest.charts?.length, 1);
+    assert.equal(carrying.manifest.files?.length, 1);
+    const key = makeCosignKey('ecdsa-p256', keysDir, 'stranger');
+    await openBundle(carrying.dir);
+    const summary = page.getByText('Trust checks (optional)', { exact: true });
+    if ((await page.locator('details.checks-form[open]').count()) === 0) await summary.click();
+    await page.getByRole('button', { name: 'Add cosign key' }).click();
+    await page.getByLabel('Cosign public key 1').fill(key.publicKeyFile);
+    // keyboard: a second row is added with Enter on the focused button and removed the same way
+    await page.getByRole('button', { name: 'Add cosign key' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Remove cosign key 2' }).focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getByLabel('Cosign public key 2').count(), 0);
+    await verify();
+    await page.getByRole('heading', { name: 'Verdict: not trusted' }).waitFor();
+    const problems = await page.getByRole('list', { name: 'Trust problems' }).innerText();
+    for (const image of carrying.manifest.images) assert.ok(problems.includes(image.reference), `${image.reference} in ${problems}`);
+    await page.getByRole('radio', { name: 'containerd (k3s/k0s running node)' }).check();
+    await page.getByLabel('containerd socket').fill(containerd.address);
+    assert.equal(await loadButton().isDisabled(), true);
+    const blocked = await page.locator('#import-blocked').innerText();
+    assert.match(blocked, /Not signed by the given cosign keys/);
+    assert.ok(blocked.includes(carrying.manifest.images[0]!.reference), blocked);
+    await page.screenshot({ path: app.shot('import-14-cosign-refused.png'), fullPage: true });
+    // the engine checks on its own: a call that skips the wizard's gate imports nothing either
+    const started = await app.api.invoke('bundle.import', { dirs: [carrying.dir], toContainerd: containerd.address, cosignKeys: [key.publicKeyFile] });
+    assert.ok(started.ok, JSON.stringify(started));
+    const jobId = (started.result as { jobId: string }).jobId;
+    const deadline = Date.now() + 60_000;
+    let ended = app.jobMessages.find((m) => m.jobId === jobId && ('error' in m || 'result' in m));
+    while (!ended && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      ended = app.jobMessages.find((m) => m.jobId === jobId && ('error' in m || 'result' in m));
+    }
+    assert.ok(ended && 'error' in ended && ended.error, JSON.stringify(ended));
+    assert.equal(ended.error.code, 'untrusted');
+    assert.match(ended.error.message, /nothing was imported/);
+    assert.ok(ended.error.message.includes(carrying.manifest.images[0]!.reference), ended.error.message);
+    assert.deepEqual(await listed(), []);
+  });
+
+  test('a socket that is not there: the error asks whether containerd runs and names the usual sockets', async () => {
+    await page.getByRole('button', { name: 'Remove cosign key 1' }).click();
+    await verify();
+    await page.getByRole('heading', { name: 'Verdict: intact' }).waitFor();
+    await page.getByLabel('Kind of node', { exact: true }).selectOption('k0s');
+    assert.equal(await page.getByLabel('containerd socket').inputValue(), '/run/k0s/containerd.sock');
+    await page.getByLabel('containerd socket').fill(join(keysDir, 'no-such.sock'));
+    assert.equal(await page.getByLabel('Kind of node', { exact: true }).inputValue(), 'custom');
+    await loadButton().click();
+    const alert = page.getByRole('alert').filter({ hasText: /is containerd running\?/ });
+    await alert.waitFor({ timeout: 30_000 });
+    assert.match(await alert.innerText(), /k3s uses \/run\/k3s\/containerd\/containerd\.sock/);
+    assert.deepEqual(await listed(), []);
+  });
+
+  test('load into containerd with charts and files written: ctr lists every image with its digest, the .tgz and the file have the right sha256', async () => {
+    const chartsTo = join(carrying.work, 'charts-out');
+    const filesTo = join(carrying.work, 'files-out');
+    await page.getByLabel('containerd socket').fill(containerd.address);
+    await page.getByLabel('Write charts to folder').fill(chartsTo);
+    await page.getByLabel('Write files to folder').fill(filesTo);
+    assert.deepEqual(await unnamedControls(), []);
+    await page.screenshot({ path: app.shot('import-15-containerd-target.png'), fullPage: true });
+    await loadButton().click();
+    await page.getByRole('heading', { name: 'Loaded into containerd' }).waitFor({ timeout: 120_000 });
+    const table = await page.getByRole('table', { name: 'Images containerd lists' }).innerText();
+    const names = await listed();
+    const full = await containerd.ctr(['--namespace', 'k8s.io', 'images', 'ls']);
+    for (const image of carrying.manifest.images) {
+      assert.ok(names.includes(image.reference), `${image.reference} in ${names.join(' ')}`);
+      assert.ok(full.stdout.split('\n').some((l) => l.startsWith(`${image.reference} `) && l.includes(image.digest)), full.stdout);
+      assert.ok(table.includes(image.reference) && table.includes(image.digest), table);
+    }
+    const tgz = join(chartsTo, 'webapp-0.1.0.tgz');
+    assert.equal(`sha256:${hex(readFileSync(tgz))}`, chart.digest);
+    const written = join(filesTo, 'notes.txt');
+    assert.equal(hex(readFileSync(written)), hex(notes));
+    assert.equal(carrying.manifest.files![0]!.sha256, hex(notes));
+    const charts = await page.getByRole('region', { name: 'Charts written' }).innerText();
+    assert.ok(charts.includes(tgz) && charts.includes(chart.digest.slice('sha256:'.length)), charts);
+    const files = await page.getByRole('region', { name: 'Files written' }).innerText();
+    assert.ok(files.includes(written) && files.includes(hex(notes)), files);
+    await page.screenshot({ path: app.shot('import-16-containerd-report.png'), fullPage: true });
+    assert.deepEqual(app.cspViolations, []);
   });
 });

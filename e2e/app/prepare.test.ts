@@ -209,7 +209,7 @@ describe('the Prepare wizard', () => {
     await page.getByRole('button', { name: /^Build bundle/ }).click();
     await proxy.cut; // the registry now hangs mid-blob: the build is surely running
     await page.getByRole('progressbar', { name: 'Build progress' }).waitFor();
-    await page.getByRole('list', { name: 'Images in this build' }).getByText(big).waitFor();
+    await page.getByRole('list', { name: 'Images, charts and files in this build' }).getByText(big).waitFor();
     await page.screenshot({ path: app.shot('prepare-09-building.png'), fullPage: true });
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByText('Build cancelled.').waitFor({ timeout: 20_000 });

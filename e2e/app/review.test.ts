@@ -94,6 +94,16 @@ describe('the Review wizard', () => {
     await page.screenshot({ path: shot('04-review-damaged.png'), fullPage: true });
   });
 
+  test('the host opens a bundle in Review (the desktop File → Open bundle…, `ferry ui DIR`) from any wizard', async () => {
+    await page.getByRole('tab', { name: /Prepare/ }).click();
+    await page.getByRole('tab', { name: /Prepare/ }).and(page.locator('[aria-selected="true"]')).waitFor();
+    app.host.send({ command: 'open-bundle', dir: join(bundle.dir, 'bundle.json') });
+    await page.getByRole('tab', { name: /Review/ }).and(page.locator('[aria-selected="true"]')).waitFor();
+    await page.getByRole('heading', { name: `Bundle ${bundle.manifest.id}` }).waitFor();
+    assert.equal(await page.getByLabel('Bundle folder').inputValue(), join(bundle.dir, 'bundle.json'));
+    assert.equal(await page.getByRole('table', { name: /Images/ }).getByRole('row').count(), bundle.manifest.images.length + 1);
+  });
+
   test('bad input is explained, and the page broke no CSP rule', async () => {
     await page.getByLabel('Bundle folder').fill(join(bundle.work, 'nowhere'));
     await page.getByRole('button', { name: 'Open' }).click();

@@ -184,6 +184,9 @@ describe('ferry ui web host', () => {
     const r = await runFerry(['ui', '--listen', '0.0.0.0:0']);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /loopback only/);
+    const notBundle = await runFerry(['ui', '/nowhere/at-all']);
+    assert.equal(notBundle.code, 2, notBundle.stderr);
+    assert.match(notBundle.stderr, /\/nowhere\/at-all is not a bundle/);
   });
 
   test('`ferry ui` prints the URL with a fresh token, serves the API with it, and stops cleanly on Ctrl-C', async () => {

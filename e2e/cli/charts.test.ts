@@ -166,6 +166,40 @@ describe('Helm charts in a bundle', () => {
     }
   });
 
+  test('--map applies to charts as to images: a rule on the chart source path, else on charts/<name>; shown by --dry-run and followed by the push', async () => {
+    const offline = 'registry.offline:5000';
+    const maps = ['--map', `${registry.host}/charts=${offline}/helm/oci`, '--map', 'charts=helm/all', '--map', 'charts/nothing=elsewhere'];
+    const dry = await runFerry(['import', dir, '--to', `${offline}/mirror`, '--dry-run', ...maps], { env });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`chart ocichart 1\\.0\\.0\\s+${offline}/helm/oci/ocichart:1\\.0\\.0  \\(--map ${registry.host}/charts=${offline}/helm/oci\\)`));
+    assert.match(dry.stdout, new RegExp(`chart webapp 0\\.1\\.0\\s+${offline}/helm/all/webapp:0\\.1\\.0  \\(--map charts=helm/all\\)`));
+    assert.match(dry.stdout, new RegExp(`test/shared:1\\s+${offline}/mirror/test/shared:1@sha256:`), 'images keep their own mapping');
+    const json = await runFerry(['import', dir, '--to', `${offline}/mirror`, '--dry-run', '--json', '--map', 'charts/webapp=apps/webapp-chart'], { env });
+    assert.equal(json.code, 0, json.stderr);
+    const report = (JSON.parse(json.stdout.trim().split('\n').at(-1)!) as { report: { charts?: { name: string; target: string; rule?: string }[] } }).report;
+    assert.deepEqual(
+      report.charts?.map((c) => [c.name, c.target, c.rule]).sort(),
+      [
+        ['ocichart', `${offline}/mirror/charts/ocichart:1.0.0`, undefined],
+        ['webapp', `${offline}/apps/webapp-chart:0.1.0`, 'charts/webapp=apps/webapp-chart'],
+      ],
+      'an exact charts/<name> rule renames one chart; the other keeps PREFIX/charts/<name>',
+    );
+    const target = await startRegistry({ auth: 'none' });
+    try {
+      const r = await runFerry(['import', dir, '--to', target.host, '--insecure-registry', target.host, '--map', 'charts=helm', '--report', join(work, 'mapped.json')], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`Chart webapp 0\\.1\\.0 → ${target.host}/helm/webapp:0\\.1\\.0 .*\\(--map charts=helm\\)`));
+      for (const chart of bundle.charts) {
+        const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${target.host}/helm/${chart.name}:${chart.version}`]);
+        assert.equal(raw.code, 0, raw.stderr);
+        assert.equal(sha256(Buffer.from(raw.stdout)), chart.digest);
+      }
+    } finally {
+      await target.stop();
+    }
+  });
+
   test('a YAML list file names images (with their own platforms), charts and files', async () => {
     const listDir = join(work, 'list');
     mkdirSync(listDir);

@@ -3,7 +3,7 @@
 // verified, imported into another real registry and served; checked with skopeo and the real CLI.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
@@ -12,9 +12,11 @@ import {
   cosignAttest,
   cosignSign,
   cosignTagOf,
+  flipByte,
   makeCosignKey,
   makeSpdxSbom,
   makeTempDir,
+  pushImage,
   pushOciReferrer,
   removeDir,
   run,
@@ -290,5 +292,81 @@ describe('ferry inspect of a bundle with SBOMs and attestations', () => {
     assert.match(page, /<h2>Signatures, attestations and SBOMs carried<\/h2>/);
     assert.match(page, /SPDX-2\.3, 5 packages/);
     assert.match(page, /unsigned/);
+  });
+});
+
+describe('ferry verify --cosign-key across a platform filter', () => {
+  let filtered: string;
+  before(async () => {
+    filtered = join(work, 'filtered');
+    const r = await runFerry(['bundle', '--referrers', '--platform', 'linux/amd64', '--insecure-registry', source.host, '--no-cache', '-o', filtered, `${source.host}/test/multi:1`], { env });
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  test('the published index and its signature are carried; verify passes, saying it is signed via the published index', async () => {
+    const image = readBundle(filtered).images[0]!;
+    const amd64 = images.multi.platforms.find((p) => p.platform.architecture === 'amd64')!;
+    assert.equal(image.digest, amd64.manifest.digest, 'one platform: its manifest is carried as the top');
+    assert.equal(image.originalDigest, images.multi.digest);
+    assert.deepEqual(image.originalManifest, { digest: images.multi.digest, size: images.multi.manifest.size, mediaType: images.multi.mediaType });
+    assert.ok(readBundle(filtered).blobs.some((b) => b.digest === images.multi.digest), 'the published index is a listed blob');
+    assert.ok(image.referrers?.some((r) => r.subject === images.multi.digest && r.digest === multiSig.digest && r.tag === cosignTagOf(images.multi.digest, 'sig')), 'the signature of the published digest is carried');
+
+    const json = await verifyCosign(filtered, [ecdsa]);
+    assert.equal(json.code, 0, JSON.stringify(json.report));
+    assert.equal(json.report.integrity.ok, true, 'the published index is evidence, not walked: no missing-reference fault');
+    const check = json.report.cosign!.images[0]!;
+    assert.deepEqual(
+      { verdict: check.verdict, key: check.key, via: check.via, signedDigest: check.signedDigest, platforms: check.platforms },
+      { verdict: 'signed-by-key', key: ecdsa.publicKeyFile, via: 'published-index', signedDigest: images.multi.digest, platforms: { carried: 1, published: 3 } },
+    );
+    const text = await runFerry(['verify', filtered, '--cosign-key', ecdsa.publicKeyFile], { env });
+    assert.equal(text.code, 0, text.stdout + text.stderr);
+    assert.match(text.stdout, /signed by \S+ecdsa\.pub \(the published index sha256:[a-f0-9]{12}…; 1 of 3 platforms carried\)/);
+    const inspect = await runFerry(['inspect', filtered, '--html', join(work, 'filtered.html'), '--cosign-key', ecdsa.publicKeyFile], { env });
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, /the published index is carried too, as evidence for signatures over sha256:/);
+    assert.match(readFileSync(join(work, 'filtered.html'), 'utf8'), /via the published index sha256:[a-f0-9]{12}…; 1 of 3 platforms carried/);
+  });
+
+  test('a copy whose carried published index was altered fails (exit 1): a bad signature naming the image and digest', async () => {
+    const tampered = join(work, 'filtered-tampered');
+    cpSync(filtered, tampered, { recursive: true });
+    const tar = join(tampered, 'bundle.tar');
+    const at = readFileSync(tar).indexOf(images.multi.manifest.bytes);
+    assert.ok(at > 0, 'the published index bytes are in the archive');
+    flipByte(tar, at + images.multi.manifest.bytes.indexOf('manifests') + 1);
+    const r = await verifyCosign(tampered, [ecdsa]);
+    assert.equal(r.code, 1);
+    const check = r.report.cosign!.images[0]!;
+    assert.equal(check.verdict, 'bad-signature');
+    assert.match(check.problem!, new RegExp(`test/multi:1: a signature by \\S+ecdsa\\.pub names the published index ${images.multi.digest}, but the carried copy of that index hashes to sha256:`));
+  });
+
+  test('per-platform signatures (cosign sign --recursive) vouch for a filtered index of two platforms', async () => {
+    await pushImage(source, 'test/recursive', '1', images.multi);
+    for (const p of images.multi.platforms) await cosignSign(source, 'test/recursive', p.manifest.digest, `${source.host}/test/recursive`, ed25519);
+    const out = join(work, 'recursive');
+    const b = await runFerry(['bundle', '--referrers', '--platform', 'linux/amd64', '--platform', 'linux/arm64', '--insecure-registry', source.host, '--no-cache', '-o', out, `${source.host}/test/recursive:1`], { env });
+    assert.equal(b.code, 0, b.stderr);
+    const r = await verifyCosign(out, [ed25519]);
+    assert.equal(r.code, 0, JSON.stringify(r.report));
+    const check = r.report.cosign!.images[0]!;
+    assert.deepEqual({ verdict: check.verdict, via: check.via, platforms: check.platforms, signatures: check.signatures }, { verdict: 'signed-by-key', via: 'platform-manifests', platforms: { carried: 2 }, signatures: 2 });
+    const text = await runFerry(['verify', out, '--cosign-key', ed25519.publicKeyFile], { env });
+    assert.match(text.stdout, /signed by \S+ed25519\.pub \(each carried platform manifest \(2\)\)/);
+    const wrong = await verifyCosign(out, [ecdsa]);
+    assert.equal(wrong.code, 1, 'another key does not vouch');
+  });
+
+  test('import of a filtered bundle pushes the signatures but warns that they name the published index', async () => {
+    const target = await startRegistry();
+    try {
+      const r = await runFerry(['import', filtered, '--to', target.host, '--insecure-registry', target.host, '--report', join(work, 'filtered-import.json')], { env });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stderr, new RegExp(`warning: Signatures of \\S+test/multi:1's published index ${images.multi.digest} are pushed, but the target holds the platform-filtered`));
+    } finally {
+      await target.stop();
+    }
   });
 });

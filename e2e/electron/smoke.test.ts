@@ -84,6 +84,11 @@ test('the desktop app: window opens, the API answers over IPC, a bundle of a tes
     assert.ok(end.done && 'result' in end.done, JSON.stringify(end));
     assert.ok((end.progress ?? 0) > 0, 'progress reached the window');
     execFileSync('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: outputDir });
+
+    // a second launch naming the bundle (as a file manager does) opens it in Review in this window
+    await app.evaluate(({ app: electronApp }, dir) => void electronApp.emit('second-instance', {}, ['ferry', dir], process.cwd()), outputDir);
+    await page.getByRole('tab', { name: /Review/ }).and(page.locator('[aria-selected="true"]')).waitFor();
+    await page.getByRole('heading', { name: /^Bundle / }).waitFor();
     mkdirSync(APP_SHOTS_DIR, { recursive: true });
     await page.screenshot({ path: join(APP_SHOTS_DIR, 'electron-smoke.png') });
   } finally {

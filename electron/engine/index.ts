@@ -44,7 +44,7 @@ export { planFiles, checkFileNames, fileNameOf, isFileUrl, type PlannedFile, typ
 export { writeBundleFiles, safeFilePath, type WriteBundleFilesOptions, type WrittenFile } from './files/write-bundle-files.js';
 export { readBundleArtifacts, type BundleArtifacts } from './referrers/bundle-artifacts.js';
 export { summarizeArtifacts, sbomFacts, type ArtifactSummary } from './referrers/summarize-artifacts.js';
-export { verifyCosignSignatures, loadCosignKeys, cosignSignatureValid, type CosignPublicKey } from './referrers/verify-cosign.js';
+export { verifyCosignSignatures, loadCosignKeys, cosignSignatureValid, describeCosignVia, type CosignPublicKey } from './referrers/verify-cosign.js';
 export { findReferrers, type CarriedReferrer } from './referrers/find-referrers.js';
 export { createApiHost, type ApiHost, type ApiHostOptions, type ApiOutcome } from './api/api-host.js';
 export { engineHandlers, type ApiHandlers } from './api/api-handlers.js';
@@ -53,6 +53,7 @@ export { findRendererDir } from './web-host/find-renderer-dir.js';
 export { parseChartSource, chartSourceOf, type ChartSource } from './charts/parse-chart-source.js';
 export { discoverChartImages } from './charts/discover-images.js';
 export { pushCharts, chartRepository, type PushedChart } from './charts/push-charts.js';
+export { mapChart, chartSourceName, type ChartMapping } from './charts/map-chart.js';
 export { exportBundleCharts, writeBundleCharts, type WrittenChartFile } from './charts/write-bundle-charts.js';
 export { readListFile, type BundleList } from './bundle/read-list-file.js';
 export { parseImageList } from '../../shared/image-list.js';
@@ -60,3 +61,4 @@ export { describeImage, missingPlatforms, type ImageDescription } from './bundle
 export { createSessionSettings, type SessionSettings, type RegistrySetting } from './api/session-settings.js';
 export { measureCache, clearCache, type CacheUsage } from './cache/cache-usage.js';
 export { defaultCacheDir } from './cache/blob-cache.js';
+export { bundlePathOf, bundleArgument } from './bundle/bundle-path.js';

@@ -1,7 +1,7 @@
 /** Prefix of the IPC channel of each API call: `ferry:api:<call>` (one `ipcMain.handle` per contract call). */
 export const IPC_API_PREFIX = 'ferry:api:';
 
-/** The one IPC channel job messages travel on, main → window. */
+/** The one IPC channel the host's messages travel on, main → window: job messages and host commands (open a bundle). */
 export const IPC_JOB_CHANNEL = 'ferry:job';
 
 /** The app's own origin: the renderer is served from `app://ferry/` (see app-protocol.ts). */

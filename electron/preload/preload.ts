@@ -1,11 +1,11 @@
 // The preload of the app window (sandboxed, context-isolated): exposes exactly the ApiTransport
 // shape as `window.ferry` — invoke, subscribe, ready — and nothing else of Electron or Node.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { ApiResponse, JobMessage } from '../../shared/api-contract.js';
+import type { ApiResponse, HostMessage } from '../../shared/api-contract.js';
 import { CALL_NAME, IPC_API_PREFIX, IPC_JOB_CHANNEL } from '../main/ipc-names.js';
 
-const listeners = new Set<(message: JobMessage) => void>();
-ipcRenderer.on(IPC_JOB_CHANNEL, (_event: IpcRendererEvent, message: JobMessage) => {
+const listeners = new Set<(message: HostMessage) => void>();
+ipcRenderer.on(IPC_JOB_CHANNEL, (_event: IpcRendererEvent, message: HostMessage) => {
   for (const listener of listeners) {
     try {
       listener(message);
@@ -27,8 +27,8 @@ contextBridge.exposeInMainWorld('ferry', {
       return { error: { code: 'bad-usage', message: `There is no API call named "${channel}".` } };
     }
   },
-  /** Receives every job message; returns the unsubscribe function. */
-  subscribe(listener: (message: JobMessage) => void): () => void {
+  /** Receives every message the host pushes (job messages, host commands); returns the unsubscribe function. */
+  subscribe(listener: (message: HostMessage) => void): () => void {
     if (typeof listener !== 'function') return () => undefined;
     listeners.add(listener);
     return () => void listeners.delete(listener);

@@ -1,4 +1,4 @@
-import type { ApiChannel, ApiInput, ApiResult, JobChannel, JobMessage, JobResults } from '../../shared/api-contract.js';
+import { isHostCommand, type ApiChannel, type ApiInput, type ApiResult, type HostCommand, type JobChannel, type JobMessage, type JobResults } from '../../shared/api-contract.js';
 import type { ProgressEvent } from '../../shared/progress.js';
 import { ApiCallError } from './api-call-error.js';
 import type { ApiTransport } from './api-transport.js';
@@ -16,6 +16,8 @@ export interface ApiClient {
   call<C extends Exclude<ApiChannel, JobChannel>>(channel: C, input: ApiInput<C>): Promise<ApiResult<C>>;
   /** Starts a long job; progress goes to `onProgress`; `result` settles with its outcome. */
   startJob<C extends JobChannel>(channel: C, input: ApiInput<C>, onProgress: (event: ProgressEvent) => void): RunningJob<C>;
+  /** Receives the host's commands (open a bundle); commands that arrived before the first listener are delivered to it. Returns the unsubscribe function. */
+  onCommand(listener: (command: HostCommand) => void): () => void;
 }
 
 interface JobWaiter {
@@ -40,7 +42,16 @@ export function createApiClient(transport: ApiTransport): ApiClient {
     return true;
   };
 
+  const commandListeners = new Set<(command: HostCommand) => void>();
+  const earlyCommands: HostCommand[] = [];
+
   transport.subscribe((message) => {
+    if (isHostCommand(message)) {
+      if (commandListeners.size === 0) {
+        if (earlyCommands.length < 10) earlyCommands.push(message);
+      } else for (const listener of commandListeners) listener(message);
+      return;
+    }
     const waiter = waiters.get(message.jobId);
     if (!waiter) {
       const list = early.get(message.jobId) ?? [];
@@ -60,6 +71,11 @@ export function createApiClient(transport: ApiTransport): ApiClient {
 
   return {
     call: (channel, input) => invoke(channel, input) as never,
+    onCommand(listener) {
+      commandListeners.add(listener);
+      for (const command of earlyCommands.splice(0)) listener(command);
+      return () => void commandListeners.delete(listener);
+    },
     startJob(channel, input, onProgress) {
       let resolveId!: (id: string) => void;
       let rejectId!: (error: unknown) => void;

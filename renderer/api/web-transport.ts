@@ -1,4 +1,4 @@
-import type { ApiResponse, JobMessage } from '../../shared/api-contract.js';
+import type { ApiResponse, HostMessage } from '../../shared/api-contract.js';
 import type { ApiTransport } from './api-transport.js';
 
 /**
@@ -7,7 +7,7 @@ import type { ApiTransport } from './api-transport.js';
  * The socket reconnects after a drop.
  */
 export function createWebTransport(base: Location = window.location): ApiTransport {
-  const listeners = new Set<(message: JobMessage) => void>();
+  const listeners = new Set<(message: HostMessage) => void>();
   let socket: WebSocket | undefined;
   let opened: Promise<void> | undefined;
 
@@ -17,9 +17,9 @@ export function createWebTransport(base: Location = window.location): ApiTranspo
       socket = ws;
       ws.addEventListener('open', () => resolve(), { once: true });
       ws.addEventListener('message', (e) => {
-        let message: JobMessage;
+        let message: HostMessage;
         try {
-          message = JSON.parse(String(e.data)) as JobMessage;
+          message = JSON.parse(String(e.data)) as HostMessage;
         } catch {
           return;
         }

@@ -20,7 +20,23 @@ export interface ItemRow {
 export type SourceKind = 'folder' | 'media';
 
 /** Where the bundle goes. */
-export type TargetKind = 'registry' | 'folder' | 'serve';
+export type TargetKind = 'registry' | 'folder' | 'containerd' | 'serve';
+
+/** Which containerd: the socket of a k3s or k0s node, plain containerd, or a typed one. */
+export type ContainerdPreset = 'k3s' | 'k0s' | 'containerd' | 'custom';
+
+/** The usual socket of each kind of node. */
+export const CONTAINERD_SOCKETS: Record<Exclude<ContainerdPreset, 'custom'>, string> = {
+  k3s: '/run/k3s/containerd/containerd.sock',
+  k0s: '/run/k0s/containerd.sock',
+  containerd: '/run/containerd/containerd.sock',
+};
+
+/** The containerd target: a preset, and the socket address (typed when the preset is `custom`). */
+export interface ContainerdForm {
+  preset: ContainerdPreset;
+  address: string;
+}
 
 /** A job with progress and per-item rows. */
 export type JobState<R> =
@@ -54,6 +70,8 @@ export interface ChecksForm {
   trustedKeys: string;
   requireApproval: boolean;
   policy: string;
+  /** Cosign public key files: every image must carry a valid cosign signature by one (empty rows are ignored). */
+  cosignKeys: string[];
 }
 
 /** The Import wizard's state; every change goes through an action below. */
@@ -77,6 +95,11 @@ export interface ImportState {
   /** A login was sent with the last import (the password itself is gone). */
   passwordSent: boolean;
   folder: string;
+  containerd: ContainerdForm;
+  /** Write the bundle's charts (`.tgz`) into this folder (empty: not written). */
+  chartsTo: string;
+  /** Write the bundle's plain files into this folder (empty: not written). */
+  filesTo: string;
   port: string;
   preview: JobState<ImportSummary>;
   run: JobState<ImportSummary>;
@@ -91,6 +114,11 @@ export interface ImportState {
   setTargetKind(kind: TargetKind): void;
   setRegistry(patch: Partial<RegistryForm>): void;
   setFolder(folder: string): void;
+  setContainerd(patch: Partial<ContainerdForm>): void;
+  setOutputs(patch: Partial<Pick<ImportState, 'chartsTo' | 'filesTo'>>): void;
+  addCosignKey(): void;
+  setCosignKey(index: number, path: string): void;
+  removeCosignKey(index: number): void;
   setPort(port: string): void;
   previewMapping(): Promise<void>;
   runImport(): Promise<void>;
@@ -108,6 +136,11 @@ export function blockedReason(state: Pick<ImportState, 'inspection' | 'verify' |
   if (v.status === 'failed') return `The verification did not finish (${v.error.message}); verify again.`;
   if (!v.result.ok) {
     if (!v.result.integrity.ok) return 'The bundle is damaged: bring a good copy (or repair it with ferry repair), then verify again.';
+    const unsigned = v.result.cosign && !v.result.cosign.ok ? v.result.cosign.images.filter((i) => i.verdict !== 'signed-by-key').map((i) => i.image) : [];
+    if (v.result.cosign && !v.result.cosign.ok && (!v.result.trust || v.result.trust.ok) && (!v.result.policy || v.result.policy.ok)) {
+      const names = unsigned.length > 0 ? unsigned.join(', ') : 'the images';
+      return `Not signed by the given cosign keys: ${names}. Nothing can be imported: bring images signed by one of these keys, or remove the key from the trust checks and verify again.`;
+    }
     return 'The bundle is not trusted (signatures, approval or policy): it cannot be imported.';
   }
   return undefined;
@@ -171,10 +204,26 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
       return { to, ...(map.length > 0 ? { map } : {}), ...(r.insecure ? { insecureRegistries: [host] } : {}), ...(r.caFile.trim() !== '' ? { caFiles: [r.caFile.trim()] } : {}) };
     };
 
-    const checksInput = (): Pick<ApiInput<'bundle.verify'>, 'trustedKeys' | 'requireApproval' | 'policy'> => {
+    const checksInput = (): Pick<ApiInput<'bundle.verify'>, 'trustedKeys' | 'requireApproval' | 'policy' | 'cosignKeys'> => {
       const c = get().checks;
       const keys = lines(c.trustedKeys);
-      return { ...(keys.length > 0 ? { trustedKeys: keys } : {}), ...(c.requireApproval ? { requireApproval: true } : {}), ...(c.policy.trim() !== '' ? { policy: c.policy.trim() } : {}) };
+      const cosignKeys = c.cosignKeys.map((k) => k.trim()).filter((k) => k !== '');
+      return {
+        ...(keys.length > 0 ? { trustedKeys: keys } : {}),
+        ...(c.requireApproval ? { requireApproval: true } : {}),
+        ...(c.policy.trim() !== '' ? { policy: c.policy.trim() } : {}),
+        ...(cosignKeys.length > 0 ? { cosignKeys } : {}),
+      };
+    };
+
+    /** `chartsTo` / `filesTo` when typed and the bundle carries charts / files. */
+    const outputsInput = (): Pick<ApiInput<'bundle.import'>, 'chartsTo' | 'filesTo'> => {
+      const { chartsTo, filesTo, inspection } = get();
+      const manifest = inspection?.manifest;
+      return {
+        ...(chartsTo.trim() !== '' && (manifest?.charts?.length ?? 0) > 0 ? { chartsTo: chartsTo.trim() } : {}),
+        ...(filesTo.trim() !== '' && (manifest?.files?.length ?? 0) > 0 ? { filesTo: filesTo.trim() } : {}),
+      };
     };
 
     const resetAfterSource: Partial<ImportState> = { inspection: undefined, openError: undefined, dirs: [], verify: { status: 'idle' }, preview: { status: 'idle' }, run: { status: 'idle' } };
@@ -186,12 +235,15 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
       chosenVolumes: [],
       opening: false,
       dirs: [],
-      checks: { trustedKeys: '', requireApproval: false, policy: '' },
+      checks: { trustedKeys: '', requireApproval: false, policy: '', cosignKeys: [] },
       verify: { status: 'idle' },
       targetKind: 'registry',
       registry: { to: '', username: '', password: '', caFile: '', insecure: false, map: '' },
       passwordSent: false,
       folder: '',
+      containerd: { preset: 'k3s', address: CONTAINERD_SOCKETS.k3s },
+      chartsTo: '',
+      filesTo: '',
       port: '5000',
       preview: { status: 'idle' },
       run: { status: 'idle' },
@@ -247,6 +299,17 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
       setTargetKind: (targetKind) => set({ targetKind }),
       setRegistry: (patch) => set({ registry: { ...get().registry, ...patch }, ...(patch.to !== undefined || patch.map !== undefined ? { preview: { status: 'idle' } } : {}) }),
       setFolder: (folder) => set({ folder }),
+      setContainerd: (patch) => {
+        const next = { ...get().containerd, ...patch };
+        // a preset fills its socket; typing an address makes it a custom one
+        if (patch.preset !== undefined && patch.preset !== 'custom' && patch.address === undefined) next.address = CONTAINERD_SOCKETS[patch.preset];
+        if (patch.address !== undefined && patch.preset === undefined && next.preset !== 'custom' && patch.address !== CONTAINERD_SOCKETS[next.preset]) next.preset = 'custom';
+        set({ containerd: next });
+      },
+      setOutputs: (patch) => set(patch),
+      addCosignKey: () => get().setChecks({ cosignKeys: [...get().checks.cosignKeys, ''] }),
+      setCosignKey: (index, path) => get().setChecks({ cosignKeys: get().checks.cosignKeys.map((k, i) => (i === index ? path : k)) }),
+      removeCosignKey: (index) => get().setChecks({ cosignKeys: get().checks.cosignKeys.filter((_, i) => i !== index) }),
       setPort: (port) => set({ port }),
       async previewMapping() {
         const dirs = get().dirs;
@@ -267,7 +330,16 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
             set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: 'Type the images folder (k3s: /var/lib/rancher/k3s/agent/images, k0s: /var/lib/k0s/images).' } } });
             return;
           }
-          await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, toDir }, onProgress));
+          await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, toDir, ...checksInput(), ...outputsInput() }, onProgress));
+          return;
+        }
+        if (state.targetKind === 'containerd') {
+          const toContainerd = state.containerd.address.trim();
+          if (toContainerd === '') {
+            set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: `Type containerd's socket (k3s: ${CONTAINERD_SOCKETS.k3s}, k0s: ${CONTAINERD_SOCKETS.k0s}, containerd: ${CONTAINERD_SOCKETS.containerd}).` } } });
+            return;
+          }
+          await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, toContainerd, ...checksInput(), ...outputsInput() }, onProgress));
           return;
         }
         if (state.registry.to.trim() === '') {
@@ -278,7 +350,7 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
         const login = username.trim() !== '' && password !== '' ? { credentials: { username: username.trim(), password } } : {};
         // the password goes to the host once, with this call, and is not kept here
         set({ registry: { ...state.registry, password: '' }, passwordSent: 'credentials' in login });
-        await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, ...registryInput(), ...checksInput(), ...login }, onProgress));
+        await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, ...registryInput(), ...checksInput(), ...outputsInput(), ...login }, onProgress));
       },
       cancelRun() {
         const run = get().run;

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { CreateBundleSummary, ImageResolveResult, MediaPlanResult, MediaVolume, MediaWriteSummary } from '../../shared/api-contract.js';
+import type { CreateBundleSummary, ImageResolveResult, MediaPlanResult, MediaVolume, MediaWriteSummary, SourceCheckResult } from '../../shared/api-contract.js';
 import type { SerializedError } from '../../shared/errors.js';
 import { parseImageList } from '../../shared/image-list.js';
 import type { ApiClient } from '../api/api-client.js';
@@ -62,7 +62,42 @@ export const FIT_MAX_PART = 64 * 1024 ** 3;
 const FAT_FAMILY = /^(v?fat(12|16|32)?|msdos|umsdos)$/i;
 
 /** The fields of the Prepare state kept across a restart. */
-const PERSISTED = ['listText', 'insecureText', 'defaultPlatforms', 'overrides', 'includeForeignLayers', 'outputDir', 'splitMode', 'customSize', 'fitSize', 'parity', 'signKey'] as const;
+const PERSISTED = ['listText', 'insecureText', 'defaultPlatforms', 'overrides', 'includeForeignLayers', 'outputDir', 'splitMode', 'customSize', 'fitSize', 'parity', 'signKey', 'charts', 'files', 'referrers'] as const;
+
+/** The most charts, and the most files, one bundle carries from the app (the contract's limit). */
+export const MAX_SOURCES = 1000;
+
+/** A Helm chart or plain file the bundle carries: its source as `ferry bundle --chart/--file` takes it, and what the host's check found. */
+export interface CarriedSource {
+  source: string;
+  /** The chart's name, or the file's name in the bundle (`files/<name>`). */
+  name?: string;
+  version?: string;
+  /** A local file's size. */
+  size?: number;
+  /** Why the host's check refused it (a source loaded from a list file is kept, and shown with this). */
+  error?: SerializedError;
+}
+
+/** A carried source from a check's answer (or its error). */
+function carried(source: string, check: SourceCheckResult | SerializedError): CarriedSource {
+  if ('code' in check) return { source, error: check };
+  return { source: check.source, name: check.name, ...(check.version !== undefined ? { version: check.version } : {}), ...(check.size !== undefined ? { size: check.size } : {}) };
+}
+
+/** Remembered sources, keeping only well-formed fields (never an error: they are checked again at build). */
+function sourcesOf(x: unknown): CarriedSource[] | undefined {
+  if (!Array.isArray(x)) return undefined;
+  return x
+    .filter((i): i is Record<string, unknown> => !!i && typeof i === 'object' && typeof (i as { source?: unknown }).source === 'string')
+    .slice(0, MAX_SOURCES)
+    .map((i) => ({
+      source: i.source as string,
+      ...(typeof i.name === 'string' ? { name: i.name } : {}),
+      ...(typeof i.version === 'string' ? { version: i.version } : {}),
+      ...(typeof i.size === 'number' ? { size: i.size } : {}),
+    }));
+}
 
 /** What is remembered across a restart. */
 type PersistedPrepare = Partial<Pick<PrepareState, (typeof PERSISTED)[number]>>;
@@ -86,6 +121,11 @@ function readPersisted(): PersistedPrepare {
     if (strings(v.defaultPlatforms)) out.defaultPlatforms = v.defaultPlatforms;
     if (v.overrides && typeof v.overrides === 'object' && Object.values(v.overrides).every(strings)) out.overrides = v.overrides as Record<string, string[]>;
     if (typeof v.includeForeignLayers === 'boolean') out.includeForeignLayers = v.includeForeignLayers;
+    if (typeof v.referrers === 'boolean') out.referrers = v.referrers;
+    const charts = sourcesOf(v.charts);
+    if (charts) out.charts = charts;
+    const files = sourcesOf(v.files);
+    if (files) out.files = files;
     if (v.splitMode === 'none' || v.splitMode === 'fat32' || v.splitMode === 'custom' || v.splitMode === 'fit') out.splitMode = v.splitMode;
     return out;
   } catch {
@@ -121,6 +161,20 @@ export interface PrepareState {
   missing: Record<string, string[]>;
   platformError?: SerializedError;
   includeForeignLayers: boolean;
+  /** Helm charts to carry, in the order added. */
+  charts: CarriedSource[];
+  /** Plain files to carry (`files/<name>`), in the order added. */
+  files: CarriedSource[];
+  /** The chart source being typed. */
+  chartText: string;
+  /** The file path or URL being typed. */
+  fileText: string;
+  chartError?: SerializedError;
+  fileError?: SerializedError;
+  /** A chart or file is being checked by the host. */
+  checkingSource: boolean;
+  /** Also carry signatures, SBOMs and attestations (cosign tags, OCI referrers). */
+  referrers: boolean;
   outputDir: string;
   splitMode: SplitMode;
   customSize: string;
@@ -155,6 +209,15 @@ export interface PrepareState {
   toggleDefaultPlatform(platform: string): void;
   setOverride(reference: string, platforms: string[] | undefined): void;
   setIncludeForeignLayers(on: boolean): void;
+  setChartText(text: string): void;
+  setFileText(text: string): void;
+  /** Checks the typed chart source with the host and adds it; false (and `chartError`) when refused. */
+  addChart(): Promise<boolean>;
+  /** Checks the typed file path or URL with the host and adds it; false (and `fileError`) when refused. */
+  addFile(): Promise<boolean>;
+  removeChart(source: string): void;
+  removeFile(source: string): void;
+  setReferrers(on: boolean): void;
   setOutputDir(dir: string): void;
   setSplitMode(mode: SplitMode): void;
   setCustomSize(size: string): void;
@@ -282,6 +345,45 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
       }
     };
 
+    /** Checks sources not already among `have` (a list file's charts or files); refused ones come back with their error. */
+    const checkAll = async (kind: 'chart' | 'file', sources: string[], have: CarriedSource[]): Promise<CarriedSource[]> => {
+      const known = new Set(have.map((c) => c.source));
+      const fresh = [...new Set(sources)].filter((src) => !known.has(src));
+      return Promise.all(fresh.map((source) => api.call('source.check', { kind, source }).then((r) => carried(source, r), (error: unknown) => carried(source, toSerializedError(error)))));
+    };
+
+    /** Checks the typed chart or file with the host and adds it, or says inline why not. */
+    const addSource = async (kind: 'chart' | 'file'): Promise<boolean> => {
+      const textKey = kind === 'chart' ? 'chartText' : 'fileText';
+      const errorKey = kind === 'chart' ? 'chartError' : 'fileError';
+      const listKey = kind === 'chart' ? 'charts' : 'files';
+      const source = get()[textKey].trim();
+      const refuse = (message: string, code = 'bad-usage'): false => {
+        set({ [errorKey]: { code, message } } as Partial<PrepareState>);
+        return false;
+      };
+      if (source === '') return refuse(kind === 'chart' ? 'Type a chart: https://charts.example/repo/NAME@VERSION or oci://HOST/PATH/NAME:VERSION.' : 'Type the path of a file on the machine running Ferry, or an http(s) URL.');
+      if (get()[listKey].some((c) => c.source === source)) return refuse(`${source} is already in the list.`);
+      if (get()[listKey].length >= MAX_SOURCES) return refuse(`At most ${MAX_SOURCES} ${listKey} per bundle: remove some first.`);
+      set({ checkingSource: true, [errorKey]: undefined } as Partial<PrepareState>);
+      try {
+        const checked = carried(source, await api.call('source.check', { kind, source }));
+        const list = get()[listKey];
+        if (kind === 'file') {
+          const other = list.find((f) => f.name !== undefined && f.name === checked.name);
+          if (other) {
+            set({ checkingSource: false });
+            return refuse(`${source} and ${other.source} would both be carried as files/${checked.name ?? ''}: rename one.`);
+          }
+        }
+        set({ checkingSource: false, [listKey]: [...list, checked], [textKey]: '' } as Partial<PrepareState>);
+        return true;
+      } catch (error) {
+        set({ checkingSource: false, [errorKey]: toSerializedError(error) } as Partial<PrepareState>);
+        return false;
+      }
+    };
+
     const runBuild = async (input: Parameters<ApiClient['startJob']>[1]): Promise<void> => {
       const job = api.startJob('bundle.create', input as never, (event) => {
         const state = get().build;
@@ -325,6 +427,12 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
       overrides: {},
       missing: {},
       includeForeignLayers: false,
+      charts: [],
+      files: [],
+      chartText: '',
+      fileText: '',
+      checkingSource: false,
+      referrers: false,
       outputDir: '',
       splitMode: 'none',
       customSize: '',
@@ -365,11 +473,15 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
           get().setListText((current === '' ? '' : `${current}\n`) + list.images.join('\n') + '\n');
           const overrides = { ...get().overrides };
           for (const { image, platforms } of list.imagePlatforms) overrides[image] = platforms;
-          const skipped = list.charts + list.files;
+          // the list's charts and files join the ones already there, each checked by the host (a refused one stays, marked)
+          const [charts, files] = await Promise.all([checkAll('chart', list.charts, get().charts), checkAll('file', list.files, get().files)]);
+          const extra = [charts.length > 0 ? `${charts.length} ${charts.length === 1 ? 'chart' : 'charts'}` : '', files.length > 0 ? `${files.length} ${files.length === 1 ? 'file' : 'files'}` : ''].filter((t) => t !== '');
           set({
             overrides,
+            charts: [...get().charts, ...charts].slice(0, MAX_SOURCES),
+            files: [...get().files, ...files].slice(0, MAX_SOURCES),
             loadingList: false,
-            listNote: `Added ${list.images.length} ${list.images.length === 1 ? 'image' : 'images'} from ${list.path}.` + (skipped > 0 ? ` Its ${skipped} charts and files are not carried by the app yet: use ferry bundle -f for them.` : ''),
+            listNote: `Added ${list.images.length} ${list.images.length === 1 ? 'image' : 'images'}${extra.length > 0 ? `, ${extra.join(' and ')}` : ''} from ${list.path}.`,
           });
           scheduleCheck();
         } catch (error) {
@@ -398,6 +510,13 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
         scheduleCheck();
       },
       setIncludeForeignLayers: (includeForeignLayers) => set({ includeForeignLayers }),
+      setChartText: (chartText) => set({ chartText, chartError: undefined }),
+      setFileText: (fileText) => set({ fileText, fileError: undefined }),
+      addChart: () => addSource('chart'),
+      addFile: () => addSource('file'),
+      removeChart: (source) => set({ charts: get().charts.filter((c) => c.source !== source) }),
+      removeFile: (source) => set({ files: get().files.filter((f) => f.source !== source) }),
+      setReferrers: (referrers) => set({ referrers }),
       setOutputDir: (outputDir) => set({ outputDir }),
       setSplitMode: (splitMode) => set({ splitMode }),
       setCustomSize: (customSize) => set({ customSize }),
@@ -445,7 +564,9 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
         const s = get();
         if (s.build.status === 'running') return;
         const fail = (message: string): void => set({ optionsError: { code: 'bad-usage', message } });
-        if (s.references.length === 0) return fail('Add at least one image: paste references in step 1 or load a list file.');
+        if (s.references.length === 0 && s.charts.length === 0 && s.files.length === 0) return fail('Add at least one image, chart or file: paste references in step 1, add a chart or file under them, or load a list file.');
+        const refused = [...s.charts, ...s.files].find((c) => c.error);
+        if (refused) return fail(`${refused.source} cannot be carried (${refused.error!.message}) Remove it in step 1, or fix it and add it again.`);
         const outputDir = s.outputDir.trim();
         if (outputDir === '') return fail('Type the output folder the bundle goes into (step 3).');
         let split: string | undefined;
@@ -488,6 +609,9 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
           ...(s.includeForeignLayers ? { includeForeignLayers: true } : {}),
           ...(hosts.length > 0 ? { insecureRegistries: hosts } : {}),
           ...(s.force ? { force: true } : {}),
+          ...(s.charts.length > 0 ? { charts: s.charts.map((c) => c.source) } : {}),
+          ...(s.files.length > 0 ? { files: s.files.map((f) => f.source) } : {}),
+          ...(s.referrers ? { referrers: true } : {}),
         });
       },
       cancelBuild() {

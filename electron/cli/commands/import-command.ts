@@ -33,11 +33,13 @@ interface ImportFlags {
 /** The default report file, in the current folder. */
 const DEFAULT_REPORT = 'import-report.json';
 
-/** Prints `source → target` for every image. */
+/** Prints `source → target` for every image (and, in a dry run, every chart: `chart NAME VERSION`). */
 function printMapping(report: ImportReport, out: NodeJS.WritableStream): void {
-  const width = Math.max(6, ...report.images.map((i) => i.source.length));
+  const charts = report.dryRun ? (report.charts ?? []).map((c) => ({ source: `chart ${c.name} ${c.version}`, target: c.target, rule: c.rule })) : [];
+  const rows = [...report.images, ...charts];
+  const width = Math.max(6, ...rows.map((i) => i.source.length));
   out.write(`${'SOURCE'.padEnd(width)}  TARGET\n`);
-  for (const image of report.images) out.write(`${image.source.padEnd(width)}  ${image.target}${image.rule ? `  (--map ${image.rule})` : ''}\n`);
+  for (const row of rows) out.write(`${row.source.padEnd(width)}  ${row.target}${row.rule ? `  (--map ${row.rule})` : ''}\n`);
 }
 
 /** `ferry import`: push a verified bundle's images into a registry on the offline side. */
@@ -142,7 +144,7 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
             `${s.tagsPushed} tag(s), in ${formatDuration(s.seconds)}.\nReport: ${result.reportFile}\n`,
         );
         if (result.mirrorConfig) ctx.stdout.write(`Mirror configuration: ${result.mirrorConfig.files.join(', ')}\n`);
-        for (const chart of result.charts ?? []) ctx.stdout.write(`Chart ${chart.name} ${chart.version} → ${chart.target} (${chart.digest})\n`);
+        for (const chart of result.charts ?? []) ctx.stdout.write(`Chart ${chart.name} ${chart.version} → ${chart.target} (${chart.digest})${chart.rule ? `  (--map ${chart.rule})` : ''}\n`);
         if (result.chartFiles) ctx.stdout.write(`Wrote ${result.chartFiles.length} chart file(s) into ${flags.chartsTo}.\n`);
         if (result.files) ctx.stdout.write(`Wrote ${result.files.length} file(s) into ${flags.filesTo}${result.files.length > 0 ? `: ${result.files.map((f) => f.name).join(', ')}` : ''}.\n`);
       } finally {

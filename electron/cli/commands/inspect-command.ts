@@ -50,6 +50,7 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
       for (const image of manifest.images) {
         out.write(`  ${image.source}\n    from     ${image.reference}\n    original ${image.originalDigest}\n`);
         if (image.digest !== image.originalDigest) out.write(`    carried  ${image.digest} (platforms filtered)\n`);
+        if (image.originalManifest) out.write(`    the published index is carried too, as evidence for signatures over ${image.originalDigest.slice(0, 19)}…\n`);
         if (!image.dockerLoadable) out.write(`    not in manifest.json: docker load cannot load it (a layer is not carried)\n`);
       }
       const carried = manifest.images.some((i) => (i.referrers?.length ?? 0) > 0) ? await readBundleArtifacts(dir, { signal: ctx.signal }) : undefined;

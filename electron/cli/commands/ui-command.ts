@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { createApiHost, findRendererDir, startWebHost } from '../../engine/index.js';
+import { FerryError, bundlePathOf, createApiHost, findRendererDir, startWebHost } from '../../engine/index.js';
 import type { CommandContext } from '../command-context.js';
 
 /** Opens a URL in the default browser, best effort (xdg-open, open, start); never fails the command. */
@@ -21,13 +21,17 @@ function openInBrowser(url: string): boolean {
 export function registerUiCommand(program: Command, ctx: CommandContext): void {
   program
     .command('ui')
+    .argument('[bundle]', 'a bundle folder (or its bundle.json) to open in the Review wizard')
     .description('serve the Ferry app on loopback (the URL printed holds a per-launch token) until Ctrl-C; over SSH, tunnel the port')
     .option('--listen <addr:port>', 'where to listen: 127.0.0.1, localhost or [::1] with a port (default: a free port)', '127.0.0.1:0')
     .option('--open', 'open the default browser at the URL')
-    .action(async (flags: { listen: string; open?: boolean }) => {
+    .action(async (bundle: string | undefined, flags: { listen: string; open?: boolean }) => {
+      const openBundle = bundle === undefined ? undefined : bundlePathOf(bundle);
+      if (bundle !== undefined && !openBundle) throw new FerryError('bad-usage', `${bundle} is not a bundle: give a folder holding bundle.json (or the bundle.json itself).`, { subject: bundle });
       const rendererDir = findRendererDir();
       const api = createApiHost({ host: 'web' });
       const host = await startWebHost({ api, listen: flags.listen, ...(rendererDir ? { rendererDir } : {}) });
+      if (openBundle) host.send({ command: 'open-bundle', dir: openBundle });
       if (!rendererDir) ctx.stderr.write('ferry: the app is not built (npm run build): only the API is served\n');
       ctx.stdout.write(`Ferry UI: ${host.openUrl}\n(the token in this URL is needed to use the app; Ctrl-C stops)\n`);
       if (flags.open && !openInBrowser(host.openUrl)) ctx.stderr.write('ferry: could not open a browser; open the URL above\n');

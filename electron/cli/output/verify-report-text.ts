@@ -1,4 +1,5 @@
 import type { IntegrityCheckId, IntegrityFault, VerifyReport } from '../../../shared/verify-report.js';
+import { describeCosignVia } from '../../engine/index.js';
 import { formatBytes } from './format-bytes.js';
 
 const TITLES: Record<IntegrityCheckId, string> = {
@@ -64,7 +65,8 @@ function printTrustAndPolicy(report: VerifyReport, out: NodeJS.WritableStream): 
     out.write(`\n${cosign.ok ? '✓' : '✗'} cosign signatures (${cosign.keys.map((k) => `${k.file} ${k.type}`).join(', ')})\n`);
     if (cosign.images.length === 0) out.write('      not checked: the archive could not be read\n');
     for (const i of cosign.images) {
-      const state = i.verdict === 'signed-by-key' ? `signed by ${i.key ?? ''}` : i.verdict === 'unsigned' ? 'UNSIGNED' : `BAD SIGNATURE: ${i.problem ?? ''}`;
+      const via = describeCosignVia(i);
+      const state = i.verdict === 'signed-by-key' ? `signed by ${i.key ?? ''}${via ? ` (${via})` : ''}` : i.verdict === 'unsigned' ? `UNSIGNED${i.problem ? `: ${i.problem}` : ''}` : `BAD SIGNATURE: ${i.problem ?? ''}`;
       out.write(`      ${i.image}@${i.digest.slice(7, 19)}  ${state}\n`);
     }
   }

@@ -17,6 +17,7 @@ import { importJob, serveJob } from './import-handlers.js';
 import { TOOL_VERSION } from '../version.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { createSessionSettings, type SessionSettings } from './session-settings.js';
+import { chartLogin, checkSource } from './source-check.js';
 import { reviewHandlers } from './review-handlers.js';
 import { settingsHandlers } from './settings-handlers.js';
 
@@ -66,8 +67,9 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
       })),
     'list.read': async ({ path }) => {
       const list = await readListFile(path);
-      return { path, images: list.images, imagePlatforms: list.imagePlatforms, charts: list.charts.length, files: list.files.length };
+      return { path, images: list.images, imagePlatforms: list.imagePlatforms, charts: list.charts, files: list.files };
     },
+    'source.check': async ({ kind, source }) => checkSource(kind, source),
     'image.resolve': async ({ reference, insecureRegistries }) => {
       const client = new RegistryClient(settings.registryOptions(insecureRegistries));
       try {
@@ -106,6 +108,10 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
           ...(input.parity !== undefined ? { parity: input.parity } : {}),
           ...(input.signKey !== undefined ? { signKey: input.signKey } : {}),
           ...(input.includeForeignLayers !== undefined ? { includeForeignLayers: input.includeForeignLayers } : {}),
+          ...(input.charts && input.charts.length > 0 ? { charts: input.charts } : {}),
+          ...(input.files && input.files.length > 0 ? { files: input.files } : {}),
+          ...(input.referrers ? { referrers: true } : {}),
+          ...(await chartLogin(input.charts ?? [], settings)),
           // the registries, logins, CA files, concurrency and cache folder of the Settings
           registry: settings.registryOptions(input.insecureRegistries),
           concurrency: settings.view().concurrency,

@@ -1,4 +1,10 @@
-import type { ImportSummary, ServeSummary } from '../../../shared/api-contract.js';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { ImportSummary, ServeSummary, WrittenOutput } from '../../../shared/api-contract.js';
+import { exportBundleCharts, type WrittenChartFile } from '../charts/write-bundle-charts.js';
+import { writeBundleFiles, type WrittenFile } from '../files/write-bundle-files.js';
+import { placeInContainerd } from '../place/place-in-containerd.js';
+import { verifyBundle, verifyFailure, type VerifyBundleOptions } from '../verify/verify-bundle.js';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { importBundle } from '../import/import-bundle.js';
@@ -11,14 +17,18 @@ import type { ParsedInput } from './api-handlers.js';
 
 /**
  * `bundle.import`: into a registry (`to`, with an optional login used for this call only and never returned), a dry
- * run of the mapping, or the verified archive placed into a k3s/k0s images folder (`toDir`).
+ * run of the mapping, the verified archive placed into a k3s/k0s images folder (`toDir`), or loaded into a running containerd
+ * (`toContainerd`); charts and plain files written into `chartsTo` / `filesTo` alongside.
  */
 export async function importJob(input: ParsedInput<'bundle.import'>, controls: Required<JobControls>, session: RegistryClientOptions = {}): Promise<ImportSummary> {
-  if (input.toDir !== undefined) {
-    const placed = await placeInFolder({ dirs: input.dirs, targetDir: input.toDir }, controls);
-    return { placed: { path: placed.path, bytes: placed.bytes, sha256: placed.sha256, replaced: placed.replaced } };
-  }
-  if (input.to === undefined) throw new FerryError('bad-usage', 'Name a target: a registry (host[:port][/prefix]) or a folder.');
+  const checks = {
+    ...(input.trustedKeys ? { trustedKeys: input.trustedKeys } : {}),
+    ...(input.requireApproval !== undefined ? { requireApproval: input.requireApproval } : {}),
+    ...(input.policy !== undefined ? { policy: input.policy } : {}),
+    ...(input.cosignKeys?.length ? { cosignKeys: input.cosignKeys } : {}),
+  };
+  if (input.toDir !== undefined || input.toContainerd !== undefined) return placeJob(input, checks, controls);
+  if (input.to === undefined) throw new FerryError('bad-usage', 'Name a target: a registry (host[:port][/prefix]), a folder or a containerd socket.');
   const registryHost = parseImportTarget(input.to).registry;
   const login = input.credentials;
   const r = await importBundle(
@@ -35,18 +45,64 @@ export async function importJob(input: ParsedInput<'bundle.import'>, controls: R
         // the typed login for the target first, then the usual credential files
         ...(login ? { credentials: chainCredentials(staticCredentials({ [registryHost]: { username: login.username, password: login.password } }), session.credentials ?? defaultCredentialResolver()) } : {}),
       },
-      checks: {
-        ...(input.trustedKeys ? { trustedKeys: input.trustedKeys } : {}),
-        ...(input.requireApproval !== undefined ? { requireApproval: input.requireApproval } : {}),
-        ...(input.policy !== undefined ? { policy: input.policy } : {}),
-      },
+      checks,
       ...(input.mirrorConfigDir !== undefined ? { mirrorConfigDir: input.mirrorConfigDir } : {}),
       ...(input.chartsTo !== undefined ? { chartsTo: input.chartsTo } : {}),
       ...(input.filesTo !== undefined ? { filesTo: input.filesTo } : {}),
     },
     controls,
   );
-  return { report: r.report, ...(r.mirrorText ? { mirrorConfig: r.mirrorText } : {}), ...(r.reportFile ? { reportFile: r.reportFile } : {}) };
+  return {
+    report: r.report,
+    ...(r.mirrorText ? { mirrorConfig: r.mirrorText } : {}),
+    ...(r.reportFile ? { reportFile: r.reportFile } : {}),
+    ...(r.chartFiles ? { chartFiles: r.chartFiles.map(chartOutput) } : {}),
+    ...(r.files ? { files: r.files.map(fileOutput) } : {}),
+  };
+}
+
+const chartOutput = (c: WrittenChartFile): WrittenOutput => ({ name: basename(c.path), path: c.path, size: c.size, sha256: c.sha256 });
+const fileOutput = (f: WrittenFile): WrittenOutput => ({ name: f.name, path: f.path, size: f.size, sha256: f.sha256 });
+
+/** The usual containerd sockets, named in the error when the one given is not there. */
+const SOCKET_HINT = 'k3s uses /run/k3s/containerd/containerd.sock, k0s /run/k0s/containerd.sock, plain containerd /run/containerd/containerd.sock';
+
+/**
+ * `bundle.import` with `toDir` or `toContainerd`: the trust checks first when any are asked (cosign signatures included:
+ * an image without a valid one places nothing), then the archive streamed (checked part by part) into the folder or
+ * into containerd through ctr, then the charts and plain files written when asked.
+ */
+async function placeJob(input: ParsedInput<'bundle.import'>, checks: Omit<VerifyBundleOptions, 'dirs'>, controls: Required<JobControls>): Promise<ImportSummary> {
+  const { dirs } = input;
+  const address = input.toContainerd;
+  if (address !== undefined) {
+    const found = await stat(address).catch(() => undefined);
+    if (!found?.isSocket()) {
+      throw new FerryError('not-found', `No containerd socket at ${address}: is containerd running? ${SOCKET_HINT}; pick the right one or start the node, then import again.`, { subject: address });
+    }
+  }
+  if (Object.keys(checks).length > 0) {
+    const verdict = await verifyBundle({ dirs, ...checks }, controls);
+    const failure = verifyFailure(verdict, 'below');
+    if (failure) {
+      const unsigned = verdict.cosign?.images.filter((c) => c.verdict !== 'signed-by-key').map((c) => `${c.image}: ${c.verdict}${c.problem ? ` (${c.problem})` : ''}.`) ?? [];
+      const reasons = [...verdict.integrity.faults.map((f) => f.message), ...(verdict.trust?.problems ?? []), ...(verdict.policy?.violations.map((v) => v.message) ?? []), ...unsigned];
+      const shown = `${reasons.slice(0, 10).join(' ')}${reasons.length > 10 ? ` … and ${reasons.length - 10} more` : ''}`;
+      throw new FerryError(failure.code, `${failure.message.replace(/\.$/, '')}; nothing was imported. ${shown}`, { subject: failure.subject ?? dirs[0]! });
+    }
+  }
+  const summary: ImportSummary = {};
+  if (address !== undefined) {
+    const loaded = await placeInContainerd({ dirs, address }, controls);
+    summary.containerd = { address, namespace: loaded.namespace, images: loaded.images, bytes: loaded.bytes };
+  } else {
+    const placed = await placeInFolder({ dirs, targetDir: input.toDir! }, controls);
+    summary.placed = { path: placed.path, bytes: placed.bytes, sha256: placed.sha256, replaced: placed.replaced };
+  }
+  // the placement streamed the whole archive against bundle.json: the charts and files are read from the same checked parts
+  if (input.chartsTo !== undefined) summary.chartFiles = (await exportBundleCharts({ dirs, chartsTo: input.chartsTo, verify: false }, controls)).map(chartOutput);
+  if (input.filesTo !== undefined) summary.files = (await writeBundleFiles({ dirs, filesTo: input.filesTo, verify: false }, controls)).map(fileOutput);
+  return summary;
 }
 
 /** `bundle.serve`: the bundle as a read-only registry on 127.0.0.1:PORT until the job is cancelled (a `serving` event gives the URL). */

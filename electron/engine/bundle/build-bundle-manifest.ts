@@ -59,6 +59,7 @@ export function buildBundleManifest(
     };
     if (image.ref.tag) record.tag = image.ref.tag;
     if (image.referrers) record.referrers = image.referrers.map((r) => r.record);
+    if (image.original) record.originalManifest = { digest: image.original.digest, size: image.original.bytes.length, mediaType: image.original.mediaType };
     return record;
   });
   return {

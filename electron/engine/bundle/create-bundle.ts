@@ -161,8 +161,12 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       onProgress?.({ kind: 'item-start', phase: 'resolve', item: source });
       const image = await resolveImage(source, ref, { client, platforms: ownPlatforms.get(formatReference(ref))?.platforms ?? settings.platforms, signal });
       if (settings.referrers) {
-        const subjects = [...new Set([image.top.digest, ...image.indexes.map((d) => d.digest), ...image.manifests.map((m) => m.digest)])];
+        // the published digest too when platforms were filtered: that is what `cosign sign IMAGE` signed
+        const subjects = [...new Set([image.top.digest, image.originalDigest, ...image.indexes.map((d) => d.digest), ...image.manifests.map((m) => m.digest)])];
         image.referrers = await findReferrers(client, ref, subjects, signal);
+      } else {
+        // the published index is carried only as evidence for carried signatures
+        delete image.original;
       }
       onProgress?.({ kind: 'item-end', phase: 'resolve', item: source, detail: image.top.digest });
       return image;

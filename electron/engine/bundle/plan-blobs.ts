@@ -63,6 +63,8 @@ export function planBlobs(images: ResolvedImage[], includeForeignLayers: boolean
     for (const m of image.manifests) {
       add(index, m.config, true, m.configBytes ? { kind: 'inline', bytes: m.configBytes } : fromRegistry);
     }
+    // the published index when platforms were filtered: evidence for signatures over it, never walked
+    if (image.original) add(index, { digest: image.original.digest, size: image.original.bytes.length, mediaType: image.original.mediaType }, true, { kind: 'inline', bytes: image.original.bytes });
     // referrer manifests and their (small) blobs: signatures, attestations, SBOMs
     for (const r of image.referrers ?? []) {
       add(index, { digest: r.record.digest, size: r.bytes.length, mediaType: r.record.mediaType }, true, { kind: 'inline', bytes: r.bytes });

@@ -44,6 +44,8 @@ export interface ResolvedImage {
   manifests: CarriedImageManifest[];
   /** Platform of the carried top manifest when it is a single manifest picked by a filter. */
   topPlatform?: Platform;
+  /** The published index as served, when platforms were filtered out of it: carried as evidence for its signatures. */
+  original?: CarriedDocument;
   /** Signatures, attestations and SBOMs carried with it (`--referrers`). */
   referrers?: CarriedReferrer[];
 }
@@ -92,15 +94,16 @@ export async function resolveImage(source: string, ref: ImageReference, ctx: Res
     const topDoc = { digest: top.digest, mediaType: top.mediaType, bytes: top.bytes };
     return { ...base, top: topDoc, asPublished: true, indexes: [topDoc, ...indexes], manifests };
   }
+  const original = { digest: top.digest, mediaType: top.mediaType, bytes: top.bytes };
   if (chosen.length === 1) {
     const only = chosen[0]!;
     const carriedTop = [...indexes, ...manifests].find((d) => d.digest === only.digest)!;
-    return { ...base, top: carriedTop, asPublished: false, indexes, manifests, topPlatform: descriptorPlatform(only) };
+    return { ...base, top: carriedTop, asPublished: false, indexes, manifests, topPlatform: descriptorPlatform(only), original };
   }
   // several platforms chosen: a new index of just those, in the publisher's order and shape
   const bytes = Buffer.from(JSON.stringify({ ...doc.raw, manifests: chosen }));
   const filtered = { digest: digestOf(bytes), mediaType: top.mediaType, bytes };
-  return { ...base, top: filtered, asPublished: false, indexes: [filtered, ...indexes], manifests };
+  return { ...base, top: filtered, asPublished: false, indexes: [filtered, ...indexes], manifests, original };
 }
 
 /** The Ferry platform of an index entry. */

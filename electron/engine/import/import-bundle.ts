@@ -11,6 +11,7 @@ import { RegistryClient, type RegistryClientOptions } from '../registry/registry
 import { mapLimit } from '../util/map-limit.js';
 import { pushReferrers } from '../referrers/push-referrers.js';
 import { writeBundleFiles, type WrittenFile } from '../files/write-bundle-files.js';
+import { mapChart } from '../charts/map-chart.js';
 import { pushCharts, type PushedChart } from '../charts/push-charts.js';
 import { writeBundleCharts, type WrittenChartFile } from '../charts/write-bundle-charts.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
@@ -126,7 +127,10 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
     const volumes = await openBundleVolumes(options.dirs);
     const { manifest } = await inspectBundle(volumes[0]!.dir);
     const images = mapImages(manifest, target, settings.rules).map(emptyImage);
-    return { report: newReport(manifest, target, images, true) };
+    const report = newReport(manifest, target, images, true);
+    const charts = (manifest.charts ?? []).map((c) => mapChart(c, target, settings.rules));
+    if (charts.length > 0) report.charts = charts.map(({ name, version, target: to, digest, rule }) => ({ name, version, target: to, digest, ...(rule ? { rule } : {}) }));
+    return { report };
   }
 
   // everything `ferry verify` checks (and trust and policy when asked): a bundle that fails pushes nothing
@@ -250,6 +254,11 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
         );
         stats.tagsPushed++;
       }
+      const record = plan.mapping.record;
+      if (record.digest !== record.originalDigest && plan.referrers.some((r) => r.record.subject === record.originalDigest)) {
+        const message = `Signatures of ${record.reference}'s published index ${record.originalDigest} are pushed, but the target holds the platform-filtered ${record.digest}: cosign verify against the target will not find them (ferry verify --cosign-key checks them in the bundle).`;
+        onProgress?.({ kind: 'warning', subject: record.reference, message });
+      }
       if (plan.referrers.length > 0) {
         const pushed = await pushReferrers(client, { registry, repository: plan.mapping.repository, referrers: plan.referrers, ...(signal ? { signal } : {}) });
         images[i]!.manifests.pushed += pushed.manifests + pushed.indexes;
@@ -258,8 +267,8 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
       }
       onProgress?.({ kind: 'item-end', phase: 'push', item: plan.mapping.source, detail: images[i]!.target });
     }
-    const charts = (archive.manifest.charts ?? []).length > 0 ? await pushCharts(client, archive, target, signal) : undefined;
-    if (charts) report.charts = charts.map(({ name, version, target: to, digest }) => ({ name, version, target: to, digest }));
+    const charts = (archive.manifest.charts ?? []).length > 0 ? await pushCharts(client, archive, target, signal, settings.rules) : undefined;
+    if (charts) report.charts = charts.map(({ name, version, target: to, digest, rule }) => ({ name, version, target: to, digest, ...(rule ? { rule } : {}) }));
     onProgress?.({ kind: 'phase-end', phase: 'push' });
 
     // how nodes reach the target: returned as text always, written as files with mirrorConfigDir

@@ -8,8 +8,8 @@ export interface ImportReport {
   target: string;
   dryRun: boolean;
   images: ImportedImage[];
-  /** Helm charts pushed: `HOST/PREFIX/charts/NAME:VERSION` and the artifact digest. */
-  charts?: { name: string; version: string; target: string; digest: string }[];
+  /** Helm charts pushed (or, in a dry run, where they would go): `HOST/PREFIX/charts/NAME:VERSION` or where a `--map` rule put them, and the artifact digest. */
+  charts?: { name: string; version: string; target: string; digest: string; rule?: string }[];
   stats: ImportStats;
 }
 

@@ -2,6 +2,7 @@ import type { BundleManifest, ImageRecord } from '../../../shared/bundle-manifes
 import { formatBytes, formatPlatformRecord } from '../../../shared/format.js';
 import type { CosignReport, IntegrityReport, PolicyReport, TrustReport } from '../../../shared/verify-report.js';
 import type { ArtifactSummary } from '../referrers/summarize-artifacts.js';
+import { describeCosignVia } from '../referrers/verify-cosign.js';
 
 /** Everything a review report shows: the manifest, and whatever checks were run on it. */
 export interface ReviewReportInput {
@@ -164,7 +165,11 @@ ${trust.problems.length ? `<ul class="bad">${trust.problems.map((p) => `<li>${es
 
 function cosignSection(cosign: CosignReport): string {
   const state = (v: CosignReport['images'][number]): string =>
-    v.verdict === 'signed-by-key' ? `signed by <code>${esc(v.key ?? '')}</code>` : v.verdict === 'unsigned' ? '<span class="tag bad">unsigned</span>' : `<span class="tag bad">bad signature</span> ${esc(v.problem ?? '')}`;
+    v.verdict === 'signed-by-key'
+      ? `signed by <code>${esc(v.key ?? '')}</code>${describeCosignVia(v) ? ` <span class="tag">via ${esc(describeCosignVia(v))}</span>` : ''}`
+      : v.verdict === 'unsigned'
+        ? `<span class="tag bad">unsigned</span>${v.problem ? ` ${esc(v.problem)}` : ''}`
+        : `<span class="tag bad">bad signature</span> ${esc(v.problem ?? '')}`;
   return `<section><h2>Cosign signatures</h2><p>Checked offline against ${cosign.keys.map((k) => `<code>${esc(k.file)}</code> (${esc(k.type)})`).join(', ')}.</p>
 <table><thead><tr><th>Image</th><th>Digest</th><th>Verdict</th></tr></thead><tbody>
 ${cosign.images.map((i) => `<tr><td>${esc(i.image)}</td><td><code class="digest">${esc(i.digest)}</code></td><td>${state(i)}</td></tr>`).join('\n')}

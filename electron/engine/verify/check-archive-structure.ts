@@ -158,6 +158,16 @@ export function checkArchiveStructure(manifest: BundleManifest, walk: WalkOutcom
       follow(r.digest, r.mediaType, image);
     }
   }
+  // the published index carried as signature evidence (platforms filtered): present and readable, not followed (its
+  // other platforms were left out on purpose)
+  for (const image of manifest.images) {
+    const original = image.originalManifest;
+    if (!original) continue;
+    reached.add(original.digest);
+    own(original.digest, image.reference);
+    if (absent(original.digest)) fault('reference-missing', `bundle.json records the published index ${original.digest} of ${image.reference}, but the archive does not hold it.`, { blob: original.digest });
+    else parse(original.digest, original.mediaType, image);
+  }
   // manifests no image reaches are still read and followed
   for (const digest of walk.documents.keys()) {
     if (!reached.has(digest)) follow(digest, records.get(digest)!.mediaType, undefined);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ApiResponse } from '../../../shared/api-contract.js';
+import type { ApiResponse, HostCommand } from '../../../shared/api-contract.js';
 import type { SerializedError } from '../../../shared/errors.js';
 import type { ApiHost } from '../api/api-host.js';
 import { FerryError } from '../errors/ferry-error.js';
@@ -30,6 +30,8 @@ export interface WebHost {
   openUrl: string;
   token: string;
   port: number;
+  /** Pushes a command to the open app windows (`open-bundle`); with none open yet, the first to connect gets it. */
+  send(command: HostCommand): void;
   close(): Promise<void>;
 }
 
@@ -133,12 +135,15 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
+      for (const command of queued.splice(0)) ws.send(JSON.stringify(command));
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', () => ws.terminate());
       ws.on('message', () => undefined); // the socket is one-way: host → renderer
     });
   });
 
+  /** Commands sent before any window connected. */
+  const queued: HostCommand[] = [];
   const unsubscribe = options.api.subscribe((message) => {
     const text = JSON.stringify(message);
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
@@ -159,6 +164,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     openUrl: `${url}?token=${token}`,
     token,
     port,
+    send(command) {
+      const open = [...sockets].filter((ws) => ws.readyState === ws.OPEN);
+      if (open.length === 0) queued.push(command);
+      for (const ws of open) ws.send(JSON.stringify(command));
+    },
     async close() {
       unsubscribe();
       for (const ws of sockets) ws.terminate();

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { BundleInspectResult } from '../../../shared/api-contract.js';
 import { formatBytes } from '../../../shared/format.js';
+import { WarningList } from '../../components/warning-list.js';
 
 /** What the opened bundle carries: its images, charts and files, and its parts. */
 export function BundleContents({ inspection, dirs }: { inspection: BundleInspectResult; dirs: string[] }) {
@@ -14,13 +15,7 @@ export function BundleContents({ inspection, dirs }: { inspection: BundleInspect
       <p className="hint">
         From {dirs.join(', ')} · created {m.created} · {formatBytes(m.archive.size)} in {m.archive.parts.length} {m.archive.parts.length === 1 ? 'part' : 'parts'}
       </p>
-      {inspection.warnings.length > 0 ? (
-        <ul className="warnings" aria-label="Warnings">
-          {inspection.warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
-      ) : null}
+      <WarningList warnings={inspection.warnings} />
       <table className="images compact">
         <caption>Carried ({m.images.length} images, {m.charts.length} charts, {m.files.length} files)</caption>
         <thead>

@@ -1,4 +1,4 @@
-import type { ImportSummary } from '../../../shared/api-contract.js';
+import type { ImportSummary, WrittenOutput } from '../../../shared/api-contract.js';
 import { formatBytes } from '../../../shared/format.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
@@ -22,8 +22,81 @@ function CopyableText({ title, text, id }: { title: string; text: string; id: st
   );
 }
 
+/** The charts and plain files an import wrote, each with its path and sha256. */
+function WrittenOutputs({ summary }: { summary: ImportSummary }) {
+  const groups = [
+    { title: 'Charts written', list: summary.chartFiles },
+    { title: 'Files written', list: summary.files },
+  ].filter((g): g is { title: string; list: WrittenOutput[] } => g.list !== undefined);
+  if (groups.length === 0) return null;
+  return (
+    <>
+      {groups.map((g) => (
+        <section key={g.title} aria-label={g.title}>
+          <h3>
+            {g.title} ({g.list.length})
+          </h3>
+          <ul className="written">
+            {g.list.map((f) => (
+              <li key={f.path}>
+                <code>{f.path}</code> ({formatBytes(f.size)}, sha256 <code className="digest">{f.sha256}</code>)
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+    </>
+  );
+}
+
+/** What containerd now lists: each image name (as `ctr images ls` shows it) and digest. */
+function ContainerdReport({ result }: { result: NonNullable<ImportSummary['containerd']> }) {
+  return (
+    <>
+      <div className="verdict ok">
+        <h3>Loaded into containerd</h3>
+        <p>
+          {result.images.length} images ({formatBytes(result.bytes)}) into <code>{result.address}</code>, namespace {result.namespace}; ctr images ls lists each with its digest.
+        </p>
+      </div>
+      <table className="images compact report">
+        <caption>Images containerd lists</caption>
+        <thead>
+          <tr>
+            <th scope="col">Image</th>
+            <th scope="col">Digest</th>
+          </tr>
+        </thead>
+        <tbody>
+          {result.images.map((image) => (
+            <tr key={image.name}>
+              <th scope="row" className="reference">
+                {image.name}
+              </th>
+              <td>
+                <code className="digest">{image.digest}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 /** The final report: each source reference and where it went (copyable), and the mirror configuration. */
 function ImportReportView({ summary }: { summary: ImportSummary }) {
+  return (
+    <>
+      <TargetReport summary={summary} />
+      <WrittenOutputs summary={summary} />
+    </>
+  );
+}
+
+/** The target's part of the report: registry, folder or containerd. */
+function TargetReport({ summary }: { summary: ImportSummary }) {
+  if (summary.containerd) return <ContainerdReport result={summary.containerd} />;
   if (summary.placed) {
     return (
       <div className="verdict ok">
@@ -132,7 +205,7 @@ export function RunStep() {
   const { run, targetKind, serve } = state;
   const running = run.status === 'running';
   const serving = serve.status === 'starting' || serve.status === 'serving';
-  const label = targetKind === 'serve' ? 'Start serving' : targetKind === 'folder' ? 'Place archive' : 'Import';
+  const label = targetKind === 'serve' ? 'Start serving' : targetKind === 'folder' ? 'Place archive' : targetKind === 'containerd' ? 'Load into containerd' : 'Import';
   return (
     <section className="import-step" aria-labelledby="import-run-title">
       <h2 id="import-run-title">4. Run</h2>
@@ -163,7 +236,7 @@ export function RunStep() {
           {run.status !== 'idle' ? (
             <>
               <ItemRows items={run.items} phase="verify" label="Parts verified before the import" />
-              <ItemRows items={run.items} phase="push" label="Images" />
+              {targetKind === 'containerd' ? null : <ItemRows items={run.items} phase="push" label="Images" />}
             </>
           ) : null}
           <div aria-live="polite">

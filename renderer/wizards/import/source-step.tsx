@@ -1,4 +1,5 @@
 import { formatBytes } from '../../../shared/format.js';
+import { BundleFolderField } from '../../components/bundle-folder-field.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { useImport } from '../../store/stores-context.js';
 
@@ -37,17 +38,7 @@ export function SourceStep() {
         </fieldset>
         {sourceKind === 'folder' ? (
           <div className="field-row">
-            <label htmlFor="import-path">Bundle folder</label>
-            <input
-              id="import-path"
-              type="text"
-              value={path}
-              onChange={(e) => setPath(e.target.value)}
-              placeholder="/media/STICK/my-bundle"
-              spellCheck={false}
-              autoComplete="off"
-              aria-describedby="import-path-hint"
-            />
+            <BundleFolderField id="import-path" value={path} onChange={setPath} />
             <p id="import-path-hint" className="hint">
               The folder holding bundle.json, on the machine running Ferry.
             </p>

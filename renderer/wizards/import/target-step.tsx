@@ -1,10 +1,11 @@
 import { ErrorMessage } from '../../components/error-message.js';
 import { useImport } from '../../store/stores-context.js';
-import type { TargetKind } from '../../store/import-store.js';
+import { CONTAINERD_SOCKETS, type ContainerdPreset, type TargetKind } from '../../store/import-store.js';
 
 const KINDS: { kind: TargetKind; title: string }[] = [
   { kind: 'registry', title: 'A registry' },
   { kind: 'folder', title: 'A k3s / k0s images folder' },
+  { kind: 'containerd', title: 'containerd (k3s/k0s running node)' },
   { kind: 'serve', title: 'Serve the bundle as a registry' },
 ];
 
@@ -97,6 +98,81 @@ function FolderTarget() {
   );
 }
 
+const PRESETS: { preset: ContainerdPreset; title: string }[] = [
+  { preset: 'k3s', title: `k3s (${CONTAINERD_SOCKETS.k3s})` },
+  { preset: 'k0s', title: `k0s (${CONTAINERD_SOCKETS.k0s})` },
+  { preset: 'containerd', title: `containerd (${CONTAINERD_SOCKETS.containerd})` },
+  { preset: 'custom', title: 'Another socket' },
+];
+
+/** The containerd target (`--to-containerd`): the socket of the node's containerd, picked from the usual ones or typed. */
+function ContainerdTarget() {
+  const form = useImport((s) => s.containerd);
+  const setContainerd = useImport((s) => s.setContainerd);
+  return (
+    <div className="grid-form">
+      <label htmlFor="import-containerd-preset">Kind of node</label>
+      <select id="import-containerd-preset" value={form.preset} onChange={(e) => setContainerd({ preset: e.target.value as ContainerdPreset })}>
+        {PRESETS.map((p) => (
+          <option key={p.preset} value={p.preset}>
+            {p.title}
+          </option>
+        ))}
+      </select>
+      <label htmlFor="import-containerd-address">containerd socket</label>
+      <input
+        id="import-containerd-address"
+        type="text"
+        value={form.address}
+        onChange={(e) => setContainerd({ address: e.target.value })}
+        placeholder={CONTAINERD_SOCKETS.containerd}
+        spellCheck={false}
+        autoComplete="off"
+        aria-describedby="import-containerd-hint"
+      />
+      <p id="import-containerd-hint" className="hint span">
+        Every image (all platforms) goes into containerd's k8s.io namespace through ctr on this machine, streamed from the checked parts; no copy is written.
+      </p>
+    </div>
+  );
+}
+
+/** "Write charts to folder" / "Write files to folder", shown when the bundle carries charts / files. */
+function OutputsFields() {
+  const manifest = useImport((s) => s.inspection?.manifest);
+  const chartsTo = useImport((s) => s.chartsTo);
+  const filesTo = useImport((s) => s.filesTo);
+  const setOutputs = useImport((s) => s.setOutputs);
+  const charts = manifest?.charts?.length ?? 0;
+  const files = manifest?.files?.length ?? 0;
+  if (charts === 0 && files === 0) return null;
+  return (
+    <fieldset className="outputs">
+      <legend>Charts and files the bundle carries</legend>
+      <div className="grid-form">
+        {charts > 0 ? (
+          <>
+            <label htmlFor="import-charts-to">Write charts to folder</label>
+            <input id="import-charts-to" type="text" value={chartsTo} onChange={(e) => setOutputs({ chartsTo: e.target.value })} placeholder="/srv/charts" spellCheck={false} autoComplete="off" aria-describedby="import-charts-hint" />
+            <p id="import-charts-hint" className="hint span">
+              Optional: the {charts} chart{charts === 1 ? '' : 's'} as &lt;name&gt;-&lt;version&gt;.tgz (and .prov), for helm install. Empty: not written.
+            </p>
+          </>
+        ) : null}
+        {files > 0 ? (
+          <>
+            <label htmlFor="import-files-to">Write files to folder</label>
+            <input id="import-files-to" type="text" value={filesTo} onChange={(e) => setOutputs({ filesTo: e.target.value })} placeholder="/srv/files" spellCheck={false} autoComplete="off" aria-describedby="import-files-hint" />
+            <p id="import-files-hint" className="hint span">
+              Optional: the {files} plain file{files === 1 ? '' : 's'} ({manifest?.files?.map((f) => f.name).join(', ')}), each checked against its sha256. Empty: not written.
+            </p>
+          </>
+        ) : null}
+      </div>
+    </fieldset>
+  );
+}
+
 /** Step 3: where the bundle goes. */
 export function TargetStep() {
   const kind = useImport((s) => s.targetKind);
@@ -116,6 +192,8 @@ export function TargetStep() {
       </fieldset>
       {kind === 'registry' ? <RegistryTarget /> : null}
       {kind === 'folder' ? <FolderTarget /> : null}
+      {kind === 'containerd' ? <ContainerdTarget /> : null}
+      {kind === 'serve' ? null : <OutputsFields />}
       {kind === 'serve' ? (
         <div className="grid-form">
           <label htmlFor="import-port">Port on 127.0.0.1</label>

@@ -1,5 +1,6 @@
 import type { VerifyReport } from '../../../shared/verify-report.js';
 import { ErrorMessage } from '../../components/error-message.js';
+import { IntegrityResult } from '../../components/integrity-result.js';
 import { ProgressBar } from '../../components/progress-bar.js';
 import { useImport } from '../../store/stores-context.js';
 import { ItemRows } from './item-rows.js';
@@ -10,41 +11,49 @@ function Verdict({ report }: { report: VerifyReport }) {
   const title = report.ok ? 'Verdict: intact' : !integrity.ok ? `Verdict: damaged (${integrity.faults.length} ${integrity.faults.length === 1 ? 'fault' : 'faults'})` : 'Verdict: not trusted';
   const trustProblems = report.trust && !report.trust.ok ? report.trust.problems : [];
   const policy = report.policy?.violations.map((v) => v.message) ?? [];
+  const unsigned = report.cosign && !report.cosign.ok ? report.cosign.images.filter((c) => c.verdict !== 'signed-by-key').map((c) => `${c.image}: ${c.verdict}${c.problem ? ` (${c.problem})` : ''}`) : [];
   return (
     <div className={`verdict ${report.ok ? 'ok' : 'bad'}`}>
       <h3>{title}</h3>
-      {integrity.checks && integrity.checks.length > 0 ? (
-        <ul className="checks" aria-label="Checks">
-          {integrity.checks.map((check) => (
-            <li key={check.id} className={check.ok ? 'ok' : 'bad'}>
-              <span className="mark" aria-hidden="true">
-                {check.ok ? '✓' : check.skipped ? '–' : '✗'}
-              </span>{' '}
-              {check.summary}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {!report.trust ? <p className="hint">Integrity only: no trusted keys were given, so signatures were not required.</p> : null}
-      {integrity.faults.length > 0 ? (
-        <ul className="faults" aria-label="Faults">
-          {integrity.faults.map((fault, i) => (
-            <li key={i}>
-              {fault.part ? <strong>{fault.part}: </strong> : fault.file ? <strong>{fault.file}: </strong> : null}
-              {fault.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {integrity.repair ? <p className="repair">{integrity.repair.message}</p> : null}
-      {trustProblems.length > 0 || policy.length > 0 ? (
+      <IntegrityResult integrity={integrity} />
+      {!report.trust && !report.cosign ? <p className="hint">Integrity only: no trusted keys were given, so signatures were not required.</p> : null}
+      {!report.trust && report.cosign ? <p className="hint">No trusted keys were given for the bundle's own signature; the images' cosign signatures were checked.</p> : null}
+      {report.cosign?.ok ? <p className="hint">Every image carries a valid cosign signature by one of the given keys.</p> : null}
+      {trustProblems.length > 0 || policy.length > 0 || unsigned.length > 0 ? (
         <ul className="faults" aria-label="Trust problems">
-          {[...trustProblems, ...policy].map((p) => (
+          {[...trustProblems, ...policy, ...unsigned].map((p) => (
             <li key={p}>{p}</li>
           ))}
         </ul>
       ) : null}
     </div>
+  );
+}
+
+/** "Require cosign signatures by these keys": one public key path a row, added and removed by keyboard. */
+function CosignKeys() {
+  const keys = useImport((s) => s.checks.cosignKeys);
+  const add = useImport((s) => s.addCosignKey);
+  const change = useImport((s) => s.setCosignKey);
+  const remove = useImport((s) => s.removeCosignKey);
+  return (
+    <fieldset className="cosign-keys span-all" aria-describedby="import-cosign-hint">
+      <legend>Require cosign signatures by these keys</legend>
+      <p id="import-cosign-hint" className="hint">
+        Public key files (PEM) on the Ferry host: nothing is imported unless every image carries a valid cosign signature by one of them.
+      </p>
+      {keys.map((key, i) => (
+        <div className="key-row" key={i}>
+          <input type="text" value={key} onChange={(e) => change(i, e.target.value)} aria-label={`Cosign public key ${i + 1}`} placeholder="/etc/ferry/cosign.pub" spellCheck={false} autoComplete="off" />
+          <button type="button" className="secondary small" onClick={() => remove(i)} aria-label={`Remove cosign key ${i + 1}`}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" className="secondary small" onClick={add}>
+        Add cosign key
+      </button>
+    </fieldset>
   );
 }
 
@@ -73,6 +82,7 @@ export function VerifyStep() {
             <input type="checkbox" checked={checks.requireApproval} onChange={(e) => setChecks({ requireApproval: e.target.checked })} /> Require an approval by a second trusted key
           </label>
         </div>
+        <CosignKeys />
       </details>
       <div className="actions">
         <button type="button" onClick={() => void run()} disabled={running}>

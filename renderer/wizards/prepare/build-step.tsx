@@ -7,7 +7,7 @@ import { usePrepare } from '../../store/stores-context.js';
 function Items({ items }: { items: BuildItem[] }) {
   if (items.length === 0) return null;
   return (
-    <ul className="build-items" aria-label="Images in this build">
+    <ul className="build-items" aria-label="Images, charts and files in this build">
       {items.map((i) => (
         <li key={i.name} className={i.done && i.phase === 'fetch' ? 'ok' : ''}>
           <span className="mark" aria-hidden="true">
@@ -21,10 +21,18 @@ function Items({ items }: { items: BuildItem[] }) {
   );
 }
 
+/** What the bundle will hold, for the Build button (`2 images, 1 chart, 1 file`). */
+export function buildCounts(images: number, charts: number, files: number): string {
+  const part = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
+  return [part(images, 'image'), ...(charts > 0 ? [part(charts, 'chart')] : []), ...(files > 0 ? [part(files, 'file')] : [])].join(', ');
+}
+
 /** Step 4: build the bundle with one overall progress bar, per-image rows and Cancel. */
 export function BuildStep() {
   const build = usePrepare((s) => s.build);
   const count = usePrepare((s) => s.references.length);
+  const charts = usePrepare((s) => s.charts.length);
+  const files = usePrepare((s) => s.files.length);
   const optionsError = usePrepare((s) => s.optionsError);
   const start = usePrepare((s) => s.startBuild);
   const cancel = usePrepare((s) => s.cancelBuild);
@@ -35,7 +43,7 @@ export function BuildStep() {
       <h2 id="step-build">4. Build</h2>
       <div className="actions">
         <button type="button" onClick={() => void start()} disabled={running}>
-          {running ? 'Building…' : `Build bundle (${count} ${count === 1 ? 'image' : 'images'})`}
+          {running ? 'Building…' : `Build bundle (${buildCounts(count, charts, files)})`}
         </button>
         {running ? (
           <button type="button" className="secondary" onClick={cancel} disabled={build.cancelling}>

@@ -1,11 +1,50 @@
 import { formatBytes } from '../../../shared/format.js';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 
-/** Bytes saved by layers shared between images: the images' own sizes added up, minus the distinct blobs stored once. */
+/** Bytes saved by layers shared between images: the images' own sizes added up, minus the distinct blobs stored once (charts' blobs left out). */
 export function sharedSavings(manifest: BundleManifest): { perImage: number; stored: number; saved: number } {
   const perImage = manifest.images.reduce((n, i) => n + i.size, 0);
   const stored = manifest.blobs.reduce((n, b) => n + b.size, 0);
-  return { perImage, stored, saved: Math.max(0, perImage - stored) };
+  // charts' blobs (their manifest, config, .tgz and .prov: the chart's size) are no image's
+  const charts = manifest.charts.reduce((n, c) => n + c.size, 0);
+  return { perImage, stored, saved: Math.max(0, perImage - (stored - charts)) };
+}
+
+/** The signatures, attestations and SBOMs carried with the images, counted by kind (`2 signatures, 1 sbom`), or undefined when none. */
+export function referrerSummary(manifest: BundleManifest): string | undefined {
+  const all = manifest.images.flatMap((i) => i.referrers ?? []);
+  if (all.length === 0) return undefined;
+  const kinds = ['signature', 'attestation', 'sbom', 'other'].map((k) => [k, all.filter((r) => r.kind === k).length] as const).filter(([, n]) => n > 0);
+  return kinds.map(([k, n]) => `${n} ${k === 'sbom' ? 'SBOM' : k}${n === 1 ? '' : 's'}`).join(', ');
+}
+
+/** The charts, files and referrers the bundle carries beside its images. */
+function Carried({ manifest }: { manifest: BundleManifest }) {
+  const referrers = referrerSummary(manifest);
+  if (manifest.charts.length === 0 && manifest.files.length === 0 && !referrers) return null;
+  return (
+    <div className="carried-all">
+      {manifest.charts.length > 0 ? (
+        <ul className="carried" aria-label="Charts carried">
+          {manifest.charts.map((c) => (
+            <li key={c.digest}>
+              Chart <strong>{c.name}</strong> {c.version} <span className="muted">· {formatBytes(c.size)}{c.provenance ? ' · with provenance' : ''}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {manifest.files.length > 0 ? (
+        <ul className="carried" aria-label="Files carried">
+          {manifest.files.map((f) => (
+            <li key={f.name}>
+              File <strong>files/{f.name}</strong> <span className="muted">· {formatBytes(f.size)}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {referrers ? <p className="carried">Signatures, SBOMs and attestations carried: {referrers} (listed per image in bundle.json).</p> : null}
+    </div>
+  );
 }
 
 const WIDTH = 1000;
@@ -29,15 +68,17 @@ export function BundlePicture({ manifest }: { manifest: BundleManifest }) {
     <section aria-labelledby="step-result" className="step result">
       <h2 id="step-result">5. Result</h2>
       <figure className="bundle-picture">
-        <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" role="img" aria-label={`Size per image: ${manifest.images.map((i) => `${i.reference} ${formatBytes(i.size)}`).join(', ')}`}>
-          {segments.map((s) => (
-            <rect key={s.image.reference} x={s.x} y={0} width={Math.max(0, s.w - 2)} height={HEIGHT} className={`seg seg-${s.i % 6}`}>
-              <title>
-                {s.image.reference}: {formatBytes(s.image.size)}
-              </title>
-            </rect>
-          ))}
-        </svg>
+        {manifest.images.length === 0 ? null : (
+          <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" role="img" aria-label={`Size per image: ${manifest.images.map((i) => `${i.reference} ${formatBytes(i.size)}`).join(', ')}`}>
+            {segments.map((s) => (
+              <rect key={s.image.reference} x={s.x} y={0} width={Math.max(0, s.w - 2)} height={HEIGHT} className={`seg seg-${s.i % 6}`}>
+                <title>
+                  {s.image.reference}: {formatBytes(s.image.size)}
+                </title>
+              </rect>
+            ))}
+          </svg>
+        )}
         <figcaption>
           <ul className="legend" aria-label="Size per image">
             {segments.map((s) => (
@@ -54,6 +95,7 @@ export function BundlePicture({ manifest }: { manifest: BundleManifest }) {
             {manifest.archive.parts.length === 1 ? 'part' : 'parts'}
             {manifest.archive.parity ? ` + ${manifest.archive.parity.parts.length} parity` : ''}.
           </p>
+          <Carried manifest={manifest} />
         </figcaption>
       </figure>
     </section>

@@ -8,7 +8,7 @@ const SPLITS: { value: SplitMode; label: string }[] = [
   { value: 'fit', label: 'Fit the chosen media' },
 ];
 
-/** Step 3: output folder, split, parity and signing key. */
+/** Step 3: output folder, split, parity, signing key and referrers. */
 export function OptionsStep() {
   const outputDir = usePrepare((s) => s.outputDir);
   const setOutputDir = usePrepare((s) => s.setOutputDir);
@@ -22,6 +22,8 @@ export function OptionsStep() {
   const setParity = usePrepare((s) => s.setParity);
   const signKey = usePrepare((s) => s.signKey);
   const setSignKey = usePrepare((s) => s.setSignKey);
+  const referrers = usePrepare((s) => s.referrers);
+  const setReferrers = usePrepare((s) => s.setReferrers);
   const force = usePrepare((s) => s.force);
   const setForce = usePrepare((s) => s.setForce);
   return (
@@ -60,6 +62,14 @@ export function OptionsStep() {
       <div className="field">
         <label htmlFor="sign-key">Signing key</label>
         <input id="sign-key" type="text" value={signKey} onChange={(e) => setSignKey(e.target.value)} placeholder="optional: ~/keys/preparer.key (ferry keygen)" spellCheck={false} autoComplete="off" />
+      </div>
+      <div className="field">
+        <label className="plain">
+          <input type="checkbox" checked={referrers} onChange={(e) => setReferrers(e.target.checked)} aria-describedby="referrers-hint" /> Carry signatures, SBOMs and attestations (referrers)
+        </label>
+        <span id="referrers-hint" className="hint">
+          Off: only the images. On: each image's cosign signatures, attestations and SBOMs and its OCI referrers travel too, so the other side can check them (Review, cosign verify).
+        </span>
       </div>
       <label>
         <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Replace a bundle already in the output folder

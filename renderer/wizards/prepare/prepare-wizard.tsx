@@ -3,6 +3,7 @@ import { ErrorMessage } from '../../components/error-message.js';
 import { usePrepare } from '../../store/stores-context.js';
 import { BuildStep } from './build-step.js';
 import { BundlePicture } from './bundle-picture.js';
+import { ChartsAndFiles } from './charts-files.js';
 import { ImageList } from './image-list.js';
 import { LoginDialog } from './login-dialog.js';
 import { MediaStep } from './media-step.js';
@@ -93,6 +94,7 @@ function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) 
         </p>
       ) : null}
       <ImageList onEditPlatforms={onEditPlatforms} />
+      <ChartsAndFiles />
       <LoginDialog />
     </section>
   );

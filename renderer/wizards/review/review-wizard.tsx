@@ -1,5 +1,7 @@
 import { formatBytes } from '../../../shared/format.js';
+import { BundleFolderField } from '../../components/bundle-folder-field.js';
 import { ErrorMessage } from '../../components/error-message.js';
+import { WarningList } from '../../components/warning-list.js';
 import { useReview } from '../../store/stores-context.js';
 import { ImageTable } from './image-table.js';
 import { VerifyPanel } from './verify-panel.js';
@@ -26,17 +28,7 @@ export function ReviewWizard() {
           void open();
         }}
       >
-        <label htmlFor="bundle-path">Bundle folder</label>
-        <input
-          id="bundle-path"
-          type="text"
-          value={path}
-          onChange={(e) => setPath(e.target.value)}
-          placeholder="/media/STICK/my-bundle"
-          spellCheck={false}
-          autoComplete="off"
-          aria-describedby="bundle-path-hint"
-        />
+        <BundleFolderField id="bundle-path" value={path} onChange={setPath} />
         <button type="submit" disabled={opening}>
           {opening ? 'Opening…' : 'Open'}
         </button>
@@ -71,13 +63,7 @@ export function ReviewWizard() {
                 <code className="digest">{inspection.bundleSha256}</code>
               </dd>
             </dl>
-            {inspection.warnings.length > 0 ? (
-              <ul className="warnings" aria-label="Warnings">
-                {inspection.warnings.map((w) => (
-                  <li key={w}>{w}</li>
-                ))}
-              </ul>
-            ) : null}
+            <WarningList warnings={inspection.warnings} />
           </section>
           <ImageTable manifest={manifest} />
           <ChartsAndFiles manifest={manifest} />

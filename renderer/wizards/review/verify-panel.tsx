@@ -1,4 +1,5 @@
 import { ErrorMessage } from '../../components/error-message.js';
+import { IntegrityResult } from '../../components/integrity-result.js';
 import { ProgressBar } from '../../components/progress-bar.js';
 import { useReview } from '../../store/stores-context.js';
 import type { VerifyReport } from '../../../shared/verify-report.js';
@@ -11,29 +12,7 @@ function Verdict({ report }: { report: VerifyReport }) {
   return (
     <div className={`verdict ${report.ok ? 'ok' : 'bad'}`}>
       <h3 id="verdict-title">{integrity.ok ? 'Verdict: intact' : `Verdict: damaged (${integrity.faults.length} ${integrity.faults.length === 1 ? 'fault' : 'faults'})`}</h3>
-      {integrity.checks && integrity.checks.length > 0 ? (
-        <ul className="checks" aria-label="Checks">
-          {integrity.checks.map((check) => (
-            <li key={check.id} className={check.ok ? 'ok' : 'bad'}>
-              <span className="mark" aria-hidden="true">
-                {check.ok ? '✓' : check.skipped ? '–' : '✗'}
-              </span>{' '}
-              {check.summary}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {integrity.faults.length > 0 ? (
-        <ul className="faults" aria-label="Faults">
-          {integrity.faults.map((fault, i) => (
-            <li key={i}>
-              {fault.part ? <strong>{fault.part}: </strong> : fault.file ? <strong>{fault.file}: </strong> : null}
-              {fault.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {integrity.repair ? <p className="repair">{integrity.repair.message}</p> : null}
+      <IntegrityResult integrity={integrity} />
       {report.trust ? (
         <div className="trust-result">
           <h4>{report.trust.ok ? 'Signatures and approvals: trusted' : 'Signatures and approvals: NOT trusted'}</h4>
