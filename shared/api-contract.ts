@@ -90,7 +90,15 @@ export const API_INPUTS = {
     capacity: z.number().int().positive().optional(),
     force: z.boolean().optional(),
   }),
-  'bundle.approve': z.strictObject({ dir: UserPathSchema, keyFile: UserPathSchema }),
+  'bundle.approve': z
+    .strictObject({
+      /** One bundle folder (kept for the Review wizard, which opens one folder). */
+      dir: UserPathSchema.optional(),
+      /** Every volume of a multi-volume set: each gets the approval. */
+      dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder').max(64).optional(),
+      keyFile: UserPathSchema,
+    })
+    .refine((i) => (i.dir === undefined) !== (i.dirs === undefined), { message: 'exactly one of dir (one folder) or dirs (every volume of a set)', path: ['dirs'] }),
   'bundle.import': z
     .strictObject({
       dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder'),
@@ -231,6 +239,8 @@ export interface ApproveResult {
   preparers: string[];
   /** The bundle's signatures after the approval (the new one included), each checked. */
   signatures: SignatureCheck[];
+  /** Every volume the approval was written to, and the file written there. */
+  volumes: { dir: string; file: string }[];
 }
 
 /** The mirror configuration an import generated, as text to copy onto the nodes. */
@@ -289,7 +299,7 @@ export interface ImportSummary {
     target: string;
     dryRun: boolean;
     images: { source: string; target: string; digest: string; rule?: string }[];
-    stats: { blobsUploaded: number; blobsMounted: number; blobsExisting: number; bytesUploaded: number; manifestsPushed: number; tagsPushed: number; seconds: number };
+    stats: { blobsUploaded: number; blobsMounted: number; blobsExisting: number; bytesUploaded: number; manifestsPushed: number; tagsPushed: number; tagsExisting?: number; seconds: number };
   };
   reportFile?: string;
 }

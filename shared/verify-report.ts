@@ -95,6 +95,8 @@ export interface SignatureCheck {
   trustedKey?: string;
   /** Why it is not valid, when it is not. */
   problem?: string;
+  /** The volumes (folders) this exact signature file was found on, when several were read. */
+  volumes?: string[];
 }
 
 /** The trust half of a verification. */
@@ -107,6 +109,8 @@ export interface TrustReport {
   requireApproval?: boolean;
   /** What trust requirement is unmet, one sentence each ("no signature by a trusted key", …). */
   problems: string[];
+  /** Not failures, worth fixing: the volumes of a set disagree (a signature on some volumes only). */
+  warnings?: string[];
 }
 
 /** One rule of a policy that a bundle breaks. */

@@ -1,6 +1,6 @@
 // The built `ferry` command (bin/ferry.js → dist/ferry.mjs), as `npx ferry` runs it after `npm run build`.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { run } from '../harness/index.js';
@@ -10,6 +10,24 @@ const bin = `${root}bin/ferry.js`;
 
 test('npm run build produced the bundled CLI (npm test builds before testing)', () => {
   assert.ok(existsSync(`${root}dist/ferry.mjs`), 'dist/ferry.mjs is missing: run `npm run build`');
+});
+
+test('the built CLI is split: a small entry, every chunk it imports on disk, the engine loaded only by commands', () => {
+  const entry = readFileSync(`${root}dist/ferry.mjs`, 'utf8');
+  const chunkDir = `${root}dist/ferry-chunks`;
+  const chunks = readdirSync(chunkDir).filter((n) => n.endsWith('.mjs'));
+  // the commands' implementations are dynamic imports of their own chunks
+  for (const command of ['bundle', 'inspect', 'verify', 'import', 'write', 'serve']) {
+    assert.match(entry, new RegExp(`import\\("\\./ferry-chunks/${command}-run-[A-Z0-9]+\\.mjs"\\)`), `${command} is imported lazily`);
+  }
+  // every chunk referenced from the entry or another chunk exists (what electron-builder ships)
+  for (const [name, text] of [['ferry.mjs', entry], ...chunks.map((c) => [c, readFileSync(`${chunkDir}/${c}`, 'utf8')])] as [string, string][]) {
+    for (const m of text.matchAll(/["']\.\/(?:ferry-chunks\/)?([\w-]+\.mjs)["']/g)) assert.ok(chunks.includes(m[1]!), `${name} imports ${m[1]}, which is missing`);
+  }
+  // what --version loads: the entry and its static imports; no engine dependency (undici, zod, systeminformation)
+  const eager = [entry, ...[...entry.matchAll(/from "\.\/ferry-chunks\/([\w-]+\.mjs)"/g)].map((m) => readFileSync(`${chunkDir}/${m[1]}`, 'utf8'))].join('\n');
+  assert.ok(eager.length < 400_000, `the eagerly loaded code is ${eager.length} bytes`);
+  for (const dependency of ['node_modules/undici/', 'node_modules/zod/', 'node_modules/systeminformation/', 'node_modules/yaml/']) assert.ok(!eager.includes(dependency), `${dependency} is not loaded at start`);
 });
 
 test('bin/ferry.js answers --version with the package version, and --help lists the commands', async () => {

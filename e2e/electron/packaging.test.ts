@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -32,8 +32,12 @@ test('electron-builder.yml parses, passes electron-builder\'s own schema and nam
   assert.deepEqual(config.win.target, ['nsis', 'portable']);
   assert.deepEqual(config.mac.target, ['dmg']);
   assert.equal(config.publish, null, 'no update server');
-  for (const r of config.extraResources) assert.ok(existsSync(join(root, r.from)) || r.from === 'dist/ferry.mjs', `${r.from} exists`);
-  assert.deepEqual(config.extraResources.map((r) => r.to).sort(), ['cli/ferry', 'cli/ferry.cmd', 'cli/ferry.mjs', 'cli/package.json']);
+  for (const r of config.extraResources) assert.ok(existsSync(join(root, r.from)) || r.from.startsWith('dist/ferry'), `${r.from} exists`);
+  assert.deepEqual(config.extraResources.map((r) => r.to).sort(), ['cli/ferry', 'cli/ferry-chunks', 'cli/ferry.cmd', 'cli/ferry.mjs', 'cli/package.json']);
+  // the CLI's chunks (each command's code, imported lazily) ship next to its entry, without source maps
+  const chunks = config.extraResources.find((r) => r.to === 'cli/ferry-chunks') as { from: string; filter?: string[] } | undefined;
+  assert.equal(chunks?.from, 'dist/ferry-chunks');
+  assert.deepEqual(chunks?.filter, ['**/*.mjs']);
   for (const icon of [config.win.icon, config.mac.icon, join(config.linux.icon, '512x512.png')]) assert.ok(existsSync(join(root, icon)), icon);
   // electron-builder's validator (the same check `npm run dist` starts with), offline
   const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as { validateConfiguration(c: unknown, l: unknown): Promise<void> };
@@ -67,12 +71,20 @@ test('the shipped ferry launcher runs the bundled CLI (here through node, as on 
     const dir = join(work, 'resources', 'cli');
     mkdirSync(dir, { recursive: true });
     copyFileSync(cli, join(dir, 'ferry.mjs'));
+    // what electron-builder ships of dist/ferry-chunks (its filter): every chunk the entry may import
+    const chunkDir = join(root, 'dist', 'ferry-chunks');
+    mkdirSync(join(dir, 'ferry-chunks'));
+    for (const name of readdirSync(chunkDir).filter((n) => n.endsWith('.mjs'))) copyFileSync(join(chunkDir, name), join(dir, 'ferry-chunks', name));
     copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
     copyFileSync(join(root, 'packaging', 'cli', 'ferry'), join(dir, 'ferry'));
     chmodSync(join(dir, 'ferry'), 0o755);
     const out = execFileSync(join(dir, 'ferry'), ['--version'], { encoding: 'utf8' });
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
     assert.match(out, new RegExp(version.replace(/\./g, '\\.')));
+    // a command whose code is in a lazily imported chunk runs from the shipped copy too
+    const missing = spawnSync(join(dir, 'ferry'), ['inspect', join(work, 'no-bundle')], { encoding: 'utf8' });
+    assert.equal(missing.status, 1, missing.stderr);
+    assert.match(missing.stderr, /No bundle at .*no-bundle/);
   } finally {
     await removeDir(work);
   }

@@ -40,7 +40,9 @@ export async function startAppUnderTest(): Promise<AppUnderTest> {
   api.subscribe((m) => jobMessages.push(m));
   const host = await startWebHost({ api, rendererDir });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
-  const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+  // a context of its own (not browser.newPage's implicit one), so tools like axe can open frames in it
+  const context = await browser.newContext({ viewport: { width: 1024, height: 700 } });
+  const page = await context.newPage();
   const cspViolations: string[] = [];
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());

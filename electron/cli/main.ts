@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { FerryError, isAbortError, serializeError, TOOL_VERSION } from '../engine/index.js';
+import { FerryError, isAbortError, serializeError } from '../engine/errors/ferry-error.js';
+import { TOOL_VERSION } from '../engine/version.js';
 import { registerBundleCommand } from './commands/bundle-command.js';
 import { registerInspectCommand } from './commands/inspect-command.js';
 import { registerVerifyCommand } from './commands/verify-command.js';

@@ -13,7 +13,8 @@ export { generateSigningKey, type GeneratedSigningKey } from './trust/generate-s
 export { loadSigningKey, loadPublicKey, type SigningKey, type PublicKeyFile } from './trust/key-files.js';
 export { keyIdOf, shortKeyId } from './trust/key-id.js';
 export { signBundle, type WrittenSignature } from './trust/sign-bundle.js';
-export { approveBundle, type ApprovalResult } from './trust/approve-bundle.js';
+export { approveBundle, type ApprovalResult, type ApprovedVolume } from './trust/approve-bundle.js';
+export { checkVolumeSignatures, type VolumeSignatures } from './trust/check-volume-signatures.js';
 export { checkTrust, type CheckTrustOptions } from './trust/check-trust.js';
 export { loadPolicy, parsePolicy } from './policy/load-policy.js';
 export { evaluatePolicy, bundleSize } from './policy/evaluate-policy.js';

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { approveBundle, shortKeyId } from '../../engine/index.js';
 import type { CommandContext } from '../command-context.js';
 
 /** `ferry approve`: countersign a bundle someone else prepared (the two-person rule). */
@@ -7,11 +6,13 @@ export function registerApproveCommand(program: Command, ctx: CommandContext): v
   program
     .command('approve')
     .description("countersign a bundle as its approver (the two-person rule): signs bundle.json; refuses the preparer's own key")
-    .argument('<dir>', 'the bundle folder')
+    .argument('<dirs...>', 'the bundle folder, or every volume of a multi-volume set (each gets the approval)')
     .requiredOption('--key <key>', "the approver's private key (ferry keygen)")
     .option('--json', 'machine-readable result on stdout')
-    .action(async (dir: string, flags: { key: string; json?: boolean }) => {
-      const result = await approveBundle(dir, flags.key);
+    .action(async (dirs: string[], flags: { key: string; json?: boolean }) => {
+      // loaded only when the command runs: keeps `ferry --version`/`--help` and other commands fast
+      const [{ approveBundle }, { shortKeyId }] = await Promise.all([import('../../engine/trust/approve-bundle.js'), import('../../engine/trust/key-id.js')]);
+      const result = await approveBundle(dirs, flags.key);
       const invalid = result.signatures.filter((s) => !s.valid);
       if (flags.json) {
         const { signatures, ...written } = result;
@@ -19,11 +20,11 @@ export function registerApproveCommand(program: Command, ctx: CommandContext): v
         return;
       }
       ctx.stdout.write(
-        `Approved bundle ${result.bundleId} in ${dir}\n` +
+        `Approved bundle ${result.bundleId} ${result.volumes.length === 1 ? 'in' : `on ${result.volumes.length} volumes:`} ${result.volumes.map((v) => v.dir).join(', ')}\n` +
           `  bundle.json sha256 ${result.bundleSha256}\n` +
           `  approver key ${shortKeyId(result.keyId)} (${result.keyId})\n` +
           `  countersigns preparer key(s) ${result.preparers.map(shortKeyId).join(', ')}\n` +
-          `  wrote ${result.file}\n`,
+          result.volumes.map((v) => `  wrote ${v.file}\n`).join(''),
       );
       for (const s of invalid) ctx.stderr.write(`ferry: warning: ${s.file}: ${s.problem ?? 'not valid'}\n`);
     });

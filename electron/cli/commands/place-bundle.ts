@@ -1,4 +1,5 @@
-import { placeInContainerd, placeInFolder } from '../../engine/index.js';
+import { placeInContainerd } from '../../engine/place/place-in-containerd.js';
+import { placeInFolder } from '../../engine/place/place-in-folder.js';
 import type { CommandContext } from '../command-context.js';
 import { formatBytes } from '../output/format-bytes.js';
 import { outputMode } from '../output/output-mode.js';

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { FerryError, repairBundle } from '../../engine/index.js';
 import type { CommandContext } from '../command-context.js';
-import { outputMode } from '../output/output-mode.js';
-import { createProgressPrinter } from '../output/progress-printer.js';
 
 /** `ferry repair`: rebuild missing or damaged parts from the parity parts. */
 export function registerRepairCommand(program: Command, ctx: CommandContext): void {
@@ -12,29 +9,7 @@ export function registerRepairCommand(program: Command, ctx: CommandContext): vo
     .argument('<dir>', 'the bundle folder')
     .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
     .action(async (dir: string, flags: { json?: boolean }) => {
-      const mode = outputMode(flags.json, ctx.stderr);
-      const printer = createProgressPrinter(mode, ctx.stderr);
-      let result;
-      try {
-        result = await repairBundle(dir, { onProgress: printer.onProgress, signal: ctx.signal });
-      } finally {
-        printer.stop();
-      }
-      if (mode === 'json') {
-        ctx.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
-      } else {
-        const out = ctx.stdout;
-        out.write(`Checked ${result.partsChecked} part(s) of ${result.dir} against bundle.json (${result.parityParts} parity part(s)).\n`);
-        for (const d of result.damaged) {
-          out.write(`  ${d.problem}\n    ${d.rebuilt ? '→ rebuilt from parity; its sha256 matches bundle.json' : `→ NOT rebuilt: ${d.reason ?? 'unknown'}`}\n`);
-        }
-        if (result.sums === 'written') out.write(`  SHA256SUMS rewritten from bundle.json.\n`);
-        for (const name of result.clearedLeftovers) out.write(`  removed the leftover ${name} of an earlier run\n`);
-        if (result.whole) {
-          const rebuilt = result.damaged.filter((d) => d.rebuilt).length;
-          out.write(rebuilt > 0 ? `Repaired: rebuilt ${rebuilt} part(s); the bundle is whole.\n` : `Nothing to repair: the bundle is whole.\n`);
-        }
-      }
-      if (!result.whole) throw new FerryError('damaged', `The bundle is not whole: ${result.problems.join(' ')}`, { subject: result.dir });
+      const { runRepair } = await import('./repair-run.js');
+      await runRepair(ctx, dir, flags);
     });
 }

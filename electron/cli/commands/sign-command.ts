@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { signBundle, shortKeyId } from '../../engine/index.js';
 import type { CommandContext } from '../command-context.js';
 
 /** `ferry sign`: sign an existing bundle as its preparer (what `ferry bundle --sign-key` does at the end). */
@@ -11,16 +10,7 @@ export function registerSignCommand(program: Command, ctx: CommandContext): void
     .requiredOption('--key <key>', "the preparer's private key (ferry keygen)")
     .option('--json', 'machine-readable result on stdout')
     .action(async (dir: string, flags: { key: string; json?: boolean }) => {
-      const result = await signBundle(dir, flags.key, 'preparer');
-      if (flags.json) {
-        ctx.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
-        return;
-      }
-      ctx.stdout.write(
-        `Signed bundle ${result.bundleId} as preparer\n` +
-          `  bundle.json sha256 ${result.bundleSha256}\n` +
-          `  key ${shortKeyId(result.keyId)} (${result.keyId})\n` +
-          `  wrote ${result.file}\n`,
-      );
+      const { runSign } = await import('./sign-run.js');
+      await runSign(ctx, dir, flags);
     });
 }

@@ -1,21 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { FerryError, bundlePathOf, createApiHost, findRendererDir, startWebHost } from '../../engine/index.js';
 import type { CommandContext } from '../command-context.js';
-
-/** Opens a URL in the default browser, best effort (xdg-open, open, start); never fails the command. */
-function openInBrowser(url: string): boolean {
-  const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]] : ['xdg-open', [url]];
-  try {
-    const child = spawn(command, args as string[], { stdio: 'ignore', detached: true });
-    child.on('error', () => undefined);
-    child.unref();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `ferry ui`: the app in a browser, served on loopback with a per-launch token, until interrupted. */
 export function registerUiCommand(program: Command, ctx: CommandContext): void {
@@ -26,21 +10,7 @@ export function registerUiCommand(program: Command, ctx: CommandContext): void {
     .option('--listen <addr:port>', 'where to listen: 127.0.0.1, localhost or [::1] with a port (default: a free port)', '127.0.0.1:0')
     .option('--open', 'open the default browser at the URL')
     .action(async (bundle: string | undefined, flags: { listen: string; open?: boolean }) => {
-      const openBundle = bundle === undefined ? undefined : bundlePathOf(bundle);
-      if (bundle !== undefined && !openBundle) throw new FerryError('bad-usage', `${bundle} is not a bundle: give a folder holding bundle.json (or the bundle.json itself).`, { subject: bundle });
-      const rendererDir = findRendererDir();
-      const api = createApiHost({ host: 'web' });
-      const host = await startWebHost({ api, listen: flags.listen, ...(rendererDir ? { rendererDir } : {}) });
-      if (openBundle) host.send({ command: 'open-bundle', dir: openBundle });
-      if (!rendererDir) ctx.stderr.write('ferry: the app is not built (npm run build): only the API is served\n');
-      ctx.stdout.write(`Ferry UI: ${host.openUrl}\n(the token in this URL is needed to use the app; Ctrl-C stops)\n`);
-      if (flags.open && !openInBrowser(host.openUrl)) ctx.stderr.write('ferry: could not open a browser; open the URL above\n');
-      await new Promise<void>((resolve) => {
-        if (ctx.signal.aborted) resolve();
-        else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      await api.close();
-      await host.close();
-      ctx.stderr.write('ferry: UI stopped\n');
+      const { runUi } = await import('./ui-run.js');
+      await runUi(ctx, bundle, flags);
     });
 }

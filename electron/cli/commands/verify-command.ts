@@ -1,18 +1,7 @@
 import type { Command } from 'commander';
-import { verifyBundle, verifyFailure, type VerifyBundleOptions } from '../../engine/index.js';
 import type { CommandContext } from '../command-context.js';
 import { collect } from '../collect.js';
-import { outputMode } from '../output/output-mode.js';
-import { createProgressPrinter } from '../output/progress-printer.js';
-import { printVerifyReport } from '../output/verify-report-text.js';
-
-interface VerifyFlags {
-  json?: boolean;
-  trust: string[];
-  requireApproval?: boolean;
-  policy?: string;
-  cosignKey: string[];
-}
+import type { VerifyFlags } from './verify-run.js';
 
 /**
  * `ferry verify DIR...`: a bundle's integrity, every fault at once. Exit 0 intact, 1 damaged
@@ -29,24 +18,7 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext): vo
     .option('--cosign-key <pub>', 'a cosign public key (PEM: ECDSA P-256, Ed25519, RSA); repeatable: every carried image needs a valid cosign signature by one (bundle with --referrers)', collect, [])
     .option('--json', 'the report as JSON on stdout, progress as JSON lines on stderr')
     .action(async (dirs: string[], flags: VerifyFlags) => {
-      const options: VerifyBundleOptions = {
-        dirs,
-        trustedKeys: flags.trust,
-        requireApproval: flags.requireApproval ?? false,
-        ...(flags.policy ? { policy: flags.policy } : {}),
-        ...(flags.cosignKey.length > 0 ? { cosignKeys: flags.cosignKey } : {}),
-      };
-      const mode = outputMode(flags.json, ctx.stderr);
-      const printer = createProgressPrinter(mode, ctx.stderr);
-      let report;
-      try {
-        report = await verifyBundle(options, { onProgress: printer.onProgress, signal: ctx.signal });
-      } finally {
-        printer.stop();
-      }
-      if (mode === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'result', ...report })}\n`);
-      else printVerifyReport(report, ctx.stdout);
-      const failure = verifyFailure(report, mode === 'json' ? 'in the report' : 'above');
-      if (failure) throw failure;
+      const { runVerify } = await import('./verify-run.js');
+      await runVerify(ctx, dirs, flags);
     });
 }

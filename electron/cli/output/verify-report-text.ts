@@ -51,9 +51,10 @@ function printTrustAndPolicy(report: VerifyReport, out: NodeJS.WritableStream): 
     if (trust.signatures.length === 0) out.write('      none\n');
     for (const s of trust.signatures) {
       const state = s.valid ? (s.trusted ? 'valid, trusted key' : 'valid, key not trusted') : `INVALID: ${s.problem ?? ''}`;
-      out.write(`      ${s.role.padEnd(8)} ${s.keyId.slice(0, 16)}  ${s.created ?? ''}  ${state}\n`);
+      out.write(`      ${s.role.padEnd(8)} ${s.keyId.slice(0, 16)}  ${s.created ?? ''}  ${state}${s.volumes ? `  on ${s.volumes.join(', ')}` : ''}\n`);
     }
     for (const p of trust.problems) out.write(`      problem: ${p}\n`);
+    for (const w of trust.warnings ?? []) out.write(`      warning: ${w}\n`);
   }
   if (report.policy) {
     const { policy } = report;

@@ -8,9 +8,9 @@ import { listVolumes } from '../media/list-volumes.js';
 import { planWrite, writeToMedia } from '../media/write-to-media.js';
 import { describeImage, missingPlatforms } from '../bundle/describe-image.js';
 import { readListFile } from '../bundle/read-list-file.js';
-import { RegistryClient } from '../registry/registry-client.js';
+import { RegistryClientPool } from '../registry/registry-client-pool.js';
 import { approveBundle } from '../trust/approve-bundle.js';
-import { checkSignatureFiles } from '../trust/check-signature-files.js';
+import { checkVolumeSignatures } from '../trust/check-volume-signatures.js';
 import { readBundleForSigning } from '../trust/sign-bundle.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { importJob, serveJob } from './import-handlers.js';
@@ -38,8 +38,11 @@ function noDialogs(host: AppInfo['host']): never {
   throw new FerryError('unsupported', host === 'web' ? 'File dialogs exist only in the desktop app; in ferry ui type the path instead.' : 'File dialogs are answered by the app window, not the engine.');
 }
 
-/** The handlers that call the real engine. */
-export function engineHandlers(host: AppInfo['host'], settings: SessionSettings = createSessionSettings()): ApiHandlers {
+/**
+ * The handlers that call the real engine. `clients` keeps the session's registry clients for live lookups
+ * (`image.resolve`), so their tokens and connections are reused; whoever passes it closes it (the API host does).
+ */
+export function engineHandlers(host: AppInfo['host'], settings: SessionSettings = createSessionSettings(), clients: RegistryClientPool = new RegistryClientPool()): ApiHandlers {
   return {
     ...reviewHandlers(),
     ...settingsHandlers(settings),
@@ -48,11 +51,13 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
       const { path, manifest, bundleSha256, warnings } = await inspectBundle(dir);
       return { path, manifest, bundleSha256, warnings };
     },
-    'bundle.approve': async ({ dir, keyFile }) => {
-      const r = await approveBundle(dir, keyFile);
-      // the signatures as they stand now, the new approval included
-      const bundle = await readBundleForSigning(dir);
-      return { file: r.file, keyId: r.keyId, bundleId: r.bundleId, preparers: r.preparers, signatures: await checkSignatureFiles(bundle.dir, bundle.bytes) };
+    'bundle.approve': async ({ dir, dirs, keyFile }) => {
+      const r = await approveBundle(dirs ?? (dir === undefined ? [] : [dir]), keyFile);
+      // the signatures as they stand now on every volume, the new approval included
+      const bundle = await readBundleForSigning(r.volumes[0]!.dir);
+      const { signatures } = await checkVolumeSignatures(r.volumes.map((v) => v.dir), bundle.bytes);
+      if (r.volumes.length === 1) for (const s of signatures) delete s.volumes;
+      return { file: r.file, keyId: r.keyId, bundleId: r.bundleId, preparers: r.preparers, signatures, volumes: r.volumes };
     },
     'media.list': async ({ all }) =>
       (await listVolumes({ all: all ?? false })).map((v) => ({
@@ -70,14 +75,8 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
       return { path, images: list.images, imagePlatforms: list.imagePlatforms, charts: list.charts, files: list.files };
     },
     'source.check': async ({ kind, source }) => checkSource(kind, source),
-    'image.resolve': async ({ reference, insecureRegistries }) => {
-      const client = new RegistryClient(settings.registryOptions(insecureRegistries));
-      try {
-        return await describeImage(reference, client);
-      } finally {
-        await client.close();
-      }
-    },
+    'image.resolve': async ({ reference, insecureRegistries }) =>
+      clients.use(settings.registryOptions(insecureRegistries), (client) => describeImage(reference, client), settings.revision?.()),
     'platforms.check': async ({ rows }) => ({ missing: missingPlatforms(rows) }),
     // native dialogs: the Electron shell answers these in its main process; anywhere else they are unsupported
     'dialog.openFolder': async () => noDialogs(host),

@@ -4,6 +4,7 @@ import type { SerializedError } from '../../../shared/errors.js';
 import type { ProgressEvent } from '../../../shared/progress.js';
 import { FerryError, serializeError } from '../errors/ferry-error.js';
 import { engineHandlers, type ApiHandlers } from './api-handlers.js';
+import { RegistryClientPool } from '../registry/registry-client-pool.js';
 import { createProgressThrottle } from './progress-throttle.js';
 import { createSessionSettings, type SessionSettings } from './session-settings.js';
 
@@ -56,7 +57,8 @@ function inputError(channel: ApiChannel, issues: { path: PropertyKey[]; message:
  * Plain Node: the same host sits behind `ferry ui` and, later, Electron IPC.
  */
 export function createApiHost(options: ApiHostOptions = {}): ApiHost {
-  const handlers: ApiHandlers = { ...engineHandlers(options.host ?? 'web', options.settings ?? createSessionSettings()), ...options.handlers };
+  const clients = new RegistryClientPool();
+  const handlers: ApiHandlers = { ...engineHandlers(options.host ?? 'web', options.settings ?? createSessionSettings(), clients), ...options.handlers };
   const intervalMs = options.progressIntervalMs ?? 100;
   const listeners = new Set<(message: JobMessage) => void>();
   const jobs = new Map<string, { controller: AbortController; done: Promise<void> }>();
@@ -130,6 +132,7 @@ export function createApiHost(options: ApiHostOptions = {}): ApiHost {
       for (const job of running) job.controller.abort(new FerryError('cancelled', 'Cancelled: the app is closing.'));
       await Promise.all(running.map((job) => job.done));
       listeners.clear();
+      await clients.close();
     },
   };
 }

@@ -29,6 +29,8 @@ export interface SessionSettings {
    * the kept CA files and insecure hosts, merged with the job's own insecure hosts.
    */
   registryOptions(extraInsecure?: string[]): RegistryClientOptions;
+  /** A number that changes whenever a registry setting or login changes (clients made before it are stale). */
+  revision?(): number;
 }
 
 /** Options for {@link createSessionSettings}. */
@@ -74,11 +76,14 @@ export function createSessionSettings(options: SessionSettingsOptions = {}): Ses
     return { password: setting.password, ...(setting.username !== undefined ? { username: setting.username } : {}) };
   };
   const credentials = chainCredentials(kept, fallback);
+  let revision = 0;
 
   return {
     view,
+    revision: () => revision,
     setRegistry(setting) {
       const host = normalizeHost(setting.host);
+      revision++;
       const previous = registries.get(host);
       const username = setting.username?.trim() || undefined;
       const password = setting.password !== undefined && setting.password !== '' ? setting.password : previous && previous.username === username ? previous.password : undefined;
@@ -91,7 +96,11 @@ export function createSessionSettings(options: SessionSettingsOptions = {}): Ses
       });
       return view();
     },
-    removeRegistry: (host) => registries.delete(normalizeHost(host)),
+    removeRegistry(host) {
+      const removed = registries.delete(normalizeHost(host));
+      if (removed) revision++;
+      return removed;
+    },
     setOptions(next) {
       if (next.concurrency !== undefined) {
         if (!Number.isInteger(next.concurrency) || next.concurrency < 1 || next.concurrency > 64) {

@@ -6,7 +6,7 @@ import { inspectBundle } from '../bundle/inspect-bundle.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
 import { pushBlob, type BlobPushOutcome } from '../registry/blob-upload.js';
-import { manifestExists, pushManifest } from '../registry/push-manifest.js';
+import { manifestExists, pushManifest, taggedDigest } from '../registry/push-manifest.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/registry-client.js';
 import { mapLimit } from '../util/map-limit.js';
 import { pushReferrers } from '../referrers/push-referrers.js';
@@ -107,7 +107,7 @@ function newReport(manifest: BundleManifest, target: ImportTarget, images: Impor
     target: target.prefix === '' ? target.registry : `${target.registry}/${target.prefix}`,
     dryRun,
     images,
-    stats: { blobsUploaded: 0, blobsMounted: 0, blobsExisting: 0, bytesUploaded: 0, chunksUploaded: 0, manifestsPushed: 0, manifestsExisting: 0, tagsPushed: 0, seconds: 0 },
+    stats: { blobsUploaded: 0, blobsMounted: 0, blobsExisting: 0, bytesUploaded: 0, chunksUploaded: 0, manifestsPushed: 0, manifestsExisting: 0, tagsPushed: 0, tagsExisting: 0, uploadsResumed: 0, seconds: 0 },
   };
 }
 
@@ -135,6 +135,7 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
 
   // everything `ferry verify` checks (and trust and policy when asked): a bundle that fails pushes nothing
   const verdict = await verifyBundle({ dirs: options.dirs, ...settings.checks }, controls);
+  for (const message of verdict.trust?.warnings ?? []) onProgress?.({ kind: 'warning', message });
   const failure = verifyFailure(verdict, 'below');
   if (failure) {
     const reasons = [
@@ -201,6 +202,7 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
             ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
             ...(signal ? { signal } : {}),
             onChunk: () => void stats.chunksUploaded++,
+            onResume: () => void (stats.uploadsResumed = (stats.uploadsResumed ?? 0) + 1),
             onBytes: (n) => {
               sent += n;
               meter.add(n);
@@ -249,10 +251,14 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
       const top = plan.manifests.at(-1)!;
       if (plan.mapping.tag !== undefined) {
         const tag = plan.mapping.tag;
-        await client.withHostSlot(registry, signal, () =>
-          pushManifest(client, { registry, repository: plan.mapping.repository, reference: tag, bytes: top.bytes, mediaType: top.mediaType, digest: top.digest, ...(signal ? { signal } : {}) }),
-        );
-        stats.tagsPushed++;
+        const where = { registry, repository: plan.mapping.repository, mediaType: top.mediaType, ...(signal ? { signal } : {}) };
+        // a tag already on the right digest (a rerun) is left alone: no PUT, no new tag event on the registry
+        if ((await client.withHostSlot(registry, signal, () => taggedDigest(client, { ...where, tag }))) === top.digest) {
+          stats.tagsExisting = (stats.tagsExisting ?? 0) + 1;
+        } else {
+          await client.withHostSlot(registry, signal, () => pushManifest(client, { ...where, reference: tag, bytes: top.bytes, digest: top.digest }));
+          stats.tagsPushed++;
+        }
       }
       const record = plan.mapping.record;
       if (record.digest !== record.originalDigest && plan.referrers.some((r) => r.record.subject === record.originalDigest)) {

@@ -43,5 +43,9 @@ export interface ImportStats {
   manifestsPushed: number;
   manifestsExisting: number;
   tagsPushed: number;
+  /** Tags the target already pointed at the right digest (HEAD by tag): not put again. Absent in reports of older versions. */
+  tagsExisting?: number;
+  /** Chunked uploads resumed from the offset the registry held after a broken PATCH (instead of restarting the blob). */
+  uploadsResumed?: number;
   seconds: number;
 }

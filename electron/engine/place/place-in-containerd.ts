@@ -7,6 +7,7 @@ import type { JobControls } from '../bundle/create-bundle.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
 import { openReassembledArchive } from './reassembled-archive.js';
+import { DEFAULT_CONTAINERD_NAMESPACE } from './containerd-namespace.js';
 
 /** Where to load a bundle: a running containerd, through its `ctr` client. */
 export interface PlaceInContainerdOptions {
@@ -34,8 +35,7 @@ export interface PlaceInContainerdResult {
   manifest: BundleManifest;
 }
 
-/** The namespace Kubernetes' CRI plugin reads images from. */
-export const DEFAULT_CONTAINERD_NAMESPACE = 'k8s.io';
+export { DEFAULT_CONTAINERD_NAMESPACE };
 
 /**
  * Loads a bundle into a running containerd: streams the reassembled archive (verified on the way,

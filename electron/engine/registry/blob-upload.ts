@@ -2,7 +2,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { FerryError } from '../errors/ferry-error.js';
 import { abortError, sleep } from './abort.js';
 import type { HttpResponse } from './http-transport.js';
-import { checkContentDigest, isRetryablePushError, pushStatusError, type PushStatusContext } from './push-status-error.js';
+import { checkContentDigest, isRetryablePushError, pushStatusError, RetryablePushError, type PushStatusContext } from './push-status-error.js';
 import type { RegistryClient } from './registry-client.js';
 import { backoffDelay } from './retry-backoff.js';
 import { discard } from './send-with-retries.js';
@@ -30,6 +30,8 @@ export interface PushBlobOptions {
   onBytes?: (bytes: number) => void;
   /** Called for each PATCH chunk the registry accepted (`[start, end)`). */
   onChunk?: (start: number, end: number) => void;
+  /** Called when a broken chunked upload resumes at `offset` (the bytes the registry said it holds) instead of restarting. */
+  onResume?: (offset: number) => void;
 }
 
 /** One upload session: where to send the next request, and the registry's smallest chunk. */
@@ -38,30 +40,93 @@ interface UploadSession {
   minChunk: number;
 }
 
+/** A chunked upload under way: its session and the bytes the registry acknowledged so far. */
+interface ChunkedUpload extends UploadSession {
+  offset: number;
+}
+
 /**
  * Pushes one blob to a repository the way the OCI distribution spec describes: `HEAD` first (nothing sent when it is
  * there), then a cross-repository mount when a source repository is known, else an upload: monolithic `POST` + `PUT
  * ?digest=` for small blobs, `PATCH` chunks for large ones (relative `Location`s, `Range` answers and
- * `OCI-Chunk-Min-Length` honoured). A broken upload restarts from scratch up to the client's retries.
+ * `OCI-Chunk-Min-Length` honoured). A broken chunked upload asks the registry how much it holds (`GET` on the upload
+ * URL, its `Range`) and resumes from there; when the registry cannot tell, the blob restarts from scratch. Resumes and
+ * restarts together are bounded by the client's retries.
  */
 export async function pushBlob(client: RegistryClient, options: PushBlobOptions): Promise<BlobPushOutcome> {
   const { registry, repository, digest, signal } = options;
   const ctx: PushStatusContext = { registry, repository, what: `blob ${digest}`, subject: `${registry}/${repository}@${digest}` };
   if (await blobExists(client, options, ctx)) return 'exists';
+  // bytes reported to onBytes and not yet taken back: on a resume they are set back to the registry's offset, on a restart to 0
+  let sent = 0;
+  const onBytes = (n: number): void => {
+    sent += n;
+    options.onBytes?.(n);
+  };
+  const progress: { upload?: ChunkedUpload } = {};
+  let resume: ChunkedUpload | undefined;
   for (let attempt = 0; ; attempt++) {
-    let sent = 0;
-    const onBytes = (n: number): void => {
-      sent += n;
-      options.onBytes?.(n);
-    };
     try {
-      return await uploadOnce(client, options, ctx, onBytes);
+      return await uploadOnce(client, options, ctx, onBytes, progress, resume);
     } catch (error) {
-      if (sent !== 0) options.onBytes?.(-sent);
-      if (signal?.aborted) throw abortError(signal);
-      if (!isRetryablePushError(error) || attempt >= client.retries) throw error;
-      await sleep(backoffDelay(attempt), signal);
+      const giveUp = signal?.aborted === true || !isRetryablePushError(error) || attempt >= client.retries;
+      if (giveUp) {
+        if (sent !== 0) onBytes(-sent);
+        if (signal?.aborted) throw abortError(signal);
+        throw error;
+      }
+      try {
+        await sleep(backoffDelay(attempt), signal);
+        resume = progress.upload ? await uploadStatus(client, options, ctx, progress.upload) : undefined;
+      } catch (inner) {
+        if (sent !== 0) onBytes(-sent);
+        throw signal?.aborted ? abortError(signal) : inner;
+      }
+      progress.upload = undefined;
+      // what went over the wire past the registry's offset is lost: take it back from the progress
+      onBytes((resume?.offset ?? 0) - sent);
+      if (resume) options.onResume?.(resume.offset);
     }
+  }
+}
+
+/**
+ * `GET` on an upload URL (OCI distribution: "get upload status"): the offset the registry holds (`Range: 0-END`) and where
+ * to send the rest. Undefined when it cannot tell (error, no Range, the ambiguous `0-0`, an offset past the blob): restart.
+ */
+async function uploadStatus(client: RegistryClient, options: PushBlobOptions, ctx: PushStatusContext, upload: ChunkedUpload): Promise<ChunkedUpload | undefined> {
+  const { registry, repository, digest, size, signal } = options;
+  let answer;
+  try {
+    answer = await client.send({
+      registry,
+      repository,
+      method: 'GET',
+      url: upload.location,
+      push: true,
+      subject: ctx.subject,
+      retry: false,
+      action: `asking ${registry} how much of blob ${digest} it holds`,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return undefined; // the status request failed too: restart
+  }
+  const { response, url } = answer;
+  try {
+    if (response.statusCode !== 204 && response.statusCode !== 200) return undefined;
+    const range = /^(?:bytes=)?0-(\d+)$/.exec(String(response.headers['range'] ?? '').trim());
+    // distribution answers 0-0 for both 0 and 1 byte held: restarting then costs at most one chunk
+    if (!range || Number(range[1]) === 0) return undefined;
+    const offset = Number(range[1]) + 1;
+    if (!Number.isSafeInteger(offset) || offset > size) return undefined;
+    const session = response.headers['location'] !== undefined ? sessionFrom(response, url, ctx) : upload;
+    return { location: session.location, minChunk: upload.minChunk, offset };
+  } catch {
+    return undefined;
+  } finally {
+    await discard(response);
   }
 }
 
@@ -90,7 +155,14 @@ export async function blobExists(client: RegistryClient, options: Pick<PushBlobO
   return !(response.headers['content-length'] !== undefined && Number.isFinite(length) && length !== size);
 }
 
-async function uploadOnce(client: RegistryClient, options: PushBlobOptions, ctx: PushStatusContext, onBytes: (n: number) => void): Promise<BlobPushOutcome> {
+async function uploadOnce(
+  client: RegistryClient,
+  options: PushBlobOptions,
+  ctx: PushStatusContext,
+  onBytes: (n: number) => void,
+  progress: { upload?: ChunkedUpload },
+  resume: ChunkedUpload | undefined,
+): Promise<BlobPushOutcome> {
   const { registry, repository, digest, size, signal, mountFrom } = options;
   const base = {
     registry,
@@ -99,6 +171,7 @@ async function uploadOnce(client: RegistryClient, options: PushBlobOptions, ctx:
     subject: ctx.subject,
     ...(signal ? { signal } : {}),
   };
+  if (resume) return uploadChunks(client, options, ctx, onBytes, progress, resume);
   const mount = mountFrom !== undefined && mountFrom !== repository ? mountFrom : undefined;
   const query = mount !== undefined ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mount)}` : '';
   const started = await client.send({
@@ -115,13 +188,12 @@ async function uploadOnce(client: RegistryClient, options: PushBlobOptions, ctx:
     return 'mounted';
   }
   if (started.response.statusCode !== 202) throw await pushStatusError(client, started.response, ctx);
-  let session = sessionFrom(started.response, started.url, ctx);
+  const session = sessionFrom(started.response, started.url, ctx);
   await discard(started.response);
 
   const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
-  let final: URL;
   if (size <= chunkSize) {
-    final = withDigest(session.location, digest);
+    const final = withDigest(session.location, digest);
     const done = await client.send({
       ...base,
       method: 'PUT',
@@ -133,8 +205,24 @@ async function uploadOnce(client: RegistryClient, options: PushBlobOptions, ctx:
     });
     return finish(client, done.response, ctx, digest);
   }
-  const chunk = Math.max(chunkSize, session.minChunk);
-  let offset = 0;
+  return uploadChunks(client, options, ctx, onBytes, progress, { ...session, offset: 0 });
+}
+
+/** Sends the blob from `upload.offset` in PATCH chunks, then the closing `PUT ?digest=`; keeps `progress.upload` current. */
+async function uploadChunks(
+  client: RegistryClient,
+  options: PushBlobOptions,
+  ctx: PushStatusContext,
+  onBytes: (n: number) => void,
+  progress: { upload?: ChunkedUpload },
+  upload: ChunkedUpload,
+): Promise<BlobPushOutcome> {
+  const { registry, repository, digest, size, signal } = options;
+  const base = { registry, repository, push: true, subject: ctx.subject, ...(signal ? { signal } : {}) };
+  let session: UploadSession = upload;
+  const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE, session.minChunk);
+  let offset = upload.offset;
+  progress.upload = upload;
   while (offset < size) {
     const end = Math.min(size, offset + chunk);
     const from = offset;
@@ -147,6 +235,12 @@ async function uploadOnce(client: RegistryClient, options: PushBlobOptions, ctx:
       retry: false,
       action: `uploading bytes ${from}-${end - 1} of blob ${digest} to ${registry}/${repository}`,
     });
+    if (patched.response.statusCode === 416) {
+      // the registry holds another offset than we think: forget this session and start the blob again
+      progress.upload = undefined;
+      await discard(patched.response);
+      throw new RetryablePushError('registry-error', `${registry} refused bytes ${from}-${end - 1} of blob ${digest} (HTTP 416): the upload restarts.`, { subject: ctx.subject });
+    }
     if (patched.response.statusCode !== 202) throw await pushStatusError(client, patched.response, ctx);
     session = { ...sessionFrom(patched.response, patched.url, ctx), minChunk: session.minChunk };
     const range = /^(?:bytes=)?0-(\d+)$/.exec(String(patched.response.headers['range'] ?? '').trim());
@@ -158,8 +252,9 @@ async function uploadOnce(client: RegistryClient, options: PushBlobOptions, ctx:
     if (next < end) onBytes(next - end); // the registry kept less than was sent: send the rest again
     options.onChunk?.(from, next);
     offset = next;
+    progress.upload = { ...session, offset };
   }
-  final = withDigest(session.location, digest);
+  const final = withDigest(session.location, digest);
   const done = await client.send({
     ...base,
     method: 'PUT',

@@ -9,4 +9,5 @@ export {
   SUPPORTED_MANIFEST_TYPES,
 } from './manifest-media-types.js';
 export { pushBlob, blobExists, DEFAULT_CHUNK_SIZE, type BlobPushOutcome, type PushBlobOptions } from './blob-upload.js';
-export { pushManifest, manifestExists, type PushManifestOptions } from './push-manifest.js';
+export { pushManifest, manifestExists, taggedDigest, type PushManifestOptions } from './push-manifest.js';
+export { RegistryClientPool, registryOptionsKey, type RegistryClientPoolOptions } from './registry-client-pool.js';

@@ -1,6 +1,7 @@
 import { digestOf } from '../oci/digest.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { checkContentDigest, pushStatusError, type PushStatusContext } from './push-status-error.js';
+import { SUPPORTED_MANIFEST_TYPES } from './manifest-media-types.js';
 import type { RegistryClient } from './registry-client.js';
 import { discard } from './send-with-retries.js';
 
@@ -65,4 +66,31 @@ export async function manifestExists(client: RegistryClient, options: { registry
   if (response.statusCode === 200) return true;
   if (response.statusCode === 404) return false;
   throw await pushStatusError(client, response, { registry, repository, what: `manifest ${digest}`, subject });
+}
+
+/**
+ * `HEAD /v2/NAME/manifests/TAG`: the digest the registry answers for a tag (`Docker-Content-Digest`), or undefined when
+ * the tag does not exist or the registry does not say (then the tag is simply put).
+ */
+export async function taggedDigest(client: RegistryClient, options: { registry: string; repository: string; tag: string; mediaType: string; signal?: AbortSignal }): Promise<string | undefined> {
+  const { registry, repository, tag, mediaType, signal } = options;
+  const subject = `${registry}/${repository}:${tag}`;
+  const { response } = await client.send({
+    registry,
+    repository,
+    method: 'HEAD',
+    url: `/v2/${repository}/manifests/${tag}`,
+    // the manifest's own type first: a registry must not convert it to answer
+    headers: { accept: [mediaType, ...SUPPORTED_MANIFEST_TYPES.filter((t) => t !== mediaType)].join(', ') },
+    push: true,
+    subject,
+    action: `checking tag ${tag} on ${registry}/${repository}`,
+    ...(signal ? { signal } : {}),
+  });
+  await discard(response);
+  if (response.statusCode === 404) return undefined;
+  if (response.statusCode !== 200) throw await pushStatusError(client, response, { registry, repository, what: `tag ${tag}`, subject });
+  const header = response.headers['docker-content-digest'];
+  const digest = Array.isArray(header) ? header[0] : header;
+  return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest.trim()) ? digest.trim() : undefined;
 }

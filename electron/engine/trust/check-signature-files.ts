@@ -19,6 +19,18 @@ const ED25519_SIGNATURE_BYTES = 64;
  * `trusted` maps full key ids to the trusted key file each came from.
  */
 export async function checkSignatureFiles(dir: string, bundleJson: Buffer, trusted: ReadonlyMap<string, string> = new Map()): Promise<SignatureCheck[]> {
+  return (await checkSignatureFolder(dir, bundleJson, trusted)).map((f) => f.check);
+}
+
+/** One signature file as checked, with the sha256 of its bytes (absent when it could not be read). */
+export interface CheckedSignatureFile {
+  check: SignatureCheck;
+  /** sha256 (hex) of the file's bytes: two files with the same name and digest are the same signature. */
+  sha256?: string;
+}
+
+/** `checkSignatureFiles`, also giving each file's digest (to tell identical copies on several volumes apart from different ones). */
+export async function checkSignatureFolder(dir: string, bundleJson: Buffer, trusted: ReadonlyMap<string, string> = new Map()): Promise<CheckedSignatureFile[]> {
   const folder = join(dir, SIGNATURES_DIR);
   let names: string[];
   try {
@@ -29,17 +41,21 @@ export async function checkSignatureFiles(dir: string, bundleJson: Buffer, trust
     throw new FerryError('io', `Cannot read ${folder}: ${code ?? (error as Error).message}.`, { subject: folder, cause: error });
   }
   const bundle = { id: bundleIdOf(bundleJson), sha256: createHash('sha256').update(bundleJson).digest('hex') };
-  const checks: SignatureCheck[] = [];
-  for (const name of names) checks.push(await checkOne(join(folder, name), `${SIGNATURES_DIR}/${name}`, bundle, trusted));
+  const checks: CheckedSignatureFile[] = [];
+  for (const name of names) {
+    const path = join(folder, name);
+    const read = await readSmall(path);
+    const file = `${SIGNATURES_DIR}/${name}`;
+    if (typeof read === 'string') checks.push({ check: { file, role: 'unknown', keyId: '', valid: false, trusted: false, problem: read } });
+    else checks.push({ check: checkOne(read, file, bundle, trusted), sha256: createHash('sha256').update(read).digest('hex') });
+  }
   return checks;
 }
 
-async function checkOne(path: string, file: string, bundle: { id: string | undefined; sha256: string }, trusted: ReadonlyMap<string, string>): Promise<SignatureCheck> {
+function checkOne(read: Buffer, file: string, bundle: { id: string | undefined; sha256: string }, trusted: ReadonlyMap<string, string>): SignatureCheck {
   const check: SignatureCheck = { file, role: 'unknown', keyId: '', valid: false, trusted: false };
   const fail = (problem: string): SignatureCheck => ({ ...check, problem });
 
-  const read = await readSmall(path);
-  if (typeof read === 'string') return fail(read);
   let json: unknown;
   try {
     json = JSON.parse(read.toString('utf8'));

@@ -302,3 +302,55 @@ describe('signatures that do not bind this bundle.json', () => {
 function sha256hex(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
+
+describe('the signatures of several volumes of one set', () => {
+  let a: string;
+  let b: string;
+  before(async () => {
+    a = freshCopy();
+    b = freshCopy();
+    await signBundle(a, alice.privateKeyFile);
+    mkdirSync(join(b, 'signatures'));
+    const name = `preparer-${alice.keyId.slice(0, 16)}.json`;
+    copyFileSync(join(a, 'signatures', name), join(b, 'signatures', name));
+  });
+  const checkBoth = (dirs: string[]): Promise<TrustReport> =>
+    checkTrust({ dirs, bundleJson: bundleJson(a), trustedKeys: [alice.publicKeyFile, bob.publicKeyFile], requireApproval: true });
+
+  test('identical copies are listed once with both volumes; an approval on one volume counts for the set, with a warning', async () => {
+    const written = await approveBundle(b, bob.privateKeyFile);
+    assert.deepEqual(written.volumes, [{ dir: b, file: join(b, 'signatures', `approver-${bob.keyId.slice(0, 16)}.json`) }]);
+    const report = await checkBoth([a, b]);
+    assert.equal(report.ok, true, report.problems.join(' '));
+    assert.deepEqual(
+      report.signatures.map((s) => [s.role, s.volumes]),
+      [
+        ['approver', [b]],
+        ['preparer', [a, b]],
+      ],
+    );
+    assert.deepEqual(report.warnings, [
+      `approval by ${bob.keyId.slice(0, 16)} is on ${b} only (not on ${a}) — run ferry approve on every volume (ferry approve ${a} ${b} --key KEY).`,
+    ]);
+    // one folder read alone: as before, no volume lists
+    assert.equal((await check(a)).signatures[0]!.volumes, undefined);
+  });
+
+  test('a copy altered on one volume is listed apart and fails the set, though the other copy is fine', async () => {
+    const file = join(b, 'signatures', `preparer-${alice.keyId.slice(0, 16)}.json`);
+    const original = readFileSync(file);
+    writeFileSync(file, JSON.stringify({ ...readDoc(file), created: '2001-01-01T00:00:00.000Z' }, null, 2));
+    try {
+      const report = await checkBoth([a, b]);
+      assert.equal(report.ok, false);
+      const preparers = report.signatures.filter((s) => s.role === 'preparer');
+      assert.deepEqual(preparers.map((s) => [s.valid, s.volumes]), [
+        [true, [a]],
+        [false, [b]],
+      ]);
+      assert.match(report.problems.join(' '), /does not verify/);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+});

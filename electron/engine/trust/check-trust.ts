@@ -1,13 +1,15 @@
 import type { SignatureCheck, TrustReport } from '../../../shared/verify-report.js';
 import { FerryError } from '../errors/ferry-error.js';
-import { checkSignatureFiles } from './check-signature-files.js';
+import { checkVolumeSignatures } from './check-volume-signatures.js';
 import { shortKeyId } from './key-id.js';
 import { loadPublicKey } from './key-files.js';
 
 /** What to check a bundle's signatures against. */
 export interface CheckTrustOptions {
   /** The bundle folder (or volume) whose `signatures/` is read. */
-  dir: string;
+  dir?: string;
+  /** Instead of `dir`: every volume of a multi-volume set; the union of their `signatures/` is checked. */
+  dirs?: string[];
   /** The exact bytes of `bundle.json` as read for verification: what every signature must bind. */
   bundleJson: Buffer;
   /** Public key files (`.pub`) whose signatures are trusted; none: signatures are listed and checked, nobody is trusted. */
@@ -17,7 +19,8 @@ export interface CheckTrustOptions {
 }
 
 /**
- * Checks a bundle's signatures: every file in `signatures/` is checked and listed. The result is
+ * Checks a bundle's signatures: every file in `signatures/` is checked and listed (of every
+ * volume given, their union: see `checkVolumeSignatures`; a disagreement is a warning). The result is
  * not ok when any signature does not verify for this `bundle.json` (always: it means the bundle or
  * the signature was changed after signing); with trusted keys, when no valid preparer signature is
  * by a trusted key; with `requireApproval`, when no valid approver signature is by a trusted key
@@ -34,7 +37,11 @@ export async function checkTrust(options: CheckTrustOptions): Promise<TrustRepor
   const trusted = new Map<string, string>();
   for (const k of keys) if (!trusted.has(k.keyId)) trusted.set(k.keyId, k.file);
 
-  const signatures = await checkSignatureFiles(options.dir, options.bundleJson, trusted);
+  const dirs = options.dirs ?? (options.dir === undefined ? [] : [options.dir]);
+  if (dirs.length === 0) throw new FerryError('bad-usage', 'No bundle folder given whose signatures to check.');
+  const { signatures, warnings } = await checkVolumeSignatures(dirs, options.bundleJson, trusted);
+  // one folder: the report reads as before (no volume lists)
+  if (dirs.length === 1) for (const s of signatures) delete s.volumes;
   const problems = signatures.filter((s) => !s.valid).map((s) => `${s.file}: ${s.problem ?? 'It is not valid.'}`);
 
   if (trusted.size > 0) {
@@ -52,6 +59,7 @@ export async function checkTrust(options: CheckTrustOptions): Promise<TrustRepor
     trustedKeys: keys.map((k) => ({ file: k.file, keyId: k.keyId })),
     requireApproval,
     problems,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 

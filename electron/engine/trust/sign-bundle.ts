@@ -1,6 +1,6 @@
 import { createHash, sign } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   SIGNATURE_ALGORITHM,
   SIGNATURE_MEDIA_TYPE,
@@ -13,6 +13,7 @@ import {
 import type { SignatureRole } from '../../../shared/verify-report.js';
 import { inspectBundle } from '../bundle/inspect-bundle.js';
 import { FerryError } from '../errors/ferry-error.js';
+import { syncDir } from '../util/sync-dir.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { loadSigningKey, type SigningKey } from './key-files.js';
 
@@ -49,7 +50,7 @@ export function makeSignatureDocument(key: SigningKey, role: SignatureRole, bund
 
 /**
  * Writes a signature document into `<dir>/signatures/<role>-<keyid16>.json` (temp name, flushed,
- * renamed), replacing an earlier signature by the same key in the same role.
+ * renamed, folder flushed), replacing an earlier signature by the same key in the same role.
  */
 export async function writeSignatureDocument(dir: string, doc: SignatureDocument): Promise<WrittenSignature> {
   const folder = join(dir, SIGNATURES_DIR);
@@ -57,6 +58,8 @@ export async function writeSignatureDocument(dir: string, doc: SignatureDocument
   try {
     await mkdir(folder, { recursive: true });
     await writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o644 });
+    // the rename reaches the stick before the command says it is done
+    await syncDir(folder);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new FerryError('io', `Cannot write signature ${file}: ${code ?? (error as Error).message}.`, { subject: file, cause: error });
@@ -80,8 +83,19 @@ export async function signBundle(dir: string, keyFile: string, role: SignatureRo
   return signBundleJson(bundle.dir, key, role, bundle.bytes, bundle.id);
 }
 
+/** A bundle's `bundle.json` as read for signing. */
+export interface BundleForSigning {
+  /** The bundle folder, as an absolute path. */
+  dir: string;
+  /** The exact bytes of `bundle.json`. */
+  bytes: Buffer;
+  id: string;
+  /** sha256 (hex) of `bytes`. */
+  sha256: string;
+}
+
 /** The exact bytes of a bundle's `bundle.json`, checked to be a bundle manifest, with its folder and id. */
-export async function readBundleForSigning(target: string): Promise<{ dir: string; bytes: Buffer; id: string; sha256: string }> {
+export async function readBundleForSigning(target: string): Promise<BundleForSigning> {
   const inspection = await inspectBundle(target);
   const bytes = await readFile(inspection.path);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -89,5 +103,5 @@ export async function readBundleForSigning(target: string): Promise<{ dir: strin
   if (sha256 !== inspection.bundleSha256) {
     throw new FerryError('bad-bundle', `${inspection.path} changed while it was being read; try again.`, { subject: inspection.path });
   }
-  return { dir: dirname(inspection.path), bytes, id: inspection.manifest.id, sha256 };
+  return { dir: resolve(dirname(inspection.path)), bytes, id: inspection.manifest.id, sha256 };
 }

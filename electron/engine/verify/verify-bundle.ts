@@ -42,10 +42,11 @@ export async function verifyBundle(options: VerifyBundleOptions, controls: JobCo
 
   const integrity = await checkIntegrity({ dirs: options.dirs }, controls);
   let trust: TrustReport | undefined;
-  const signed = integrity.dirs.find((dir) => existsSync(join(dir, 'signatures')));
-  if (integrity.bundleJson && (signed !== undefined || trustedKeys.length > 0)) {
+  // every volume's signatures/, together: an approval written to one stick of a set still counts
+  const signed = integrity.dirs.some((dir) => existsSync(join(dir, 'signatures')));
+  if (integrity.bundleJson && integrity.dirs.length > 0 && (signed || trustedKeys.length > 0)) {
     trust = await checkTrust({
-      dir: signed ?? integrity.dirs[0]!,
+      dirs: integrity.dirs,
       bundleJson: integrity.bundleJson,
       trustedKeys,
       requireApproval: options.requireApproval ?? false,

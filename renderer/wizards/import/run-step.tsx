@@ -115,7 +115,7 @@ function TargetReport({ summary }: { summary: ImportSummary }) {
       <div className="verdict ok">
         <h3>Imported into {report.target}</h3>
         <p>
-          {report.images.length} images · {s.blobsUploaded} blobs uploaded ({formatBytes(s.bytesUploaded)}), {s.blobsMounted} mounted, {s.blobsExisting} already there · {s.manifestsPushed} manifests, {s.tagsPushed} tags ·{' '}
+          {report.images.length} images · {s.blobsUploaded} blobs uploaded ({formatBytes(s.bytesUploaded)}), {s.blobsMounted} mounted, {s.blobsExisting} already there · {s.manifestsPushed} manifests, {s.tagsPushed} tags{s.tagsExisting ? ` (${s.tagsExisting} already right)` : ''} ·{' '}
           {s.seconds.toFixed(1)} s
         </p>
       </div>
