@@ -1,6 +1,8 @@
+import type { SerializedError } from '../../../shared/errors.js';
 import { formatBytes } from '../../../shared/format.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import type { CarriedSource } from '../../store/prepare-store.js';
+import { useShallow } from 'zustand/react/shallow';
 import { usePrepare } from '../../store/stores-context.js';
 
 /** One chart or file row: what it is, the host's verdict, and a Remove button naming it. */
@@ -23,101 +25,122 @@ function SourceRow({ item, kind, onRemove }: { item: CarriedSource; kind: 'chart
   );
 }
 
+/** What one column of "Charts and files" shows and does. */
+interface SourceColumnProps {
+  kind: 'chart' | 'file';
+  label: string;
+  placeholder: string;
+  hint: string;
+  empty: string;
+  listLabel: string;
+  text: string;
+  items: CarriedSource[];
+  error: SerializedError | undefined;
+  checking: boolean;
+  setText(text: string): void;
+  add(): Promise<unknown>;
+  remove(source: string): void;
+}
+
+/** One column: the source field with its Add button and hint, the host's refusal, and the rows added. */
+function SourceColumn(p: SourceColumnProps) {
+  const id = `${p.kind}-source`;
+  return (
+    <div className="source-column">
+      <form
+        className="field"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void p.add();
+        }}
+      >
+        <label htmlFor={id}>{p.label}</label>
+        <input
+          id={id}
+          type="text"
+          value={p.text}
+          onChange={(e) => p.setText(e.target.value)}
+          placeholder={p.placeholder}
+          aria-describedby={`${p.kind}-hint`}
+          aria-invalid={p.error ? true : undefined}
+          spellCheck={false}
+          autoComplete="off"
+        />
+        <button type="submit" className="secondary" disabled={p.checking}>
+          Add {p.kind}
+        </button>
+        <span id={`${p.kind}-hint`} className="hint">
+          {p.hint}
+        </span>
+      </form>
+      {p.error ? <ErrorMessage error={p.error} /> : null}
+      {p.items.length === 0 ? (
+        <p className="empty">{p.empty}</p>
+      ) : (
+        <ul className="source-list" aria-label={p.listLabel}>
+          {p.items.map((item) => (
+            <SourceRow key={item.source} item={item} kind={p.kind} onRemove={p.remove} />
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 /** Step 1's "Charts and files": Helm charts and plain files carried beside the images, each checked by the host when added. */
 export function ChartsAndFiles() {
-  const charts = usePrepare((s) => s.charts);
-  const files = usePrepare((s) => s.files);
-  const chartText = usePrepare((s) => s.chartText);
-  const fileText = usePrepare((s) => s.fileText);
-  const setChartText = usePrepare((s) => s.setChartText);
-  const setFileText = usePrepare((s) => s.setFileText);
-  const addChart = usePrepare((s) => s.addChart);
-  const addFile = usePrepare((s) => s.addFile);
-  const removeChart = usePrepare((s) => s.removeChart);
-  const removeFile = usePrepare((s) => s.removeFile);
-  const chartError = usePrepare((s) => s.chartError);
-  const fileError = usePrepare((s) => s.fileError);
-  const checking = usePrepare((s) => s.checkingSource);
+  // only what this section shows: not every change of the (large) Prepare state
+  const s = usePrepare(
+    useShallow((p) => ({
+      chartText: p.chartText,
+      charts: p.charts,
+      chartError: p.chartError,
+      fileText: p.fileText,
+      files: p.files,
+      fileError: p.fileError,
+      checkingSource: p.checkingSource,
+      setChartText: p.setChartText,
+      setFileText: p.setFileText,
+      addChart: p.addChart,
+      addFile: p.addFile,
+      removeChart: p.removeChart,
+      removeFile: p.removeFile,
+    })),
+  );
   return (
     <section aria-labelledby="charts-files" className="charts-files">
       <h3 id="charts-files">Charts and files</h3>
       <div className="sources">
-        <div className="source-column">
-          <form
-            className="field"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void addChart();
-            }}
-          >
-            <label htmlFor="chart-source">Helm chart</label>
-            <input
-              id="chart-source"
-              type="text"
-              value={chartText}
-              onChange={(e) => setChartText(e.target.value)}
-              placeholder="https://charts.example/repo/NAME@VERSION or oci://HOST/PATH/NAME:VERSION"
-              aria-describedby="chart-hint"
-              aria-invalid={chartError ? true : undefined}
-              spellCheck={false}
-              autoComplete="off"
-            />
-            <button type="submit" className="secondary" disabled={checking}>
-              Add chart
-            </button>
-            <span id="chart-hint" className="hint">
-              A chart repository URL, the chart name and its version; or an OCI registry path with the version as tag.
-            </span>
-          </form>
-          {chartError ? <ErrorMessage error={chartError} /> : null}
-          {charts.length === 0 ? (
-            <p className="empty">No charts: type one above and press Add chart, or load a YAML list file with charts.</p>
-          ) : (
-            <ul className="source-list" aria-label="Charts to carry">
-              {charts.map((c) => (
-                <SourceRow key={c.source} item={c} kind="chart" onRemove={removeChart} />
-              ))}
-            </ul>
-          )}
-        </div>
-        <div className="source-column">
-          <form
-            className="field"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void addFile();
-            }}
-          >
-            <label htmlFor="file-source">Plain file</label>
-            <input
-              id="file-source"
-              type="text"
-              value={fileText}
-              onChange={(e) => setFileText(e.target.value)}
-              placeholder="/home/me/install.sh or https://example.com/tool.tar.gz"
-              aria-describedby="file-hint"
-              aria-invalid={fileError ? true : undefined}
-              spellCheck={false}
-              autoComplete="off"
-            />
-            <button type="submit" className="secondary" disabled={checking}>
-              Add file
-            </button>
-            <span id="file-hint" className="hint">
-              A path on the machine running Ferry, or an http(s) URL; carried as files/NAME.
-            </span>
-          </form>
-          {fileError ? <ErrorMessage error={fileError} /> : null}
-          {files.length === 0 ? (
-            <p className="empty">No files: type a path or URL above and press Add file.</p>
-          ) : (
-            <ul className="source-list" aria-label="Files to carry">
-              {files.map((f) => (
-                <SourceRow key={f.source} item={f} kind="file" onRemove={removeFile} />
-              ))}
-            </ul>
-          )}
-        </div>
+        <SourceColumn
+          kind="chart"
+          label="Helm chart"
+          placeholder="https://charts.example/repo/NAME@VERSION or oci://HOST/PATH/NAME:VERSION"
+          hint="A chart repository URL, the chart name and its version; or an OCI registry path with the version as tag."
+          empty="No charts: type one above and press Add chart, or load a YAML list file with charts."
+          listLabel="Charts to carry"
+          text={s.chartText}
+          items={s.charts}
+          error={s.chartError}
+          checking={s.checkingSource}
+          setText={s.setChartText}
+          add={s.addChart}
+          remove={s.removeChart}
+        />
+        <SourceColumn
+          kind="file"
+          label="Plain file"
+          placeholder="/home/me/install.sh or https://example.com/tool.tar.gz"
+          hint="A path on the machine running Ferry, or an http(s) URL; carried as files/NAME."
+          empty="No files: type a path or URL above and press Add file."
+          listLabel="Files to carry"
+          text={s.fileText}
+          items={s.files}
+          error={s.fileError}
+          checking={s.checkingSource}
+          setText={s.setFileText}
+          add={s.addFile}
+          remove={s.removeFile}
+        />
       </div>
     </section>
   );
