@@ -1,5 +1,6 @@
 // The built `ferry` command (bin/ferry.js → dist/ferry.mjs), as `npx ferry` runs it after `npm run build`.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -50,4 +51,14 @@ test('the built CLI exits 1 with a clear message for a folder that is no bundle'
   const r = await run(process.execPath, [bin, 'inspect', `${root}no-such-bundle`]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /No bundle at .*no-such-bundle/);
+});
+
+test('a reader that goes away (`ferry --help | head -0`) ends the command quietly, not with an EPIPE crash', async () => {
+  const child = spawn(process.execPath, [bin, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy(); // the pipe's reader closes before ferry writes a byte
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Error/);
 });
