@@ -1,6 +1,7 @@
 import type { Volume } from './media-volume.js';
 import { z } from 'zod';
 import type { BundleManifest, ReferrerRecord } from './bundle-manifest.js';
+import type { DiffReport } from './diff-report.js';
 import type { SerializedError } from './errors.js';
 import type { ProgressEvent } from './progress.js';
 import type { CosignReport, SignatureCheck, VerifyReport } from './verify-report.js';
@@ -35,6 +36,8 @@ export const API_INPUTS = {
     cosignKeys: z.array(UserPathSchema).optional(),
   }),
   'bundle.artifacts': z.strictObject({ dir: UserPathSchema, cosignKeys: z.array(UserPathSchema).optional() }),
+  /** What `new` (a bundle folder or its bundle.json, or an inventory) brings against `old` (likewise): `ferry diff OLD NEW`. */
+  'bundle.diff': z.strictObject({ old: UserPathSchema, new: UserPathSchema }),
   'bundle.report': z.strictObject({
     dir: UserPathSchema,
     outFile: UserPathSchema,
@@ -108,6 +111,8 @@ export const API_INPUTS = {
       toDir: UserPathSchema.optional(),
       /** Instead of `to`/`toDir`: load every image into the running containerd at this socket (through `ctr images import`). */
       toContainerd: UserPathSchema.optional(),
+      /** With `toDir`/`toContainerd` and a delta: earlier bundle folders (every volume of a set) supplying the blobs it relies on. */
+      bases: z.array(UserPathSchema).optional(),
       map: z.array(TextSchema).optional(),
       /** Only map (with `to`): where each image would go; nothing verified, contacted or written. */
       dryRun: z.boolean().optional(),
@@ -128,7 +133,8 @@ export const API_INPUTS = {
       message: 'exactly one target: a registry (to), a folder (toDir) or a containerd socket (toContainerd)',
       path: ['to'],
     })
-    .refine((i) => !i.dryRun || i.to !== undefined, { message: 'a dry run maps images onto a registry (to)', path: ['dryRun'] }),
+    .refine((i) => !i.dryRun || i.to !== undefined, { message: 'a dry run maps images onto a registry (to)', path: ['dryRun'] })
+    .refine((i) => !i.bases?.length || i.to === undefined, { message: 'bases make a delta complete for a folder or containerd; a registry (to) must hold them itself', path: ['bases'] }),
   'bundle.serve': z.strictObject({
     dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder'),
     /** The loopback port (0 picks a free one). */
@@ -389,6 +395,7 @@ export interface ApiResults {
   'bundle.create': JobStarted;
   'bundle.approve': ApproveResult;
   'bundle.artifacts': BundleArtifactsResult;
+  'bundle.diff': DiffReport;
   'bundle.report': { path: string };
   'settings.get': SettingsView;
   'settings.setRegistry': SettingsView;

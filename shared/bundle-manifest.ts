@@ -167,6 +167,38 @@ export const ArchiveRecordSchema = z.looseObject({
   parity: ParityRecordSchema.optional(),
 });
 
+/** What a delta bundle was made against: an inventory of the offline side, or a bundle already carried there. */
+export const DeltaBaseSchema = z.looseObject({
+  kind: z.enum(['inventory', 'bundle']),
+  /** sha256 (hex) of the inventory's bytes, or of the old bundle's `bundle.json`. */
+  sha256: hex64,
+  /** The old bundle's id (kind `bundle`). */
+  bundleId: z.string().uuid().optional(),
+  /** The key id (hex) of the Ferry key that signed the inventory, when it was signed and checked. */
+  signer: hex64.optional(),
+  /** When the inventory or the old bundle was made. */
+  created: z.string().optional(),
+});
+
+/** A blob a delta does not carry because the offline side holds it already. */
+export const OmittedBlobSchema = z.looseObject({
+  digest,
+  size,
+  mediaType: z.string(),
+  /** A repository offline that holds it, as the inventory names it (for a cross-repository mount). */
+  repository: z.string().optional(),
+});
+
+/**
+ * A delta bundle (`ferry bundle --have`): it carries every manifest but only the blobs the offline side lacks.
+ * Its archive alone is not loadable by `docker load` or `ctr import`; import it on top of what it relies on.
+ */
+export const DeltaRecordSchema = z.looseObject({
+  against: z.array(DeltaBaseSchema).min(1),
+  /** Every blob the images need that is not carried, with where offline holds it. */
+  omitted: z.array(OmittedBlobSchema),
+});
+
 /** The whole `bundle.json`. */
 export const BundleManifestSchema = z.looseObject({
   schemaVersion: z.literal(BUNDLE_SCHEMA_VERSION),
@@ -183,6 +215,8 @@ export const BundleManifestSchema = z.looseObject({
   files: z.array(FileRecordSchema).default([]),
   blobs: z.array(BlobRecordSchema),
   archive: ArchiveRecordSchema,
+  /** Present when the bundle is a delta (made with `--have`): what it relies on offline. */
+  delta: DeltaRecordSchema.optional(),
 });
 
 /** A parsed `bundle.json`. */
@@ -203,5 +237,11 @@ export type ChartRecord = z.infer<typeof ChartRecordSchema>;
 export type FileRecord = z.infer<typeof FileRecordSchema>;
 /** A platform entry of `bundle.json`. */
 export type PlatformRecord = z.infer<typeof PlatformRecordSchema>;
+/** The delta entry of `bundle.json`. */
+export type DeltaRecord = z.infer<typeof DeltaRecordSchema>;
+/** A blob a delta omits. */
+export type OmittedBlob = z.infer<typeof OmittedBlobSchema>;
+/** What a delta was made against. */
+export type DeltaBase = z.infer<typeof DeltaBaseSchema>;
 /** A foreign-layer entry of `bundle.json`. */
 export type ForeignLayerRecord = z.infer<typeof ForeignLayerSchema>;

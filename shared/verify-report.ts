@@ -59,6 +59,26 @@ export interface RepairAdvice {
   message: string;
 }
 
+/** One blob a delta does not carry because the offline side holds it (`bundle.json` `delta.omitted`). */
+export interface HeldOfflineBlob {
+  digest: string;
+  size: number;
+  mediaType: string;
+  /** The repository offline that holds it, as recorded when the delta was made. */
+  repository?: string;
+  /** The images (references) whose manifests reference it. */
+  images: string[];
+}
+
+/** What a delta bundle relies on: blobs it does not carry, held offline (not faults). */
+export interface ReliesOnReport {
+  count: number;
+  bytes: number;
+  /** What the delta was made against, one line each (`bundle 1b2c…`, `inventory sha256:…`). */
+  against: string[];
+  blobs?: HeldOfflineBlob[];
+}
+
 /** The integrity half of a verification. */
 export interface IntegrityReport {
   ok: boolean;
@@ -74,6 +94,33 @@ export interface IntegrityReport {
   checks?: IntegrityCheck[];
   /** Present when parts are lost or damaged and the bundle has parity parts. */
   repair?: RepairAdvice;
+  /** Present for a delta (`ferry bundle --have`): the blobs it relies on, held offline; referencing them is not a fault. */
+  reliesOn?: ReliesOnReport;
+}
+
+/** A blob a delta relies on that the target registry does not hold (`ferry verify --against`). */
+export interface MissingBaseBlob {
+  digest: string;
+  size: number;
+  /** The images (references) that need it. */
+  images: string[];
+  /** The repositories of the target asked for it, in order. */
+  repositories: string[];
+  /** One sentence naming the blob, the images that need it and where it was looked for. */
+  message: string;
+}
+
+/** Whether the target holds everything a delta relies on (`ferry verify --against HOST[:PORT][/PREFIX]`). */
+export interface AgainstReport {
+  ok: boolean;
+  /** The target as given (`registry.local:5000/mirror`). */
+  target: string;
+  /** Blobs the delta relies on, each looked for with `HEAD`. */
+  checked: number;
+  present: number;
+  missing: MissingBaseBlob[];
+  /** Why the check could not be made (the registry unreachable, no valid bundle.json); then ok is false. */
+  problem?: string;
 }
 
 /** The role a signature plays: the preparer signs when bundling, approvers countersign. */
@@ -178,4 +225,6 @@ export interface VerifyReport {
   policy?: PolicyReport;
   /** Cosign signatures of the carried images, when keys were given. */
   cosign?: CosignReport;
+  /** What a delta relies on, looked for in a target registry (`--against`). */
+  against?: AgainstReport;
 }

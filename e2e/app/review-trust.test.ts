@@ -166,7 +166,11 @@ describe('Review: 1,200 images stay smooth (virtualised list)', () => {
     const synthetic = join(work, 'synthetic');
     mkdirSync(synthetic);
     const template = manifest.images[0]!;
-    const many = Array.from({ length: 1200 }, (_, i) => ({ ...template, referrers: [], reference: `registry.example/team/app-${String(i).padStart(4, '0')}:1`, source: `registry.example/team/app-${String(i).padStart(4, '0')}:1` }));
+    // every identity field agrees with the reference, as a real bundle.json must (Review reads it through the checked reader)
+    const many = Array.from({ length: 1200 }, (_, i) => {
+      const repository = `team/app-${String(i).padStart(4, '0')}`;
+      return { ...template, referrers: [], reference: `registry.example/${repository}:1`, source: `registry.example/${repository}:1`, registry: 'registry.example', repository, tag: '1' };
+    });
     writeFileSync(join(synthetic, 'bundle.json'), JSON.stringify({ ...manifest, images: many }, null, 2));
     await openBundle(join(synthetic, 'bundle.json'));
     const table = page.getByRole('table', { name: /Images \(1200\)/ });

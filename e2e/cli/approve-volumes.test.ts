@@ -2,7 +2,7 @@
 // volumes' approvals: a real signed bundle written by the real `ferry write` onto two volumes (tmpfs
 // mounts where the sandbox allows them, else plain folders), real Ed25519 keys, the real CLI.
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateSigningKey } from '../../electron/engine/index.js';
@@ -87,11 +87,21 @@ describe('ferry approve on every volume of a set', () => {
     );
   });
 
-  test('approve one volume only: verify of both still exits 0, warning that the approval is on that volume only', async () => {
-    const vs = await writeSet('one');
+  test('one volume of a set alone cannot be approved: it cannot be verified whole (exit 1, naming a missing part, nothing written)', async () => {
+    const vs = await writeSet('alone');
     const dirs = vs.map((v) => v.dir);
     const r = await runFerry(['approve', dirs[0]!, '--key', bob.key], { env });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /damaged.*nothing was signed.*bundle\.tar\.\d+ is missing/);
+    for (const d of dirs) assert.deepEqual(sigs(d), [`preparer-${alice.short}.json`]);
+  });
+
+  test('an approval on one volume only (the other lost it): verify of both still exits 0, warning that the approval is on that volume only', async () => {
+    const vs = await writeSet('one');
+    const dirs = vs.map((v) => v.dir);
+    const r = await runFerry(['approve', ...dirs, '--key', bob.key], { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    rmSync(join(dirs[1]!, 'signatures', approvalName()));
     assert.deepEqual(sigs(dirs[1]!), [`preparer-${alice.short}.json`]);
     const text = await runFerry(['verify', ...dirs, ...trustArgs()], { env });
     assert.equal(text.code, 0, text.stdout + text.stderr);

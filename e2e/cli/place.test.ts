@@ -2,7 +2,7 @@
 // atomically into a k3s/k0s images folder, or streamed into a running containerd through ctr.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync, closeSync } from 'node:fs';
+import { cpSync, writeFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeTestBundle, startContainerd, type ContainerdHandle, type TestBundle } from '../harness/index.js';
@@ -69,6 +69,9 @@ describe('ferry place --to-dir', () => {
       parts.forEach((p, j) => {
         if (j % 2 === i) cpSync(join(bundle.dir, p.name), join(vol, p.name));
       });
+      // each volume of a set carries its own SHA256SUMS over the files it holds, as `ferry write` makes it
+      const names = readdirSync(vol).sort();
+      writeFileSync(join(vol, 'SHA256SUMS'), names.map((n) => `${sha256File(join(vol, n))}  ${n}\n`).join(''));
     }
     const target = join(bundle.work, 'k0s-images');
     assert.equal((await runFerry(['import', ...vols, '--to-dir', target])).code, 0);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BundleManifest } from '../../shared/bundle-manifest.js';
 import type { ProgressEvent } from '../../shared/progress.js';
-import { splitBundle } from '../../electron/engine/index.js';
+import { approveBundle, generateSigningKey, signBundle, splitBundle } from '../../electron/engine/index.js';
 import { flipByte, makeTestBundle, run, skopeo, type TestBundle } from '../harness/index.js';
 import { runFerry } from '../harness/ferry-cli.js';
 
@@ -27,6 +27,11 @@ after(async () => {
 
 const readManifest = (dir: string): BundleManifest => JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8')) as BundleManifest;
 const fileSha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+/** Every file of the folder (hidden ones and signatures/ included) with the sha256 of its bytes. */
+const snapshot = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    (readdirSync(dir, { recursive: true }) as string[]).sort().map((name) => [name, statSync(join(dir, name)).isFile() ? fileSha(join(dir, name)) : 'folder']),
+  );
 /** Files of the folder (hidden ones included), sorted. */
 const listing = (dir: string): string[] => readdirSync(dir).sort();
 /** Bytes of the regular files directly in the folder. */
@@ -129,32 +134,52 @@ describe('ferry split', () => {
 
   test('signatures no longer match the new bundle.json: removed, and said so loudly', async () => {
     const dir = base.copy();
-    mkdirSync(join(dir, 'signatures'));
-    writeFileSync(join(dir, 'signatures', 'preparer-0123456789abcdef.json'), '{}\n');
-    writeFileSync(join(dir, 'signatures', 'approver-fedcba9876543210.json'), '{}\n');
+    const alice = await generateSigningKey(join(base.work, `alice-${++copies}`));
+    const bob = await generateSigningKey(join(base.work, `bob-${copies}`));
+    await signBundle(dir, alice.privateKeyFile);
+    await approveBundle(dir, bob.privateKeyFile);
     const r = await runFerry(['split', dir, '--size', '3MiB']);
     assert.equal(r.code, 0, r.stderr);
     for (const out of [r.stdout, r.stderr]) {
       assert.match(out, /WARNING: removed 2 signature\(s\)/);
-      assert.match(out, /signatures\/approver-fedcba9876543210\.json/);
+      assert.ok(out.includes(`signatures/approver-${bob.keyId.slice(0, 16)}.json`), out);
       assert.match(out, /must be signed and approved again/);
     }
     assert.ok(!existsSync(join(dir, 'signatures')));
     await assertSameArchive(dir);
   });
 
-  test('stray parts and temporary files of earlier runs are cleared, reported, and never mixed in', async () => {
+  test('a signature that does not verify: the bundle fails verification, so nothing is split or removed (exit 1)', async () => {
     const dir = base.copy();
-    writeFileSync(join(dir, 'bundle.tar.005'), 'stray part of an older split');
-    writeFileSync(join(dir, 'bundle.tar.p03'), 'stray parity');
+    mkdirSync(join(dir, 'signatures'));
+    writeFileSync(join(dir, 'signatures', 'preparer-0123456789abcdef.json'), '{}\n');
+    const before = snapshot(dir);
+    const r = await runFerry(['split', dir, '--size', '3MiB']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /not trusted.*nothing was changed.*signatures\/preparer-0123456789abcdef\.json/);
+    assert.deepEqual(snapshot(dir), before);
+  });
+
+  test('temporary files of earlier runs are cleared, reported, and never mixed in', async () => {
+    const dir = base.copy();
     writeFileSync(join(dir, '.ferry-0badc0de-bundle.tar.001.partial'), 'half a part');
     const r = await runFerry(['split', dir, '--size', '2MiB']);
     assert.equal(r.code, 0, r.stderr);
-    for (const name of ['bundle.tar.005', 'bundle.tar.p03', '.ferry-0badc0de-bundle.tar.001.partial']) {
-      assert.ok(r.stdout.includes(`Removed ${name}, left by an earlier run`), `${name} reported:\n${r.stdout}`);
-    }
+    assert.ok(r.stdout.includes(`Removed .ferry-0badc0de-bundle.tar.001.partial, left by an earlier run`), r.stdout);
     assert.deepEqual(listing(dir), ['SHA256SUMS', 'bundle.json', 'bundle.tar.001', 'bundle.tar.002', 'bundle.tar.p01', 'bundle.tar.p02']);
     await assertSameArchive(dir);
+  });
+
+  test('stray parts (of an older split, or planted) fail verification: named, and nothing is changed (exit 1)', async () => {
+    const dir = base.copy();
+    writeFileSync(join(dir, 'bundle.tar.005'), 'stray part of an older split');
+    writeFileSync(join(dir, 'bundle.tar.p03'), 'stray parity');
+    const before = snapshot(dir);
+    const r = await runFerry(['split', dir, '--size', '2MiB']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /nothing was changed/);
+    for (const name of ['bundle.tar.005', 'bundle.tar.p03']) assert.ok(r.stderr.includes(name), `${name} named:\n${r.stderr}`);
+    assert.deepEqual(snapshot(dir), before);
   });
 
   test('a damaged part is found before anything changes (exit 1, pointing to repair)', async () => {
@@ -163,7 +188,7 @@ describe('ferry split', () => {
     const before = listing(dir);
     const r = await runFerry(['split', dir, '--size', '3MiB']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /bundle\.tar\.003 is damaged .*nothing was changed: run ferry repair/);
+    assert.match(r.stderr, /damaged.*nothing was changed\. bundle\.tar\.003 in \S+ is damaged.*Run ferry repair \S+, then split again/);
     assert.deepEqual(listing(dir), before);
     assert.equal(fileSha(join(dir, 'bundle.json')), fileSha(join(base.dir, 'bundle.json')));
   });

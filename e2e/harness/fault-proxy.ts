@@ -20,6 +20,8 @@ export interface ForwardOptions {
   stallAfter?: number;
   /** Flip the bits of the body byte at this index. */
   corruptAt?: number;
+  /** Send the body slowly: `bytes` every `everyMs` ms (a registry that drips), after the first `after` bytes (default 0) at full speed. */
+  drip?: { bytes: number; everyMs: number; after?: number };
   /** Response headers to replace. */
   setHeaders?: Record<string, string>;
 }
@@ -44,6 +46,24 @@ export interface FaultProxy {
   /** Clears the request log and the hit counters. */
   reset(): void;
   stop(): Promise<void>;
+}
+
+/** Writes `chunk` (body bytes from offset `sent`) at the drip rate; false when the client went away. */
+async function dripOut(res: ServerResponse, chunk: Buffer, sent: number, drip: { bytes: number; everyMs: number; after?: number }): Promise<boolean> {
+  let at = 0;
+  const fast = Math.max(0, (drip.after ?? 0) - sent);
+  if (fast > 0) {
+    at = Math.min(fast, chunk.length);
+    res.write(chunk.subarray(0, at));
+  }
+  while (at < chunk.length) {
+    await new Promise((resolve) => setTimeout(resolve, drip.everyMs));
+    if (res.destroyed) return false;
+    const piece = chunk.subarray(at, at + drip.bytes);
+    at += piece.length;
+    res.write(piece);
+  }
+  return !res.destroyed;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'host']);
@@ -102,6 +122,14 @@ export async function startFaultProxy(upstream?: string, dispatcher?: Dispatcher
         answer.body.destroy();
         if (options.cutAfter !== undefined) res.socket?.destroy();
         return; // stalled: the socket stays open until the client gives up or stop()
+      }
+      if (options.drip) {
+        if (!(await dripOut(res, chunk, sent, options.drip))) {
+          answer.body.destroy();
+          return;
+        }
+        sent += chunk.length;
+        continue;
       }
       sent += chunk.length;
       if (!res.write(chunk)) {

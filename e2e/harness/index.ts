@@ -28,3 +28,4 @@ export * from './test-mounts.js';
 export * from './damage.js';
 export * from './cosign-sign.js';
 export * from './helm-repo.js';
+export * from './delta-images.js';

@@ -12,9 +12,12 @@ import { registerKeygenCommand } from './commands/keygen-command.js';
 import { registerSignCommand } from './commands/sign-command.js';
 import { registerApproveCommand } from './commands/approve-command.js';
 import { registerImportCommand } from './commands/import-command.js';
+import { registerInventoryCommand } from './commands/inventory-command.js';
+import { registerDiffCommand } from './commands/diff-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerUiCommand } from './commands/ui-command.js';
 import type { CommandContext } from './command-context.js';
+import { guardStream } from './output/guarded-stream.js';
 
 /** Exit codes every command shares. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -27,8 +30,9 @@ const USAGE_CODES = new Set(['bad-usage', 'bad-reference', 'bad-platform']);
  * Returns the exit code: 0 done, 1 failed, 2 bad usage.
  */
 export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WriteStream } = {}): Promise<number> {
-  const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
+  // everything the commands (and commander, and the error below) print is escaped: a bundle is hostile input
+  const stdout = guardStream(io.stdout ?? process.stdout);
+  const stderr = guardStream(io.stderr ?? process.stderr);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
@@ -53,6 +57,8 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
   registerSignCommand(program, ctx);
   registerApproveCommand(program, ctx);
   registerImportCommand(program, ctx);
+  registerInventoryCommand(program, ctx);
+  registerDiffCommand(program, ctx);
   registerServeCommand(program, ctx);
   registerUiCommand(program, ctx);
 

@@ -5,14 +5,26 @@ import type { CommandContext } from '../command-context.js';
 export function registerApproveCommand(program: Command, ctx: CommandContext): void {
   program
     .command('approve')
-    .description("countersign a bundle as its approver (the two-person rule): signs bundle.json; refuses the preparer's own key")
+    .description("countersign a bundle as its approver (the two-person rule): verifies it whole, then signs bundle.json; refuses the preparer's own key")
     .argument('<dirs...>', 'the bundle folder, or every volume of a multi-volume set (each gets the approval)')
     .requiredOption('--key <key>', "the approver's private key (ferry keygen)")
     .option('--json', 'machine-readable result on stdout')
     .action(async (dirs: string[], flags: { key: string; json?: boolean }) => {
       // loaded only when the command runs: keeps `ferry --version`/`--help` and other commands fast
-      const [{ approveBundle }, { shortKeyId }] = await Promise.all([import('../../engine/trust/approve-bundle.js'), import('../../engine/trust/key-id.js')]);
-      const result = await approveBundle(dirs, flags.key);
+      const [{ approveBundle }, { shortKeyId }, { outputMode }, { createProgressPrinter }] = await Promise.all([
+        import('../../engine/trust/approve-bundle.js'),
+        import('../../engine/trust/key-id.js'),
+        import('../output/output-mode.js'),
+        import('../output/progress-printer.js'),
+      ]);
+      // approving vouches for the bundle: it is verified whole first, with progress like ferry verify
+      const printer = createProgressPrinter(outputMode(flags.json, ctx.stderr), ctx.stderr);
+      let result;
+      try {
+        result = await approveBundle(dirs, flags.key, { onProgress: printer.onProgress, signal: ctx.signal });
+      } finally {
+        printer.stop();
+      }
       const invalid = result.signatures.filter((s) => !s.valid);
       if (flags.json) {
         const { signatures, ...written } = result;

@@ -21,12 +21,16 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
     .option('--split <size|fat32>', 'split the archive into parts (700MB, 3MiB, 4GiB, fat32)')
     .option('--parity <n>', 'also write n Reed–Solomon parity parts (1–32): any n lost or damaged parts can be rebuilt with ferry repair')
     .option('--concurrency <n>', 'blobs fetched at once (default 8)')
+    .option('--low-speed-limit <bytes-per-second>', 'cut and retry a download slower than this over --low-speed-time (512, 1KiB, 1MB; 0: never; default 1KiB)')
+    .option('--low-speed-time <seconds>', 'the window --low-speed-limit is averaged over (default 30)')
     .option('--include-foreign-layers', 'fetch Windows foreign layers from their URLs and carry them')
     .option('--no-cache', 'do not use the local blob cache')
     .option('--cache-dir <dir>', 'blob cache folder (default $XDG_CACHE_HOME/ferry)')
     .option('--force', 'replace a bundle already in the output folder')
     .option('--sign-key <key>', 'sign the finished bundle as its preparer with this private key (ferry keygen); checked before fetching')
     .option('--referrers', 'also carry cosign signatures, attestations and SBOMs (sha256-<hex>.sig/.att/.sbom tags) and OCI 1.1 referrers')
+    .option('--have <inventory|bundle-dir>', 'the offline side holds this (an inventory file from ferry inventory, or a bundle already carried across): make a delta that leaves out the blobs it holds (repeatable)', collect, [])
+    .option('--trust <pub>', 'with --have: each inventory must be signed, each old bundle prepared, by one of these public keys (repeatable); checked before fetching', collect, [])
     .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
     .action(async (refs: string[], flags: BundleFlags) => {
       const { runBundle } = await import('./bundle-run.js');

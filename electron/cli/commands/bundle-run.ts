@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { checkParityCount } from '../../engine/bundle/write-parity.js';
 import { createBundle } from '../../engine/bundle/create-bundle.js';
+import { parseByteCount } from '../../engine/bundle/parse-size.js';
 import { readListFile } from '../../engine/bundle/read-list-file.js';
 import { FerryError } from '../../engine/errors/ferry-error.js';
 import { formatBytes, formatDuration } from '../output/format-bytes.js';
@@ -9,6 +10,7 @@ import { createProgressPrinter } from '../output/progress-printer.js';
 import type { CommandContext } from '../command-context.js';
 import { printImageTable } from '../output/image-table.js';
 import { printChartList, printFileList } from '../output/file-list.js';
+import { describeDeltaBase } from '../../engine/bundle/describe-delta.js';
 
 /** The parsed flags of `ferry bundle`. */
 export interface BundleFlags {
@@ -24,6 +26,8 @@ export interface BundleFlags {
   split?: string;
   parity?: string;
   concurrency?: string;
+  lowSpeedLimit?: string;
+  lowSpeedTime?: string;
   json?: boolean;
   includeForeignLayers?: boolean;
   cache: boolean;
@@ -31,6 +35,8 @@ export interface BundleFlags {
   force?: boolean;
   signKey?: string;
   referrers?: boolean;
+  have: string[];
+  trust: string[];
 }
 
 /** Runs `ferry bundle` once its flags are parsed: the implementation, imported only when the command runs. */
@@ -42,6 +48,7 @@ export async function runBundle(ctx: CommandContext, refs: string[], flags: Bund
   const imagePlatforms = lists.flatMap((l) => l.imagePlatforms);
   if (images.length === 0 && files.length === 0 && charts.length === 0) throw new FerryError('bad-usage', 'No images given: name image references, a list file with -f, charts with --chart or plain files with --file.');
   const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+  const lowSpeed = lowSpeedOptions(flags);
   const mode = outputMode(flags.json, ctx.stderr);
   const printer = createProgressPrinter(mode, ctx.stderr);
   try {
@@ -63,7 +70,9 @@ export async function runBundle(ctx: CommandContext, refs: string[], flags: Bund
         force: flags.force ?? false,
         ...(flags.signKey !== undefined ? { signKey: flags.signKey } : {}),
         ...(flags.referrers ? { referrers: true } : {}),
-        registry: { insecureRegistries: flags.insecureRegistry, caFiles: flags.caFile },
+        ...(flags.have.length > 0 ? { have: flags.have } : {}),
+        ...(flags.trust.length > 0 ? { trustedKeys: flags.trust } : {}),
+        registry: { insecureRegistries: flags.insecureRegistry, caFiles: flags.caFile, ...lowSpeed },
       },
       { onProgress: printer.onProgress, signal: ctx.signal },
     );
@@ -77,13 +86,23 @@ export async function runBundle(ctx: CommandContext, refs: string[], flags: Bund
     printFileList(result.manifest, ctx.stdout);
     const { stats, manifest } = result;
     const referenced = manifest.images.reduce((n, i) => n + i.size, 0);
-    const saved = referenced - stats.bytes;
+    const saved = referenced - stats.bytes - stats.bytesOmitted;
     ctx.stdout.write(
       `\nBundle ${result.dir}: ${manifest.images.length} image(s), ${stats.blobs} blobs, ${formatBytes(manifest.archive.size)} in ${manifest.archive.parts.length} file(s)` +
         `${manifest.archive.parity ? ` + ${manifest.archive.parity.parts.length} parity part(s) of ${formatBytes(manifest.archive.parity.shardSize)}` : ''}; ` +
         `fetched ${formatBytes(stats.bytesFetched)}, ${formatBytes(stats.bytesFromCache)} from cache, in ${formatDuration(stats.seconds)}` +
         `${saved > 0 ? `; shared layers saved ${formatBytes(saved)}` : ''}.\n`,
     );
+    if (manifest.delta) {
+      const full = stats.bytes + stats.bytesOmitted;
+      ctx.stdout.write(
+        `Delta against ${manifest.delta.against.map(describeDeltaBase).join('; ')}: carries ${formatBytes(stats.bytes)} of ${formatBytes(full)}; ` +
+          `${formatBytes(stats.bytesOmitted)} held offline (${stats.blobsOmitted} blob${stats.blobsOmitted === 1 ? '' : 's'} not fetched). ` +
+          `It is not loadable alone (docker load, ctr import): import it on top of what it relies on.\n`,
+      );
+    } else if (flags.have.length > 0) {
+      ctx.stdout.write(`Not a delta: nothing these images need is held offline according to ${flags.have.join(', ')}; the bundle is complete.\n`);
+    }
     const referrers = manifest.images.flatMap((i) => i.referrers ?? []);
     if (flags.referrers) {
       const kinds = ['signature', 'attestation', 'sbom', 'other'].map((k) => [k, referrers.filter((r) => r.kind === k).length] as const).filter(([, n]) => n > 0);
@@ -95,4 +114,28 @@ export async function runBundle(ctx: CommandContext, refs: string[], flags: Bund
   } finally {
     printer.stop();
   }
+}
+
+/** `--low-speed-limit` (a byte count per second, units allowed, 0: off) and `--low-speed-time` (seconds) as client options. */
+function lowSpeedOptions(flags: BundleFlags): { lowSpeedLimit?: number; lowSpeedTimeMs?: number } {
+  const options: { lowSpeedLimit?: number; lowSpeedTimeMs?: number } = {};
+  if (flags.lowSpeedLimit !== undefined) {
+    const bytes = parseByteCount(flags.lowSpeedLimit);
+    if (bytes === undefined || !Number.isSafeInteger(bytes)) {
+      throw new FerryError('bad-usage', `--low-speed-limit "${flags.lowSpeedLimit}" is not a rate in bytes per second; use e.g. 1024, 1KiB or 0 (never).`, {
+        subject: flags.lowSpeedLimit,
+      });
+    }
+    options.lowSpeedLimit = bytes;
+  }
+  if (flags.lowSpeedTime !== undefined) {
+    const seconds = /^\s*\d+(\.\d+)?\s*$/.test(flags.lowSpeedTime) ? Number(flags.lowSpeedTime) : NaN;
+    if (!(seconds >= 0.1) || seconds > 24 * 3600) {
+      throw new FerryError('bad-usage', `--low-speed-time "${flags.lowSpeedTime}" is not a number of seconds from 0.1 to 86400; use e.g. 30.`, {
+        subject: flags.lowSpeedTime,
+      });
+    }
+    options.lowSpeedTimeMs = Math.round(seconds * 1000);
+  }
+  return options;
 }

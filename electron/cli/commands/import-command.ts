@@ -16,6 +16,7 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
     .option('--to-containerd', 'instead: load every image into a running containerd through ctr (all platforms, not unpacked)')
     .option('--address <sock>', "--to-containerd: containerd's socket (default: ctr's; k3s uses /run/k3s/containerd/containerd.sock)")
     .option('--namespace <ns>', '--to-containerd: containerd namespace', DEFAULT_CONTAINERD_NAMESPACE)
+    .option('--base <dir>', '--to-dir/--to-containerd of a delta: an earlier bundle supplying the blobs it relies on (repeatable; every volume of a set); a complete archive is written', collect, [])
     .option('--trust <pub>', 'require a valid preparer signature by this trusted public key (repeatable)', collect, [])
     .option('--require-approval', 'also require an approval by a second trusted key (two-person rule)')
     .option('--policy <file>', 'the bundle must satisfy this YAML policy')
@@ -29,6 +30,7 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
     .option('--mirror-config <dir>', 'also write containerd hosts.toml files (DIR/<source-host>/hosts.toml) and a k3s registries.yaml')
     .option('--files-to <dir>', "write the bundle's plain files (files/<name>) into this folder; alone or with a target")
     .option('--charts-to <dir>', "write the bundle's Helm charts as <name>-<version>.tgz (+ .prov) into this folder; alone or with a target")
+    .option('--inventory <file>', 'after a successful import, write or update this inventory with what was put where (for ferry bundle --have)')
     .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
     .action(async (dirs: string[], flags: ImportFlags) => {
       const { runImport } = await import('./import-run.js');

@@ -1,5 +1,5 @@
 import { importBundle } from '../../engine/import/import-bundle.js';
-import { verifyBundle, verifyFailure } from '../../engine/verify/verify-bundle.js';
+import { openVerifiedBundle, type VerifiedBundle } from '../../engine/verify/open-verified-bundle.js';
 import { writeBundleFiles } from '../../engine/files/write-bundle-files.js';
 import { exportBundleCharts } from '../../engine/charts/write-bundle-charts.js';
 import type { ImportReport } from '../../engine/import/import-report.js';
@@ -10,6 +10,11 @@ import { createProgressPrinter } from '../output/progress-printer.js';
 import type { CommandContext } from '../command-context.js';
 import { placeBundle } from './place-bundle.js';
 import { DEFAULT_REPORT } from './import-report-file.js';
+import type { ProgressEvent } from '../../../shared/progress.js';
+import { InventoryBuilder } from '../../engine/inventory/inventory-builder.js';
+import { addPlacedBundleToInventory } from '../../engine/inventory/inventory-from-bundle.js';
+import { readExistingInventory, updateInventory } from '../../engine/inventory/update-inventory.js';
+import { describeWrittenInventory, type WrittenInventory } from '../../engine/inventory/write-inventory.js';
 
 /** The parsed flags of `ferry import`. */
 export interface ImportFlags {
@@ -18,6 +23,8 @@ export interface ImportFlags {
   toContainerd?: boolean;
   address?: string;
   namespace: string;
+  /** `--base DIR` (repeatable): a delta's earlier bundles, for --to-dir / --to-containerd. */
+  base?: string[];
   trust: string[];
   requireApproval?: boolean;
   policy?: string;
@@ -31,9 +38,21 @@ export interface ImportFlags {
   mirrorConfig?: string;
   filesTo?: string;
   chartsTo?: string;
+  inventory?: string;
   json?: boolean;
 }
 
+
+/** What the result says about the inventory written: where, its sha256, its counts, its signature. */
+function inventorySummary(written: WrittenInventory): Pick<WrittenInventory, 'file' | 'sha256' | 'counts' | 'signature'> {
+  return { file: written.file, sha256: written.sha256, counts: written.counts, ...(written.signature ? { signature: written.signature } : {}) };
+}
+
+/** Prints the inventory written: a JSON line `{type: 'inventory', …}`, or one sentence. */
+function printInventory(written: WrittenInventory, json: boolean | undefined, out: NodeJS.WritableStream): void {
+  if (json) out.write(`${JSON.stringify({ type: 'inventory', ...inventorySummary(written) })}\n`);
+  else out.write(`Inventory ${describeWrittenInventory(written, formatBytes)}\n`);
+}
 
 /** Prints `source → target` for every image (and, in a dry run, every chart: `chart NAME VERSION`). */
 function printMapping(report: ImportReport, out: NodeJS.WritableStream): void {
@@ -56,30 +75,43 @@ export async function runImport(ctx: CommandContext, dirs: string[], flags: Impo
     ...(flags.policy ? { policy: flags.policy } : {}),
     ...(flags.cosignKey.length > 0 ? { cosignKeys: flags.cosignKey } : {}),
   };
-  const writeFiles = async (verify: boolean): Promise<void> => {
+  const writeFiles = async (bundle: VerifiedBundle): Promise<void> => {
     if (flags.chartsTo !== undefined) {
-      const charts = await exportBundleCharts({ dirs, chartsTo: flags.chartsTo, verify, checks }, { signal: ctx.signal });
-      verify = false;
+      const charts = await exportBundleCharts({ bundle, chartsTo: flags.chartsTo }, { signal: ctx.signal });
       if (flags.json) ctx.stdout.write(`${JSON.stringify({ type: 'charts', files: charts })}\n`);
       else ctx.stdout.write(`Wrote ${charts.length} chart file(s) into ${flags.chartsTo}.\n`);
     }
     if (flags.filesTo === undefined) return;
-    const written = await writeBundleFiles({ dirs, filesTo: flags.filesTo, verify, checks }, { signal: ctx.signal });
+    const written = await writeBundleFiles({ bundle, filesTo: flags.filesTo }, { signal: ctx.signal });
     if (flags.json) ctx.stdout.write(`${JSON.stringify({ type: 'files', files: written })}\n`);
     else ctx.stdout.write(`Wrote ${written.length} file(s) into ${flags.filesTo}${written.length > 0 ? `: ${written.map((f) => f.name).join(', ')}` : ''}.\n`);
   };
+  if ((flags.base?.length ?? 0) > 0 && !flags.toDir && !flags.toContainerd) {
+    throw new FerryError('bad-usage', '--base DIR makes a delta complete for --to-dir or --to-containerd; with --to, the registry itself must hold what the delta relies on (ferry verify DELTA --against HOST/PREFIX checks it).');
+  }
+  if (flags.inventory !== undefined && (targets === 0 || flags.dryRun)) {
+    throw new FerryError('bad-usage', '--inventory records what an import put where: give --to, --to-dir or --to-containerd, without --dry-run.');
+  }
   if (targets === 0) {
-    await writeFiles(true);
+    // the whole bundle is proven (and trusted, when asked) before a file is written
+    await writeFiles(await openVerifiedBundle({ dirs, ...checks, consequence: 'nothing was written' }, { signal: ctx.signal }));
     return;
   }
   if (!flags.to) {
-    // placing streams the archive checked part by part against bundle.json; signatures and policy are checked first when asked
-    if (flags.trust.length > 0 || flags.requireApproval || flags.policy || flags.cosignKey.length > 0) {
-      const failure = verifyFailure(await verifyBundle({ dirs, ...checks }, { signal: ctx.signal }), 'by ferry verify');
-      if (failure) throw new FerryError(failure.code, `${failure.message.replace(/\.$/, '')}; nothing was placed.`, { subject: failure.subject ?? dirs[0]! });
+    // an inventory to update must be readable before anything is placed
+    const previous = flags.inventory !== undefined ? ((await readExistingInventory(flags.inventory)) ?? null) : undefined;
+    // the whole bundle is proven first (and trusted, when asked); the archive is checked again as it streams
+    const bundle = await placeBundle(dirs, checks, flags, ctx);
+    if (flags.inventory !== undefined) {
+      const add = new InventoryBuilder();
+      await addPlacedBundleToInventory(add, bundle, flags.namespace, { signal: ctx.signal });
+      const onProgress = (e: ProgressEvent): void => {
+        if (e.kind === 'warning') ctx.stderr.write(flags.json ? `${JSON.stringify({ type: 'progress', ...e })}\n` : `warning: ${e.message}\n`);
+      };
+      const written = await updateInventory({ file: flags.inventory, previous, add, onProgress });
+      printInventory(written, flags.json, ctx.stdout);
     }
-    await placeBundle(dirs, flags, ctx);
-    await writeFiles(true);
+    await writeFiles(bundle);
     return;
   }
   const to = flags.to;
@@ -101,13 +133,14 @@ export async function runImport(ctx: CommandContext, dirs: string[], flags: Impo
         ...(flags.mirrorConfig !== undefined && !flags.dryRun ? { mirrorConfigDir: flags.mirrorConfig } : {}),
         ...(flags.filesTo !== undefined && !flags.dryRun ? { filesTo: flags.filesTo } : {}),
         ...(flags.chartsTo !== undefined && !flags.dryRun ? { chartsTo: flags.chartsTo } : {}),
+        ...(flags.inventory !== undefined ? { inventory: flags.inventory } : {}),
       },
       { onProgress: printer.onProgress, signal: ctx.signal },
     );
     printer.stop();
     const { report } = result;
     if (mode === 'json') {
-      ctx.stdout.write(`${JSON.stringify({ type: 'result', ...(result.reportFile ? { reportFile: result.reportFile } : {}), ...(result.mirrorConfig ? { mirrorConfig: result.mirrorConfig.files } : {}), ...(result.files ? { files: result.files } : {}), ...(result.charts ? { charts: result.charts } : {}), ...(result.chartFiles ? { chartFiles: result.chartFiles } : {}), report })}\n`);
+      ctx.stdout.write(`${JSON.stringify({ type: 'result', ...(result.reportFile ? { reportFile: result.reportFile } : {}), ...(result.mirrorConfig ? { mirrorConfig: result.mirrorConfig.files } : {}), ...(result.files ? { files: result.files } : {}), ...(result.charts ? { charts: result.charts } : {}), ...(result.chartFiles ? { chartFiles: result.chartFiles } : {}), ...(result.inventory ? { inventory: inventorySummary(result.inventory) } : {}), report })}\n`);
       return;
     }
     printMapping(report, ctx.stdout);
@@ -124,6 +157,7 @@ export async function runImport(ctx: CommandContext, dirs: string[], flags: Impo
     if (result.mirrorConfig) ctx.stdout.write(`Mirror configuration: ${result.mirrorConfig.files.join(', ')}\n`);
     for (const chart of result.charts ?? []) ctx.stdout.write(`Chart ${chart.name} ${chart.version} → ${chart.target} (${chart.digest})${chart.rule ? `  (--map ${chart.rule})` : ''}\n`);
     if (result.chartFiles) ctx.stdout.write(`Wrote ${result.chartFiles.length} chart file(s) into ${flags.chartsTo}.\n`);
+    if (result.inventory) printInventory(result.inventory, false, ctx.stdout);
     if (result.files) ctx.stdout.write(`Wrote ${result.files.length} file(s) into ${flags.filesTo}${result.files.length > 0 ? `: ${result.files.map((f) => f.name).join(', ')}` : ''}.\n`);
   } finally {
     printer.stop();

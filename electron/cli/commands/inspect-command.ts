@@ -15,7 +15,8 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
     .option('--policy <file>', 'report: check the bundle against this YAML policy')
     .option('--verify', 'report: also check integrity (reads every part)')
     .option('--cosign-key <pub>', 'report: check the carried images\' cosign signatures against this public key (repeatable)', collect, [])
-    .action(async (dir: string, flags: { json?: boolean; html?: string; trust: string[]; requireApproval?: boolean; policy?: string; verify?: boolean; cosignKey: string[] }) => {
+    .option('--against <old>', 'report: add "What changed" against an older bundle folder (or its bundle.json) or an inventory file (as ferry diff OLD DIR)')
+    .action(async (dir: string, flags: { json?: boolean; html?: string; trust: string[]; requireApproval?: boolean; policy?: string; verify?: boolean; cosignKey: string[]; against?: string }) => {
       const { runInspect } = await import('./inspect-run.js');
       await runInspect(ctx, dir, flags);
     });

@@ -5,7 +5,7 @@ import type { CommandContext } from '../command-context.js';
 export function registerSignCommand(program: Command, ctx: CommandContext): void {
   program
     .command('sign')
-    .description('sign an existing bundle as its preparer (like ferry bundle --sign-key); approvers use ferry approve')
+    .description('verify an existing bundle whole and sign it as its preparer (like ferry bundle --sign-key); approvers use ferry approve')
     .argument('<dir>', 'the bundle folder')
     .requiredOption('--key <key>', "the preparer's private key (ferry keygen)")
     .option('--json', 'machine-readable result on stdout')

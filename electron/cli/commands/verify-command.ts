@@ -16,6 +16,10 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext): vo
     .option('--require-approval', 'also require an approval by a trusted key other than the preparer\'s (two-person rule)')
     .option('--policy <file>', 'a YAML policy the bundle must satisfy (allowed registries, digests, tags, platforms, size, signatures)')
     .option('--cosign-key <pub>', 'a cosign public key (PEM: ECDSA P-256, Ed25519, RSA); repeatable: every carried image needs a valid cosign signature by one (bundle with --referrers)', collect, [])
+    .option('--against <host[:port][/prefix]>', 'a delta: also check that this registry holds every blob it relies on (HEAD, in the repositories ferry import --to would use)')
+    .option('--map <src=dst>', 'with --against: map a source registry/path prefix to a target path, as ferry import does (repeatable)', collect, [])
+    .option('--insecure-registry <host[:port]>', 'with --against: plain HTTP / unverified TLS for this host (repeatable)', collect, [])
+    .option('--ca-file <pem>', 'with --against: trust this CA in addition to the system CAs (repeatable)', collect, [])
     .option('--json', 'the report as JSON on stdout, progress as JSON lines on stderr')
     .action(async (dirs: string[], flags: VerifyFlags) => {
       const { runVerify } = await import('./verify-run.js');

@@ -11,6 +11,10 @@ export interface VerifyFlags {
   requireApproval?: boolean;
   policy?: string;
   cosignKey: string[];
+  against?: string;
+  map: string[];
+  insecureRegistry: string[];
+  caFile: string[];
 }
 
 /** Runs `ferry verify DIR...`: a bundle's integrity, every fault at once. Exit 0 intact, 1 damaged: the implementation, loaded only when the command runs. */
@@ -21,6 +25,8 @@ export async function runVerify(ctx: CommandContext, dirs: string[], flags: Veri
     requireApproval: flags.requireApproval ?? false,
     ...(flags.policy ? { policy: flags.policy } : {}),
     ...(flags.cosignKey.length > 0 ? { cosignKeys: flags.cosignKey } : {}),
+    ...(flags.against !== undefined ? { against: flags.against, registry: { insecureRegistries: flags.insecureRegistry, caFiles: flags.caFile } } : {}),
+    ...(flags.map.length > 0 ? { mapRules: flags.map } : {}),
   };
   const mode = outputMode(flags.json, ctx.stderr);
   const printer = createProgressPrinter(mode, ctx.stderr);

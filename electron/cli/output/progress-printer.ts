@@ -1,6 +1,8 @@
 import cliProgress from 'cli-progress';
+import { escapeControl } from '../../../shared/format.js';
 import type { OnProgress, ProgressEvent } from '../../../shared/progress.js';
 import { formatBytes, formatDuration } from './format-bytes.js';
+import { guardStream, rawStream } from './guarded-stream.js';
 import type { OutputMode } from './output-mode.js';
 
 /** A progress sink for one CLI run; `stop()` clears bars before the final output. */
@@ -12,19 +14,30 @@ export interface ProgressPrinter {
 /**
  * Renders engine progress events: a bar with bytes, rate and ETA plus per-image lines on a
  * terminal (cli-progress), plain lines when piped, one JSON object a line with --json.
- * Progress goes to stderr so stdout carries only results.
+ * Progress goes to stderr so stdout carries only results. JSON and plain lines go through the guarded
+ * stream; the bars write their own cursor sequences to the raw stream, and every item, detail and
+ * message (names from a bundle) is escaped to one line first, in every mode.
  */
 export function createProgressPrinter(mode: OutputMode, err: NodeJS.WritableStream = process.stderr): ProgressPrinter {
   if (mode === 'json') {
-    return { onProgress: (e) => err.write(`${JSON.stringify({ type: 'progress', ...e })}\n`), stop: () => {} };
+    const out = guardStream(err);
+    return { onProgress: (e) => out.write(`${JSON.stringify({ type: 'progress', ...e })}\n`), stop: () => {} };
   }
-  if (mode === 'plain') return plainPrinter(err);
-  return ttyPrinter(err);
+  if (mode === 'plain') return plainPrinter(guardStream(err));
+  return ttyPrinter(rawStream(err));
+}
+
+/** An event's text fields (bundle names, engine messages) escaped to one line each: safe beside cursor sequences. */
+function escapeEvent(e: ProgressEvent): ProgressEvent {
+  const safe = { ...e } as Record<string, unknown>;
+  for (const key of ['item', 'detail', 'message'] as const) if (typeof safe[key] === 'string') safe[key] = escapeControl(safe[key]);
+  return safe as ProgressEvent;
 }
 
 function plainPrinter(err: NodeJS.WritableStream): ProgressPrinter {
   let lastPercent = -10;
-  const onProgress = (e: ProgressEvent): void => {
+  const onProgress = (event: ProgressEvent): void => {
+    const e = escapeEvent(event);
     switch (e.kind) {
       case 'phase-start':
         err.write(`${e.phase}: started${e.totalBytes !== undefined ? ` (${formatBytes(e.totalBytes)})` : ''}\n`);
@@ -69,7 +82,8 @@ function ttyPrinter(err: NodeJS.WritableStream): ProgressPrinter {
   );
   let bar: cliProgress.SingleBar | undefined;
   const images = new Map<string, cliProgress.SingleBar>();
-  const onProgress = (e: ProgressEvent): void => {
+  const onProgress = (event: ProgressEvent): void => {
+    const e = escapeEvent(event);
     switch (e.kind) {
       case 'item-start':
         if (e.phase === 'fetch') {

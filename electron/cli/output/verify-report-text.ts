@@ -1,3 +1,4 @@
+import { escapeControl } from '../../../shared/format.js';
 import type { IntegrityCheckId, IntegrityFault, VerifyReport } from '../../../shared/verify-report.js';
 import { describeCosignVia } from '../../engine/index.js';
 import { formatBytes } from './format-bytes.js';
@@ -12,7 +13,8 @@ const TITLES: Record<IntegrityCheckId, string> = {
 
 /**
  * Prints a verification for people: a line per check (✓, ✗ or – when it could not run), every
- * fault under the check that found it, what repair can do, and a verdict line.
+ * fault under the check that found it, what repair can do, and a verdict line. Each fault, problem and
+ * warning is one line, whatever file names or bundle fields it quotes: no quoted `\n` can print a fake verdict.
  */
 export function printVerifyReport(report: VerifyReport, out: NodeJS.WritableStream): void {
   const { integrity } = report;
@@ -40,7 +42,27 @@ export function printVerifyReport(report: VerifyReport, out: NodeJS.WritableStre
       ? `\nIntact: ${integrity.parts.length} file(s), ${integrity.blobsChecked} blobs, ${formatBytes(integrity.bytesChecked)} read once and checked.\n`
       : `\nDAMAGED: ${n} fault${n === 1 ? '' : 's'} found.\n`,
   );
+  printReliesOn(report, out);
   printTrustAndPolicy(report, out);
+}
+
+/** A delta: the blobs it relies on, held offline (not faults), and whether a target holds them (`--against`). */
+function printReliesOn(report: VerifyReport, out: NodeJS.WritableStream): void {
+  const relies = report.integrity.reliesOn;
+  if (relies) {
+    out.write(
+      `\nRelies on ${relies.count} blob${relies.count === 1 ? '' : 's'} (${formatBytes(relies.bytes)}) held offline, not carried: a delta against ${relies.against.map((a) => escapeControl(a)).join('; ')}.\n` +
+        `      Not faults here; ${report.against ? 'the target was checked below' : 'ferry verify --against HOST[:PORT][/PREFIX] checks that a registry holds them'}. docker load and ctr import cannot load a delta alone.\n`,
+    );
+  }
+  const against = report.against;
+  if (!against) return;
+  const where = escapeControl(against.target);
+  if (against.problem) out.write(`\n✗ held offline in ${where}: not checked: ${escapeControl(against.problem)}\n`);
+  else if (!relies) out.write(`\n✓ held offline in ${where}: nothing to check, the bundle is not a delta (it carries every blob)\n`);
+  else if (against.ok) out.write(`\n✓ held offline in ${where}: ${against.checked === 1 ? 'the one blob the delta relies on is there' : `all ${against.checked} blobs the delta relies on are there`}\n`);
+  else out.write(`\n✗ held offline in ${where}: ${against.missing.length} of ${relies.count} blob${relies.count === 1 ? '' : 's'} the delta relies on missing\n`);
+  for (const m of against.missing) out.write(`      missing: ${escapeControl(m.message)}\n`);
 }
 
 /** Prints the signature and policy halves of a verification, when they were checked. */
@@ -50,16 +72,16 @@ function printTrustAndPolicy(report: VerifyReport, out: NodeJS.WritableStream): 
     out.write(`\n${trust.ok ? '✓' : '✗'} signatures${trust.requireApproval ? ' (approval required)' : ''}\n`);
     if (trust.signatures.length === 0) out.write('      none\n');
     for (const s of trust.signatures) {
-      const state = s.valid ? (s.trusted ? 'valid, trusted key' : 'valid, key not trusted') : `INVALID: ${s.problem ?? ''}`;
+      const state = s.valid ? (s.trusted ? 'valid, trusted key' : 'valid, key not trusted') : `INVALID: ${escapeControl(s.problem ?? '')}`;
       out.write(`      ${s.role.padEnd(8)} ${s.keyId.slice(0, 16)}  ${s.created ?? ''}  ${state}${s.volumes ? `  on ${s.volumes.join(', ')}` : ''}\n`);
     }
-    for (const p of trust.problems) out.write(`      problem: ${p}\n`);
-    for (const w of trust.warnings ?? []) out.write(`      warning: ${w}\n`);
+    for (const p of trust.problems) out.write(`      problem: ${escapeControl(p)}\n`);
+    for (const w of trust.warnings ?? []) out.write(`      warning: ${escapeControl(w)}\n`);
   }
   if (report.policy) {
     const { policy } = report;
     out.write(`\n${policy.ok ? '✓' : '✗'} policy ${policy.file}: ${policy.ok ? 'no violations' : `${policy.violations.length} violation(s)`}\n`);
-    for (const v of policy.violations) out.write(`      ${v.rule}: ${v.message}\n`);
+    for (const v of policy.violations) out.write(`      ${v.rule}: ${escapeControl(v.message)}\n`);
   }
   if (report.cosign) {
     const { cosign } = report;
@@ -67,13 +89,13 @@ function printTrustAndPolicy(report: VerifyReport, out: NodeJS.WritableStream): 
     if (cosign.images.length === 0) out.write('      not checked: the archive could not be read\n');
     for (const i of cosign.images) {
       const via = describeCosignVia(i);
-      const state = i.verdict === 'signed-by-key' ? `signed by ${i.key ?? ''}${via ? ` (${via})` : ''}` : i.verdict === 'unsigned' ? `UNSIGNED${i.problem ? `: ${i.problem}` : ''}` : `BAD SIGNATURE: ${i.problem ?? ''}`;
-      out.write(`      ${i.image}@${i.digest.slice(7, 19)}  ${state}\n`);
+      const state = i.verdict === 'signed-by-key' ? `signed by ${i.key ?? ''}${via ? ` (${via})` : ''}` : i.verdict === 'unsigned' ? `UNSIGNED${i.problem ? `: ${escapeControl(i.problem)}` : ''}` : `BAD SIGNATURE: ${escapeControl(i.problem ?? '')}`;
+      out.write(`      ${escapeControl(i.image)}@${i.digest.slice(7, 19)}  ${state}\n`);
     }
   }
-  if (report.trust || report.policy || report.cosign) out.write(report.ok ? '\nVerified: intact, and every check asked for passed.\n' : '\nNOT VERIFIED.\n');
+  if (report.trust || report.policy || report.cosign || report.against) out.write(report.ok ? '\nVerified: intact, and every check asked for passed.\n' : '\nNOT VERIFIED.\n');
 }
 
 function printFault(fault: IntegrityFault, out: NodeJS.WritableStream): void {
-  out.write(`      ${fault.kind}: ${fault.message}\n`);
+  out.write(`      ${fault.kind}: ${escapeControl(fault.message)}\n`);
 }

@@ -4,12 +4,14 @@ import type { ImportSummary, ServeSummary, WrittenOutput } from '../../../shared
 import { exportBundleCharts, type WrittenChartFile } from '../charts/write-bundle-charts.js';
 import { writeBundleFiles, type WrittenFile } from '../files/write-bundle-files.js';
 import { placeInContainerd } from '../place/place-in-containerd.js';
-import { verifyBundle, verifyFailure, type VerifyBundleOptions } from '../verify/verify-bundle.js';
+import type { VerifyBundleOptions } from '../verify/verify-bundle.js';
+import { openVerifiedBundle } from '../verify/open-verified-bundle.js';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { importBundle } from '../import/import-bundle.js';
 import { parseImportTarget } from '../import/map-repository.js';
 import { placeInFolder } from '../place/place-in-folder.js';
+import { openVerifiedBases, reliesOnBlobs } from '../place/complete-archive.js';
 import type { RegistryClientOptions } from '../registry/registry-client.js';
 import { chainCredentials, defaultCredentialResolver, staticCredentials } from '../registry/credentials.js';
 import { serveBundle } from '../serve/serve-bundle.js';
@@ -81,34 +83,28 @@ async function placeJob(input: ParsedInput<'bundle.import'>, checks: Omit<Verify
       throw new FerryError('not-found', `No containerd socket at ${address}: is containerd running? ${SOCKET_HINT}; pick the right one or start the node, then import again.`, { subject: address });
     }
   }
-  if (Object.keys(checks).length > 0) {
-    const verdict = await verifyBundle({ dirs, ...checks }, controls);
-    const failure = verifyFailure(verdict, 'below');
-    if (failure) {
-      const unsigned = verdict.cosign?.images.filter((c) => c.verdict !== 'signed-by-key').map((c) => `${c.image}: ${c.verdict}${c.problem ? ` (${c.problem})` : ''}.`) ?? [];
-      const reasons = [...verdict.integrity.faults.map((f) => f.message), ...(verdict.trust?.problems ?? []), ...(verdict.policy?.violations.map((v) => v.message) ?? []), ...unsigned];
-      const shown = `${reasons.slice(0, 10).join(' ')}${reasons.length > 10 ? ` … and ${reasons.length - 10} more` : ''}`;
-      throw new FerryError(failure.code, `${failure.message.replace(/\.$/, '')}; nothing was imported. ${shown}`, { subject: failure.subject ?? dirs[0]! });
-    }
-  }
+  // the whole bundle proven (and trusted, signed, within policy when asked) before anything is placed
+  const bundle = await openVerifiedBundle({ dirs, ...checks, consequence: 'nothing was imported' }, controls);
+  // a delta is made complete from its earlier bundles (each verified too), or refused by the place functions
+  const bases = reliesOnBlobs(bundle.manifest) ? await openVerifiedBases(input.bases ?? [], 'nothing was imported', controls) : [];
   const summary: ImportSummary = {};
   if (address !== undefined) {
-    const loaded = await placeInContainerd({ dirs, address }, controls);
+    const loaded = await placeInContainerd({ bundle, bases, address }, controls);
     summary.containerd = { address, namespace: loaded.namespace, images: loaded.images, bytes: loaded.bytes };
   } else {
-    const placed = await placeInFolder({ dirs, targetDir: input.toDir! }, controls);
+    const placed = await placeInFolder({ bundle, bases, targetDir: input.toDir! }, controls);
     summary.placed = { path: placed.path, bytes: placed.bytes, sha256: placed.sha256, replaced: placed.replaced };
   }
-  // the placement streamed the whole archive against bundle.json: the charts and files are read from the same checked parts
-  if (input.chartsTo !== undefined) summary.chartFiles = (await exportBundleCharts({ dirs, chartsTo: input.chartsTo, verify: false }, controls)).map(chartOutput);
-  if (input.filesTo !== undefined) summary.files = (await writeBundleFiles({ dirs, filesTo: input.filesTo, verify: false }, controls)).map(fileOutput);
+  // the charts and files are read from the same verified view
+  if (input.chartsTo !== undefined) summary.chartFiles = (await exportBundleCharts({ bundle, chartsTo: input.chartsTo }, controls)).map(chartOutput);
+  if (input.filesTo !== undefined) summary.files = (await writeBundleFiles({ bundle, filesTo: input.filesTo }, controls)).map(fileOutput);
   return summary;
 }
 
 /** `bundle.serve`: the bundle as a read-only registry on 127.0.0.1:PORT until the job is cancelled (a `serving` event gives the URL). */
 export async function serveJob(input: ParsedInput<'bundle.serve'>, controls: Required<JobControls>): Promise<ServeSummary> {
   const { signal } = controls;
-  const served = await serveBundle({ dirs: input.dirs, listen: `127.0.0.1:${input.port}` }, { signal });
+  const served = await serveBundle({ dirs: input.dirs, listen: `127.0.0.1:${input.port}` }, { signal, onProgress: controls.onProgress });
   controls.onProgress({ kind: 'serving', url: served.url, repositories: served.repositories });
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();

@@ -1,14 +1,17 @@
 import { resolve } from 'node:path';
 import type { ArtifactView } from '../../../shared/api-contract.js';
+import { diffHoldings } from '../diff/diff-holdings.js';
 import { readBundleArtifacts } from '../referrers/bundle-artifacts.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { reviewBundle } from '../report/review-bundle.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { CallHandler } from './api-handlers.js';
 
-/** The Review wizard's calls beyond inspect/verify/approve: carried SBOMs, attestations and cosign verdicts; the HTML report. */
-export function reviewHandlers(): { 'bundle.artifacts': CallHandler<'bundle.artifacts'>; 'bundle.report': CallHandler<'bundle.report'> } {
+/** The Review wizard's calls beyond inspect/verify/approve: carried SBOMs, attestations and cosign verdicts; what changed; the HTML report. */
+export function reviewHandlers(): { 'bundle.artifacts': CallHandler<'bundle.artifacts'>; 'bundle.diff': CallHandler<'bundle.diff'>; 'bundle.report': CallHandler<'bundle.report'> } {
   return {
+    // what a bundle brings against an older bundle or an inventory, as `ferry diff OLD NEW` says it
+    'bundle.diff': async ({ old, new: next }) => diffHoldings(old, next),
     'bundle.artifacts': async ({ dir, cosignKeys }) => {
       const carried = await readBundleArtifacts(dir, cosignKeys?.length ? { cosignKeys } : {});
       const artifacts: Record<string, ArtifactView[]> = {};

@@ -4,13 +4,14 @@ import {
   BUNDLE_SCHEMA_VERSION,
   type ArchivePart,
   type BundleManifest,
+  type DeltaRecord,
   type ImageRecord,
 } from '../../../shared/bundle-manifest.js';
 import { formatPlatform } from '../platform/format-platform.js';
 import type { Platform } from '../platform/platform.js';
 import { TOOL_VERSION } from '../version.js';
 import { ARCHIVE_BASE } from './output-folder.js';
-import type { BlobPlan } from './plan-blobs.js';
+import type { BlobPlan, PlannedBlob } from './plan-blobs.js';
 import type { ResolvedImage } from './resolve-image.js';
 
 /** The archive as written: its size, sha256 and parts. */
@@ -20,15 +21,28 @@ export interface WrittenArchive {
   sha256: string;
 }
 
-/** Builds `bundle.json`: what a reviewer reads about every image, blob and archive file. */
+/** What a delta bundle adds to `bundle.json` (`ferry bundle --have`). */
+export interface ManifestDelta {
+  /** The blobs in the archive (the plan's blobs minus those omitted). */
+  carried: PlannedBlob[];
+  /** `bundle.json`'s `delta`, when anything is omitted. */
+  record?: DeltaRecord;
+}
+
+/**
+ * Builds `bundle.json`: what a reviewer reads about every image, blob and archive file. An image's size is what it
+ * needs in all, whether carried or held offline; `blobs` lists what the archive holds (`delta.carried`).
+ */
 export function buildBundleManifest(
   images: ResolvedImage[],
   plan: BlobPlan,
   dockerListed: boolean[],
   platforms: Platform[],
   archive: WrittenArchive,
+  delta?: ManifestDelta,
 ): BundleManifest {
   const { blobs, perImage } = plan;
+  const carried = delta?.carried ?? blobs;
   const sizeOf = new Map(blobs.map((b) => [b.digest, b.size]));
   const records: ImageRecord[] = images.map((image, i) => {
     const blobsOfImage = perImage[i]!;
@@ -72,7 +86,8 @@ export function buildBundleManifest(
     images: records,
     charts: [],
     files: [],
-    blobs: blobs.map((b) => ({ digest: b.digest, size: b.size, mediaType: b.mediaType })),
+    blobs: carried.map((b) => ({ digest: b.digest, size: b.size, mediaType: b.mediaType })),
     archive: { name: ARCHIVE_BASE, format: 'oci-layout+docker-archive', size: archive.size, sha256: archive.sha256, parts: archive.parts },
+    ...(delta?.record ? { delta: delta.record } : {}),
   };
 }

@@ -20,6 +20,8 @@ export interface OpenBundleArchiveOptions {
   signal?: AbortSignal;
   /** Largest blob {@link BundleArchive.readBlob} holds in memory (default 16 MiB). */
   maxInMemory?: number;
+  /** The manifest already read and verified (see `openVerifiedBundle`); otherwise `bundle.json` is read and checked here. */
+  manifest?: BundleManifest;
 }
 
 const CHUNK = 1024 * 1024;
@@ -28,7 +30,7 @@ const CHUNK = 1024 * 1024;
  * A bundle's archive opened for random access straight from its parts (split or not, on one
  * folder or spread over the volumes of a multi-volume set), with no reassembled copy: an index of
  * every entry built from the tar headers alone, and blobs read as streams or buffers by digest.
- * It trusts the bytes it reads; verify the bundle first (`verifyIntegrity`) where that matters.
+ * It trusts the bytes it reads: offline commands get it from `openVerifiedBundle`, which proves the bundle first.
  */
 export class BundleArchive {
   private constructor(
@@ -42,7 +44,7 @@ export class BundleArchive {
   /** Opens the bundle in `dirs` (a bundle folder, or every volume of a set) and indexes its archive. */
   static async open(dirs: string[], options: OpenBundleArchiveOptions = {}): Promise<BundleArchive> {
     const volumes = await openBundleVolumes(dirs);
-    const { manifest } = await inspectBundle(volumes[0]!.dir);
+    const manifest = options.manifest ?? (await inspectBundle(volumes[0]!.dir)).manifest;
     const specs: PartSpec[] = [];
     let start = 0;
     for (const part of manifest.archive.parts) {

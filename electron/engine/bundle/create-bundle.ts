@@ -17,6 +17,8 @@ import { buildBundleManifest } from './build-bundle-manifest.js';
 import { ARCHIVE_BASE, BUNDLE_FILE, OutputFolder, SUMS_FILE } from './output-folder.js';
 import { parseSize } from './parse-size.js';
 import { planBlobs } from './plan-blobs.js';
+import { planDelta } from './plan-delta.js';
+import { readHoldings } from './read-holdings.js';
 import { resolveImage } from './resolve-image.js';
 import { findReferrers } from '../referrers/find-referrers.js';
 import { formatSha256Sums } from './sha256sums.js';
@@ -68,6 +70,14 @@ export interface CreateBundleOptions {
   signKey?: string;
   /** Also carry each image's cosign signatures, attestations and SBOMs (cosign tags) and its OCI 1.1 referrers. */
   referrers?: boolean;
+  /**
+   * What the offline side already holds (`--have`): inventory files (`ferry inventory`) and old bundle folders. Blobs
+   * held there (same digest and size) are neither fetched nor written; manifests always are. The bundle is then a
+   * delta (`bundle.json` `delta`), unless nothing was held.
+   */
+  have?: string[];
+  /** Public keys (`.pub`) every `have` must be signed by (an inventory's signature, an old bundle's preparer); checked before any network work. */
+  trustedKeys?: string[];
 }
 
 /** Progress and cancellation for a long job. */
@@ -82,7 +92,11 @@ export interface CreateBundleResult {
   manifest: BundleManifest;
   /** The preparer signature written into `signatures/`, when `signKey` was given. */
   signature?: WrittenSignature;
-  stats: { blobs: number; bytes: number; bytesFromCache: number; bytesFetched: number; seconds: number };
+  /**
+   * `blobs`/`bytes`: what the archive carries; `blobsOmitted`/`bytesOmitted`: what a delta leaves to the offline side
+   * (0 for a complete bundle), so the images' full size is `bytes + bytesOmitted`.
+   */
+  stats: { blobs: number; bytes: number; bytesFromCache: number; bytesFetched: number; seconds: number; blobsOmitted: number; bytesOmitted: number };
 }
 
 interface Settings {
@@ -96,6 +110,8 @@ interface Settings {
   cacheDir: string | undefined;
   force: boolean;
   referrers: boolean;
+  have: string[];
+  trustedKeys: string[];
 }
 
 /** Applies defaults and checks every option before any network or disk work. */
@@ -108,6 +124,11 @@ function settingsFrom(options: CreateBundleOptions): Settings {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new FerryError('bad-usage', `Concurrency must be a whole number from 1 to 64, not ${String(options.concurrency)}.`);
   }
+  const have = options.have ?? [];
+  const trustedKeys = options.trustedKeys ?? [];
+  if (trustedKeys.length > 0 && have.length === 0) {
+    throw new FerryError('bad-usage', 'Trusted keys (--trust) check what --have gives (an inventory or an old bundle); name one with --have.');
+  }
   return {
     images: options.images,
     outputDir: options.outputDir,
@@ -119,19 +140,26 @@ function settingsFrom(options: CreateBundleOptions): Settings {
     cacheDir: options.cache === false ? undefined : (options.cacheDir ?? defaultCacheDir()),
     force: options.force ?? false,
     referrers: options.referrers ?? false,
+    have,
+    trustedKeys,
   };
 }
 
 /**
  * Builds a bundle: resolves every image, then streams every blob once, in parallel, straight
  * into its place in the final archive (OCI layout + docker-save at once), hashing behind the
- * writers, and finally writes `bundle.json` and `SHA256SUMS`. Nothing looks complete until it is.
+ * writers, and finally writes `bundle.json` and `SHA256SUMS`. Nothing looks complete until it is. With `have`, blobs
+ * the offline side holds are left out (a delta: see {@link planDelta}).
  */
 export async function createBundle(options: CreateBundleOptions, controls: JobControls = {}): Promise<CreateBundleResult> {
   const started = performance.now();
   const settings = settingsFrom(options);
   // a bad signing key fails here, before any network or disk work
   const signingKey = options.signKey === undefined ? undefined : await loadSigningKey(options.signKey);
+  const { onProgress, signal } = controls;
+  // what the offline side holds: read, validated and (with trusted keys) its signatures checked before any network work
+  const holdings = settings.have.length > 0 ? await readHoldings(settings.have, { trustedKeys: settings.trustedKeys, ...(signal ? { signal } : {}) }) : undefined;
+  for (const message of holdings?.warnings ?? []) onProgress?.({ kind: 'warning', message });
   // the same image named twice (`nginx` and `docker.io/library/nginx:latest`) is carried once
   const byName = new Map<string, { source: string; ref: ImageReference }>();
   for (const source of settings.images) {
@@ -148,7 +176,6 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
     if (!byName.has(key)) throw new FerryError('bad-usage', `Platforms are given for ${image}, which is not among the images to bundle.`, { subject: image });
     ownPlatforms.set(key, { platforms: platforms.map(parsePlatform), spec });
   }
-  const { onProgress, signal } = controls;
   // the per-host limit follows the bundle's concurrency unless the caller set one
   const client = options.client ?? new RegistryClient({ maxConcurrencyPerHost: settings.concurrency, ...options.registry });
   let plainFiles: PlannedFile[] = [];
@@ -175,6 +202,11 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
     onProgress?.({ kind: 'phase-end', phase: 'resolve' });
     const plan = planBlobs(resolved, settings.includeForeignLayers);
     addChartBlobs(plan, charts);
+    // a delta: blobs the offline side holds are neither fetched nor written (manifests always are)
+    const delta = holdings ? planDelta(plan, resolved, holdings) : undefined;
+    for (const message of delta?.warnings ?? []) onProgress?.({ kind: 'warning', message });
+    const carried = delta?.carried ?? plan.blobs;
+    const carriedDigests = new Set(carried.map((b) => b.digest));
     plainFiles = await planFiles(options.files ?? [], { stageDir: settings.cacheDir ? join(settings.cacheDir, 'staging') : tmpdir(), ...(signal ? { signal } : {}) });
     for (const [i, image] of resolved.entries()) {
       for (const f of plan.perImage[i]!.foreign.filter((x) => !x.carried)) {
@@ -187,8 +219,8 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
     }
 
     // 2. lay out the archive: every offset known before the first byte
-    const docker = dockerSaveEntries(resolved, new Set(plan.blobs.map((b) => b.digest)));
-    const layout = layoutBundleArchive(resolved, plan.blobs, docker.entries, plainFiles);
+    const docker = dockerSaveEntries(resolved, carriedDigests);
+    const layout = layoutBundleArchive(resolved, carried, docker.entries, plainFiles);
     checkParityFits(planParts(layout.totalSize, settings.partSize, (name) => name, ARCHIVE_BASE).length, settings.parity);
 
     const folder = await OutputFolder.prepare(settings.outputDir, { force: settings.force });
@@ -198,11 +230,11 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       const cache = settings.cacheDir ? await BlobCache.open(settings.cacheDir) : undefined;
 
       // 3. fetch: blobs in archive order, each straight to its offset, hashed right behind
-      const totalBytes = plan.blobs.reduce((n, b) => n + b.size, 0) + plainFiles.reduce((n, f) => n + f.size, 0);
-      onProgress?.({ kind: 'phase-start', phase: 'fetch', totalBytes, totalItems: plan.blobs.length });
+      const totalBytes = carried.reduce((n, b) => n + b.size, 0) + plainFiles.reduce((n, f) => n + f.size, 0);
+      onProgress?.({ kind: 'phase-start', phase: 'fetch', totalBytes, totalItems: carried.length });
       resolved.forEach((image) => onProgress?.({ kind: 'item-start', phase: 'fetch', item: image.source }));
       const meter = new ProgressMeter('fetch', totalBytes, onProgress);
-      const remaining = plan.perImage.map((p) => p.digests.size);
+      const remaining = plan.perImage.map((p) => [...p.digests].filter((d) => carriedDigests.has(d)).length);
       const { digests, bytesFromCache, fileSha256 } = await writeArchive({
         layout,
         parts,
@@ -225,11 +257,14 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       const parity = settings.parity > 0 ? await writeParityParts({ parts, count: settings.parity, pathOf: (name) => folder.tempPath(name), signal, onProgress }) : undefined;
 
       // 4. bundle.json, then SHA256SUMS last: only now does the folder look complete
-      const manifest = buildBundleManifest(resolved, plan, docker.listed, settings.platforms, {
-        parts: parts.map((p, i) => ({ name: p.name, size: p.size, sha256: digests.parts[i]! })),
-        size: layout.totalSize,
-        sha256: digests.sha256,
-      });
+      const manifest = buildBundleManifest(
+        resolved,
+        plan,
+        docker.listed,
+        settings.platforms,
+        { parts: parts.map((p, i) => ({ name: p.name, size: p.size, sha256: digests.parts[i]! })), size: layout.totalSize, sha256: digests.sha256 },
+        { carried, ...(delta?.record ? { record: delta.record } : {}) },
+      );
       if (parity) manifest.archive.parity = parity;
       manifest.charts = charts.map(chartRecord);
       manifest.files = plainFiles.map((f) => ({ name: f.name, source: f.source, size: f.size, sha256: fileSha256.get(f.name)! }));
@@ -250,7 +285,15 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
         dir: folder.dir,
         manifest,
         ...(signature ? { signature } : {}),
-        stats: { blobs: plan.blobs.length, bytes: totalBytes, bytesFromCache, bytesFetched: totalBytes - bytesFromCache, seconds },
+        stats: {
+          blobs: carried.length,
+          bytes: totalBytes,
+          bytesFromCache,
+          bytesFetched: totalBytes - bytesFromCache,
+          seconds,
+          blobsOmitted: delta?.omitted.length ?? 0,
+          bytesOmitted: delta?.bytesOmitted ?? 0,
+        },
       };
     } catch (error) {
       await folder.discard();

@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BundleManifestSchema, type BundleManifest } from '../../../shared/bundle-manifest.js';
 import { FerryError } from '../errors/ferry-error.js';
+import { parseStrictJson } from '../util/parse-strict-json.js';
+import { readRegularFile } from '../util/read-regular-file.js';
+import { assertManifestConsistent, checkManifestConsistency } from './check-manifest-consistency.js';
 import { BUNDLE_FILE } from './output-folder.js';
+import { DELTA_NOT_LOADABLE, describeDelta } from './describe-delta.js';
 
 /** A bundle's manifest as read for review, with what a reader should be warned about. */
 export interface BundleInspection {
@@ -14,7 +18,14 @@ export interface BundleInspection {
   warnings: string[];
 }
 
-/** Reads and checks a bundle's `bundle.json` (given the bundle folder or the file itself). */
+/** `bundle.json` larger than this is not read (a bundle of thousands of images stays far below). */
+export const MAX_BUNDLE_JSON_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads and checks a bundle's `bundle.json` (given the bundle folder or the file itself): a regular file (never
+ * a link, FIFO or device) of bounded size, strict JSON, the schema, and consistent in itself
+ * ({@link checkManifestConsistency}). The one way every command reads a manifest.
+ */
 export async function inspectBundle(target: string): Promise<BundleInspection> {
   let path = target;
   try {
@@ -24,22 +35,35 @@ export async function inspectBundle(target: string): Promise<BundleInspection> {
   }
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
-  } catch {
-    throw new FerryError('bad-bundle', `${target} holds no ${BUNDLE_FILE}; is it a Ferry bundle folder (or an unfinished one)?`, { subject: target });
+    bytes = await readRegularFile(path, { maxBytes: MAX_BUNDLE_JSON_BYTES, what: path });
+  } catch (error) {
+    if (error instanceof FerryError && error.code === 'not-found') {
+      throw new FerryError('bad-bundle', `${target} holds no ${BUNDLE_FILE}; is it a Ferry bundle folder (or an unfinished one)?`, { subject: target });
+    }
+    throw error;
   }
   const manifest = parseBundleManifest(bytes, path);
   const bundleSha256 = createHash('sha256').update(bytes).digest('hex');
   return { path, manifest, bundleSha256, warnings: bundleWarnings(manifest) };
 }
 
-/** Parses and checks the bytes of a `bundle.json` read from `path`; throws a `bad-bundle` FerryError naming the first problem. */
+/** Parses and checks the bytes of a `bundle.json` read from `path`; throws a `bad-bundle` FerryError naming the problems. */
 export function parseBundleManifest(bytes: Buffer, path: string): BundleManifest {
+  const { manifest, problems } = readBundleManifest(bytes, path);
+  if (problems.length > 0) assertManifestConsistent(manifest, path);
+  return manifest;
+}
+
+/**
+ * Parses the bytes of a `bundle.json`: strict JSON (UTF-8, no key twice, bounded nesting) and the schema, or a
+ * `bad-bundle` FerryError; then every way it contradicts itself, as sentences (verify lists each as a fault).
+ */
+export function readBundleManifest(bytes: Buffer, path: string): { manifest: BundleManifest; problems: string[] } {
   let json: unknown;
   try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new FerryError('bad-bundle', `${path} is not valid JSON.`, { subject: path });
+    json = parseStrictJson(bytes);
+  } catch (error) {
+    throw new FerryError('bad-bundle', `${path} is not a manifest Ferry reads: ${(error as Error).message}.`, { subject: path });
   }
   const version = (json as { schemaVersion?: unknown })?.schemaVersion;
   if (typeof version === 'number' && version > 1) {
@@ -52,12 +76,14 @@ export function parseBundleManifest(bytes: Buffer, path: string): BundleManifest
       subject: path,
     });
   }
-  return parsed.data;
+  return { manifest: parsed.data, problems: checkManifestConsistency(parsed.data) };
 }
 
-/** What a reviewer must know before the bundle crosses: layers left out, images docker cannot load. */
+/** What a reviewer must know before the bundle crosses: a delta and what it relies on, layers left out, images docker cannot load. */
 export function bundleWarnings(manifest: BundleManifest): string[] {
   const warnings: string[] = [];
+  const delta = describeDelta(manifest);
+  if (delta) warnings.push(`${delta.headline} ${DELTA_NOT_LOADABLE}`);
   for (const image of manifest.images) {
     const left = image.foreignLayers.filter((f) => !f.carried);
     if (left.length > 0) {

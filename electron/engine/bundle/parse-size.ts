@@ -29,13 +29,18 @@ export function parseSize(input: string | number): number {
   return bytes;
 }
 
-function bytesOf(input: string): number {
-  const text = input.trim().toLowerCase();
-  if (text === 'fat32') return FAT32_MAX_FILE;
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(text);
+/** A byte count with an optional decimal or binary unit (`512`, `64KiB`, `1.5MB`), rounded down; undefined when `input` is not one. */
+export function parseByteCount(input: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(input.trim().toLowerCase());
   const unit = m ? UNITS[m[2]!] : undefined;
-  if (!m || unit === undefined) {
+  return m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : undefined;
+}
+
+function bytesOf(input: string): number {
+  if (input.trim().toLowerCase() === 'fat32') return FAT32_MAX_FILE;
+  const bytes = parseByteCount(input);
+  if (bytes === undefined) {
     throw new FerryError('bad-usage', `Split size "${input}" is not a size; use e.g. 700MB, 3MiB, 4GiB or fat32.`, { subject: input });
   }
-  return Math.floor(Number(m[1]) * unit);
+  return bytes;
 }

@@ -24,9 +24,17 @@ export function chartRepository(target: ImportTarget, name: string): string {
 
 /**
  * Pushes every chart of the bundle as an OCI artifact, byte for byte: blobs streamed from the archive, then the manifest
- * under its version tag, into `PREFIX/charts/<name>` or where a `--map` rule puts it ({@link mapChart}).
+ * under its version tag, into `PREFIX/charts/<name>` or where a `--map` rule puts it ({@link mapChart}). A blob a delta
+ * relies on (not in the archive) is only found or mounted, from where `heldAt` (digest → repository) says the target holds it.
  */
-export async function pushCharts(client: RegistryClient, archive: BundleArchive, target: ImportTarget, signal?: AbortSignal, rules: readonly MapRule[] = []): Promise<PushedChart[]> {
+export async function pushCharts(
+  client: RegistryClient,
+  archive: BundleArchive,
+  target: ImportTarget,
+  signal?: AbortSignal,
+  rules: readonly MapRule[] = [],
+  heldAt: ReadonlyMap<string, string> = new Map(),
+): Promise<PushedChart[]> {
   const pushed: PushedChart[] = [];
   const registry = target.registry;
   for (const record of archive.manifest.charts ?? []) {
@@ -36,7 +44,18 @@ export async function pushCharts(client: RegistryClient, archive: BundleArchive,
     const repository = mapping.repository;
     for (const blob of chart.blobs) {
       await client.withHostSlot(registry, signal, () =>
-        pushBlob(client, { registry, repository, digest: blob.digest, size: blob.size, open: (start, end) => archive.openBlob(blob.digest, { start, end, ...(signal ? { signal } : {}) }), ...(signal ? { signal } : {}) }),
+        pushBlob(client, {
+          registry,
+          repository,
+          digest: blob.digest,
+          size: blob.size,
+          ...(archive.has(blob.digest)
+            ? { open: (start: number, end: number) => archive.openBlob(blob.digest, { start, end, ...(signal ? { signal } : {}) }) }
+            : heldAt.has(blob.digest)
+              ? { mountFrom: heldAt.get(blob.digest)! }
+              : {}),
+          ...(signal ? { signal } : {}),
+        }),
       );
     }
     const where = { registry, repository, digest: chart.manifest.digest, ...(signal ? { signal } : {}) };

@@ -3,10 +3,10 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { newRunId, partialName } from '../bundle/partial-name.js';
 import { FerryError } from '../errors/ferry-error.js';
-import { safeFilePath, verifyBeforeWriting } from '../files/write-bundle-files.js';
-import { BundleArchive as OpenedArchive } from '../bundle/bundle-archive.js';
+import { safeFilePath } from '../files/write-bundle-files.js';
+import type { BundleArchive as OpenedArchive } from '../bundle/bundle-archive.js';
 import type { JobControls } from '../bundle/create-bundle.js';
-import type { VerifyBundleOptions } from '../verify/verify-bundle.js';
+import type { VerifiedBundle } from '../verify/open-verified-bundle.js';
 import { readArchivedChart } from './chart-artifact.js';
 
 /** One chart file written (`<name>-<version>.tgz` or its `.prov`). */
@@ -56,10 +56,9 @@ export async function writeBundleCharts(archive: OpenedArchive, folder: string, 
   return written;
 }
 
-/** Verifies a bundle (unless told it is done), then writes its charts as `<name>-<version>.tgz` (+ `.prov`) into `chartsTo`. */
-export async function exportBundleCharts(options: { dirs: string[]; chartsTo: string; verify?: boolean; checks?: Omit<VerifyBundleOptions, 'dirs'> }, controls: JobControls = {}): Promise<WrittenChartFile[]> {
-  if (options.verify ?? true) await verifyBeforeWriting(options.dirs, options.checks, controls);
-  const archive = await OpenedArchive.open(options.dirs, controls.signal ? { signal: controls.signal } : {});
+/** Writes a verified bundle's charts as `<name>-<version>.tgz` (+ `.prov`) into `chartsTo`. */
+export async function exportBundleCharts(options: { bundle: VerifiedBundle; chartsTo: string }, controls: JobControls = {}): Promise<WrittenChartFile[]> {
+  const archive = await options.bundle.openArchive(controls.signal ? { signal: controls.signal } : {});
   try {
     return await writeBundleCharts(archive, options.chartsTo, controls.signal);
   } finally {

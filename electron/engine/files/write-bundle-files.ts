@@ -2,23 +2,18 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { FILE_NAME_PATTERN } from '../../../shared/bundle-manifest.js';
-import { BundleArchive } from '../bundle/bundle-archive.js';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { newRunId, partialName } from '../bundle/partial-name.js';
 import { FerryError } from '../errors/ferry-error.js';
-import { verifyBundle, verifyFailure, type VerifyBundleOptions } from '../verify/verify-bundle.js';
+import type { VerifiedBundle } from '../verify/open-verified-bundle.js';
 import { plainFilePath } from './plain-file-path.js';
 
 /** What to write out and where. */
 export interface WriteBundleFilesOptions {
-  /** The bundle folder, or every volume of a multi-volume set. */
-  dirs: string[];
+  /** The bundle, verified (`openVerifiedBundle`). */
+  bundle: VerifiedBundle;
   /** The folder the plain files are written to (created if missing). */
   filesTo: string;
-  /** Verify the bundle first (default true; `importBundle` has verified it already). */
-  verify?: boolean;
-  /** What the bundle must pass besides integrity: trusted signatures, approval, policy. */
-  checks?: Omit<VerifyBundleOptions, 'dirs'>;
 }
 
 /** One plain file as written. */
@@ -39,25 +34,14 @@ export function safeFilePath(folder: string, name: string): string {
   return path;
 }
 
-/** Verifies a bundle (and trust and policy when asked) before anything is written from it; throws naming the faults. */
-export async function verifyBeforeWriting(dirs: string[], checks: Omit<VerifyBundleOptions, 'dirs'> | undefined, controls: JobControls = {}): Promise<void> {
-  const verdict = await verifyBundle({ dirs, ...checks }, controls);
-  const failure = verifyFailure(verdict, 'below');
-  if (failure) {
-    const reasons = verdict.integrity.faults.map((f) => f.message).slice(0, 10).join(' ');
-    throw new FerryError(failure.code, `${failure.message.replace(/\.$/, '')}; nothing was written. ${reasons}`, { subject: dirs[0]! });
-  }
-}
-
 /**
  * Writes the bundle's plain files (`files/<name>`) into a folder: each streamed from the archive
  * parts to a temporary name, checked against bundle.json's size and sha256, flushed, then renamed.
  */
 export async function writeBundleFiles(options: WriteBundleFilesOptions, controls: JobControls = {}): Promise<WrittenFile[]> {
   const { signal, onProgress } = controls;
-  if (options.verify ?? true) await verifyBeforeWriting(options.dirs, options.checks, controls);
   const folder = resolve(options.filesTo);
-  const archive = await BundleArchive.open(options.dirs, signal ? { signal } : {});
+  const archive = await options.bundle.openArchive(signal ? { signal } : {});
   const written: WrittenFile[] = [];
   try {
     const files = archive.manifest.files ?? [];

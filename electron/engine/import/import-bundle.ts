@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
-import { BundleArchive } from '../bundle/bundle-archive.js';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { inspectBundle } from '../bundle/inspect-bundle.js';
 import { FerryError } from '../errors/ferry-error.js';
@@ -16,12 +15,17 @@ import { pushCharts, type PushedChart } from '../charts/push-charts.js';
 import { writeBundleCharts, type WrittenChartFile } from '../charts/write-bundle-charts.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { openBundleVolumes } from '../verify/bundle-volumes.js';
-import { verifyBundle, verifyFailure, type VerifyBundleOptions } from '../verify/verify-bundle.js';
+import type { VerifyBundleOptions } from '../verify/verify-bundle.js';
+import { openVerifiedBundle } from '../verify/open-verified-bundle.js';
 import { TOOL_VERSION } from '../version.js';
+import { inventoryOfImport } from '../inventory/import-inventory.js';
+import { readExistingInventory, updateInventory } from '../inventory/update-inventory.js';
+import type { WrittenInventory } from '../inventory/write-inventory.js';
 import type { ImportedImage, ImportReport } from './import-report.js';
 import { parseImportTarget, parseMapRule, type ImportTarget, type MapRule } from './map-repository.js';
 import { mirrorConfigText, writeMirrorConfig, type MirrorConfigResult, type MirrorConfigText, type MirrorTarget } from './mirror-config.js';
 import { mapImages, planImagePush, type ImagePushPlan } from './plan-import.js';
+import { locateDeltaBase } from './check-delta-base.js';
 
 /** What to import and where. */
 export interface ImportBundleOptions {
@@ -51,6 +55,8 @@ export interface ImportBundleOptions {
   filesTo?: string;
   /** Also write the bundle's charts as `<name>-<version>.tgz` (+ `.prov`) into this folder. */
   chartsTo?: string;
+  /** After a successful import, write or update this inventory with what was put where (an invalid one is refused first). */
+  inventory?: string;
 }
 
 /** What an import did. */
@@ -67,6 +73,8 @@ export interface ImportBundleResult {
   charts?: PushedChart[];
   /** The chart files written (with `chartsTo`). */
   chartFiles?: WrittenChartFile[];
+  /** The inventory written or updated (with `inventory`). */
+  inventory?: WrittenInventory;
 }
 
 interface Settings {
@@ -115,7 +123,9 @@ function newReport(manifest: BundleManifest, target: ImportTarget, images: Impor
  * Imports a bundle into a registry on the offline side: verifies it first (a damaged bundle pushes nothing), then
  * streams every blob straight from the parts (no reassembled copy), in parallel, skipping what the target holds (HEAD)
  * and mounting blobs already pushed to another repository; then the manifests byte for byte (children before their
- * index) and the tags last. Rerunning after an interruption uploads only what is missing.
+ * index) and the tags last. Rerunning after an interruption uploads only what is missing. A delta first has every blob it
+ * relies on looked for in the target ({@link locateDeltaBase}): one missing anywhere pushes nothing (the error lists each
+ * with the images needing it and what to do); each found is skipped or cross-repository mounted, never uploaded.
  */
 export async function importBundle(options: ImportBundleOptions, controls: JobControls = {}): Promise<ImportBundleResult> {
   const started = performance.now();
@@ -133,23 +143,11 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
     return { report };
   }
 
+  // an inventory to update must be readable before anything is pushed
+  const previousInventory = options.inventory !== undefined ? ((await readExistingInventory(options.inventory)) ?? null) : undefined;
   // everything `ferry verify` checks (and trust and policy when asked): a bundle that fails pushes nothing
-  const verdict = await verifyBundle({ dirs: options.dirs, ...settings.checks }, controls);
-  for (const message of verdict.trust?.warnings ?? []) onProgress?.({ kind: 'warning', message });
-  const failure = verifyFailure(verdict, 'below');
-  if (failure) {
-    const reasons = [
-      ...verdict.integrity.faults.map((f) => f.message),
-      ...(verdict.trust?.problems ?? []),
-      ...(verdict.policy?.violations.map((v) => v.message) ?? []),
-      ...(verdict.cosign?.images.filter((c) => c.verdict !== 'signed-by-key').map((c) => `${c.image}: ${c.verdict}${c.problem ? ` (${c.problem})` : ''}.`) ?? []),
-    ];
-    const shown = `${reasons.slice(0, 10).join(' ')}${reasons.length > 10 ? ` … and ${reasons.length - 10} more` : ''}`;
-    throw new FerryError(failure.code, `${failure.message.replace(/\.$/, '')}; nothing was pushed. ${shown}`, { subject: options.dirs[0]! });
-  }
-  signal?.throwIfAborted();
-
-  const archive = await BundleArchive.open(options.dirs, { ...(signal ? { signal } : {}) });
+  const verified = await openVerifiedBundle({ dirs: options.dirs, ...settings.checks, consequence: 'nothing was pushed' }, controls);
+  const archive = await verified.openArchive(signal ? { signal } : {});
   const client = options.client ?? new RegistryClient({ maxConcurrencyPerHost: settings.concurrency, ...options.registry });
   try {
     const mappings = mapImages(archive.manifest, target, settings.rules);
@@ -162,9 +160,11 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
     const report = newReport(archive.manifest, target, images, false);
     const { stats } = report;
     await client.ping(target.registry, signal ? { signal } : {});
+    // a delta: every blob it relies on must be in the target already (found where it can be mounted from), else nothing is pushed
+    const heldAt = await locateDeltaBase({ archive, plans, target, rules: settings.rules, client }, controls);
 
     // one task per blob and target repository; the first repository to get a digest uploads it, the others mount it
-    const tasks: { image: number; repository: string; digest: string; size: number }[] = [];
+    const tasks: { image: number; repository: string; digest: string; size: number; held?: true }[] = [];
     const seen = new Set<string>();
     plans.forEach((plan, image) => {
       for (const blob of plan.blobs) {
@@ -175,6 +175,8 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
         }
       }
     });
+    // blobs a delta relies on first: each is found or mounted from where the target holds it, never uploaded
+    tasks.sort((a, b) => Number(b.held === true) - Number(a.held === true));
     const totalBytes = tasks.reduce((n, t) => n + t.size, 0);
     onProgress?.({ kind: 'phase-start', phase: 'push', totalBytes, totalItems: plans.length });
     mappings.forEach((m) => onProgress?.({ kind: 'item-start', phase: 'push', item: m.source }));
@@ -183,11 +185,11 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
 
     await mapLimit(tasks, settings.concurrency, async (task) => {
       signal?.throwIfAborted();
-      const first = landed.get(task.digest);
-      let mountFrom: string | undefined;
+      const first = task.held ? undefined : landed.get(task.digest);
+      let mountFrom = task.held ? heldAt.get(task.digest) : undefined;
       let settle: ((repository: string | undefined) => void) | undefined;
       if (first) mountFrom = await first;
-      else landed.set(task.digest, new Promise((resolveLanded) => (settle = resolveLanded)));
+      else if (!task.held) landed.set(task.digest, new Promise((resolveLanded) => (settle = resolveLanded)));
       let outcome: BlobPushOutcome;
       let sent = 0;
       try {
@@ -197,7 +199,8 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
             repository: task.repository,
             digest: task.digest,
             size: task.size,
-            open: (start, end) => archive.openBlob(task.digest, { start, end, ...(signal ? { signal } : {}) }),
+            // a blob the delta relies on has no bytes here: found or mounted, never uploaded
+            ...(task.held ? {} : { open: (start: number, end: number) => archive.openBlob(task.digest, { start, end, ...(signal ? { signal } : {}) }) }),
             ...(mountFrom !== undefined ? { mountFrom } : {}),
             ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
             ...(signal ? { signal } : {}),
@@ -273,7 +276,7 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
       }
       onProgress?.({ kind: 'item-end', phase: 'push', item: plan.mapping.source, detail: images[i]!.target });
     }
-    const charts = (archive.manifest.charts ?? []).length > 0 ? await pushCharts(client, archive, target, signal, settings.rules) : undefined;
+    const charts = (archive.manifest.charts ?? []).length > 0 ? await pushCharts(client, archive, target, signal, settings.rules, heldAt) : undefined;
     if (charts) report.charts = charts.map(({ name, version, target: to, digest, rule }) => ({ name, version, target: to, digest, ...(rule ? { rule } : {}) }));
     onProgress?.({ kind: 'phase-end', phase: 'push' });
 
@@ -291,7 +294,7 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
     }
 
     const chartFiles = options.chartsTo !== undefined ? await writeBundleCharts(archive, options.chartsTo, signal) : undefined;
-    const files = options.filesTo !== undefined ? await writeBundleFiles({ dirs: options.dirs, filesTo: options.filesTo, verify: false }, controls) : undefined;
+    const files = options.filesTo !== undefined ? await writeBundleFiles({ bundle: verified, filesTo: options.filesTo }, controls) : undefined;
     stats.seconds = (performance.now() - started) / 1000;
     report.created = new Date().toISOString();
     let reportFile: string | undefined;
@@ -299,7 +302,11 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
       reportFile = resolve(options.reportFile);
       await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
     }
-    return { report, mirrorText, ...(reportFile ? { reportFile } : {}), ...(mirrorConfig ? { mirrorConfig } : {}), ...(files ? { files } : {}), ...(charts ? { charts } : {}), ...(chartFiles ? { chartFiles } : {}) };
+    const inventory =
+      options.inventory !== undefined
+        ? await updateInventory({ file: options.inventory, previous: previousInventory, add: await inventoryOfImport({ registry, plans, ...(charts ? { charts } : {}), archive }), ...(onProgress ? { onProgress } : {}) })
+        : undefined;
+    return { report, mirrorText, ...(inventory ? { inventory } : {}), ...(reportFile ? { reportFile } : {}), ...(mirrorConfig ? { mirrorConfig } : {}), ...(files ? { files } : {}), ...(charts ? { charts } : {}), ...(chartFiles ? { chartFiles } : {}) };
   } finally {
     await archive.close();
     if (!options.client) await client.close();

@@ -1,6 +1,10 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { escapeControl } from '../../../shared/format.js';
+import { FerryError } from '../errors/ferry-error.js';
 import { DOCKER_HUB_REGISTRY, registryApiHost } from '../reference/docker-hub.js';
+import { registryProblem } from '../reference/parse-reference.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 
 /** One imported repository: where it came from and where it now lives. */
@@ -36,9 +40,26 @@ export interface MirrorConfigResult {
   warnings: string[];
 }
 
+/**
+ * Refuses a source registry that is not a registry `host[:port]` by the reference grammar: the name becomes a
+ * folder under DIR and a value in hosts.toml and registries.yaml, so `../x`, a path or a line break is never used.
+ */
+export function assertSourceRegistry(registry: string): void {
+  const problem = registryProblem(registry);
+  if (problem === undefined) return;
+  throw new FerryError(
+    'bad-bundle',
+    `The bundle names the source registry ${JSON.stringify(registry)}, which is not a registry host[:port] (${escapeControl(problem)}); no mirror configuration is written for it.`,
+    { subject: JSON.stringify(registry) },
+  );
+}
+
 function planSources(repos: readonly MirroredRepository[]): SourcePlan[] {
   const bySource = new Map<string, MirroredRepository[]>();
-  for (const r of repos) bySource.set(r.sourceRegistry, [...(bySource.get(r.sourceRegistry) ?? []), r]);
+  for (const r of repos) {
+    assertSourceRegistry(r.sourceRegistry);
+    bySource.set(r.sourceRegistry, [...(bySource.get(r.sourceRegistry) ?? []), r]);
+  }
   return [...bySource].map(([registry, list]) => {
     const prefixes = new Set(
       list.map((r) => (r.targetRepository === r.sourceRepository ? '' : r.targetRepository.endsWith(`/${r.sourceRepository}`) ? r.targetRepository.slice(0, -r.sourceRepository.length - 1) : '\0')),
@@ -48,49 +69,82 @@ function planSources(repos: readonly MirroredRepository[]): SourcePlan[] {
   });
 }
 
-const q = (s: string): string => JSON.stringify(s);
+/** Characters a TOML basic string must escape: controls (tab too, for one line per value), DEL, the quote and the backslash. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const TOML_ESCAPE = /[\u0000-\u001f\u007f"\\]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A TOML basic string (`"…"`) holding exactly `value`: every control character, DEL, `"` and `\` escaped, so no
+ * value can end the string, start a new line or add a table. A string that is not well-formed UTF-16 (a lone
+ * surrogate) has no TOML form and is refused.
+ */
+export function tomlString(value: string): string {
+  if (LONE_SURROGATE.test(value)) throw new FerryError('bad-usage', `${JSON.stringify(value)} holds a lone surrogate; it cannot be written into hosts.toml.`);
+  return `"${value.replace(TOML_ESCAPE, (c) => (c === '"' ? '\\"' : c === '\\' ? '\\\\' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}"`;
+}
 
 /** containerd's `hosts.toml` for one source registry: pull and resolve from the target, under the prefix (override_path). */
 export function hostsToml(source: string, prefix: string, target: MirrorTarget): string {
+  assertSourceRegistry(source);
   const base = `${target.scheme}://${target.registry}`;
   const host = prefix === '' ? base : `${base}/v2/${prefix}`;
   const upstream = source === DOCKER_HUB_REGISTRY ? `https://${registryApiHost(source)}` : `https://${source}`;
   return [
-    `# Written by ferry import: pull ${source} images from the air-gapped registry ${target.registry}.`,
-    `server = ${q(upstream)}`,
+    // no value in the comment: a comment ends only at a line break, which no escaping can express there
+    '# Written by ferry import: pull this source registry\'s images from the air-gapped registry below.',
+    `server = ${tomlString(upstream)}`,
     '',
-    `[host.${q(host)}]`,
+    `[host.${tomlString(host)}]`,
     '  capabilities = ["pull", "resolve"]',
     ...(prefix !== '' ? ['  override_path = true'] : []),
     ...(target.skipVerify ? ['  skip_verify = true'] : []),
-    ...(target.caFile ? [`  ca = ${q(target.caFile)}`] : []),
+    ...(target.caFile ? [`  ca = ${tomlString(target.caFile)}`] : []),
     '',
   ].join('\n');
+}
+
+/** A YAML double-quoted scalar: every value (registry, URL, pattern, path) is written quoted and escaped by the `yaml` package. */
+function quoted(value: string): Scalar<string> {
+  const scalar = new Scalar(value);
+  scalar.type = Scalar.QUOTE_DOUBLE;
+  return scalar;
+}
+
+/** A YAML mapping from its pairs, in order. */
+function mapOf(pairs: [string | Scalar<string>, unknown][]): YAMLMap {
+  const map = new YAMLMap();
+  for (const [key, value] of pairs) map.items.push(new Pair(typeof key === 'string' ? new Scalar(key) : key, value));
+  return map;
 }
 
 /** A k3s `registries.yaml`: every source registry mirrored to the target, with rewrite rules where paths change. */
 export function k3sRegistriesYaml(plans: readonly SourcePlan[], target: MirrorTarget): string {
   const endpoint = `${target.scheme}://${target.registry}`;
-  const lines = ['# Written by ferry import: copy to /etc/rancher/k3s/registries.yaml on every node.', 'mirrors:'];
-  for (const plan of plans) {
-    lines.push(`  ${q(plan.registry)}:`, '    endpoint:', `      - ${q(endpoint)}`);
-    const rewrites: [string, string][] =
-      plan.prefix !== undefined
-        ? plan.prefix === ''
-          ? []
-          : [['^(.*)$', `${plan.prefix}/$1`]]
-        : [...plan.renames].map(([from, to]) => [`^${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, to]);
-    if (rewrites.length > 0) {
-      lines.push('    rewrite:');
-      for (const [from, to] of rewrites) lines.push(`      ${q(from)}: ${q(to)}`);
-    }
-  }
+  const mirrors = mapOf(
+    plans.map((plan) => {
+      assertSourceRegistry(plan.registry);
+      const rewrites: [string, string][] =
+        plan.prefix !== undefined
+          ? plan.prefix === ''
+            ? []
+            : [['^(.*)$', `${plan.prefix}/$1`]]
+          : [...plan.renames].map(([from, to]) => [`^${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, to]);
+      const seq = new YAMLSeq();
+      seq.items.push(quoted(endpoint));
+      return [quoted(plan.registry), mapOf([['endpoint', seq], ...(rewrites.length > 0 ? [['rewrite', mapOf(rewrites.map(([from, to]) => [quoted(from), quoted(to)]))] as [string, unknown]] : [])])];
+    }),
+  );
+  const top: [string, unknown][] = [['mirrors', mirrors]];
   if (target.skipVerify || target.caFile) {
-    lines.push('configs:', `  ${q(target.registry)}:`, '    tls:');
-    if (target.skipVerify) lines.push('      insecure_skip_verify: true');
-    if (target.caFile) lines.push(`      ca_file: ${q(target.caFile)}`);
+    const tls: [string, unknown][] = [];
+    if (target.skipVerify) tls.push(['insecure_skip_verify', new Scalar(true)]);
+    if (target.caFile) tls.push(['ca_file', quoted(target.caFile)]);
+    top.push(['configs', mapOf([[quoted(target.registry), mapOf([['tls', mapOf(tls)]])]])]);
   }
-  return `${lines.join('\n')}\n`;
+  const doc = new Document(mapOf(top));
+  doc.commentBefore = ' Written by ferry import: copy to /etc/rancher/k3s/registries.yaml on every node.';
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** The mirror configuration as text: one containerd `hosts.toml` per source registry, the k3s `registries.yaml`, and warnings. */
@@ -126,17 +180,42 @@ export function mirrorConfigText(repos: readonly MirroredRepository[], target: M
  */
 export async function writeMirrorConfig(dir: string, repos: readonly MirroredRepository[], target: MirrorTarget): Promise<MirrorConfigResult> {
   const text = mirrorConfigText(repos, target);
+  const root = resolve(dir);
+  await mkdir(root, { recursive: true });
+  const realRoot = await realpath(root);
   const files: string[] = [];
   for (const { source, text: toml } of text.hostsToml) {
-    const folder = join(dir, source);
-    await mkdir(folder, { recursive: true });
+    const folder = await sourceFolder(root, realRoot, source);
     const file = join(folder, 'hosts.toml');
     await writeFileAtomic(file, toml);
     files.push(file);
   }
-  await mkdir(dir, { recursive: true });
-  const yaml = join(dir, 'registries.yaml');
+  const yaml = join(root, 'registries.yaml');
   await writeFileAtomic(yaml, text.registriesYaml);
   files.push(yaml);
   return { files, warnings: text.warnings };
 }
+
+/**
+ * `DIR/<source>`, made when absent, proven to be a folder directly inside DIR: the name is one path component
+ * (checked by the grammar, and again here), and an existing entry that is a link or not a folder is refused,
+ * so nothing is ever written outside DIR.
+ */
+async function sourceFolder(root: string, realRoot: string, source: string): Promise<string> {
+  assertSourceRegistry(source);
+  const folder = resolve(root, source);
+  const rel = relative(root, folder);
+  const outside = (why: string): FerryError =>
+    new FerryError('bad-bundle', `The mirror configuration for ${JSON.stringify(source)} would not be a folder inside ${root} (${why}); nothing was written for it.`, { subject: folder });
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel !== source) throw outside('the name is not one plain folder name');
+  const found = await lstat(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (found?.isSymbolicLink()) throw outside(`${folder} is a symbolic link`);
+  if (found && !found.isDirectory()) throw outside(`${folder} is not a folder`);
+  if (!found) await mkdir(folder);
+  if ((await realpath(folder)) !== join(realRoot, source)) throw outside(`${folder} resolves elsewhere`);
+  return folder;
+}
+

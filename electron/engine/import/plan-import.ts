@@ -30,8 +30,11 @@ export interface PlannedManifest {
 /** What one image needs in its target repository, in push order. */
 export interface ImagePushPlan {
   mapping: ImageMapping;
-  /** Config and layer blobs (distinct), foreign layers not carried left out. */
-  blobs: { digest: string; size: number }[];
+  /**
+   * Config and layer blobs (distinct), foreign layers not carried left out. `held`: a blob a delta bundle relies on
+   * (`delta.omitted`): not in the archive, so it must already be in the target or be mounted there, never uploaded.
+   */
+  blobs: { digest: string; size: number; held?: true }[];
   /** Child manifests first, the top manifest or index last. */
   manifests: PlannedManifest[];
   /** Foreign layers the bundle does not carry (the registry must accept their URLs). */
@@ -64,6 +67,17 @@ export function mapImages(manifest: BundleManifest, target: ImportTarget, rules:
 /** Reads each image's manifests from the archive and lists the blobs and manifests to push, children before parents. */
 export async function planImagePush(archive: BundleArchive, mapping: ImageMapping): Promise<ImagePushPlan> {
   const blobs = new Map<string, number>();
+  // what a delta relies on: blobs referenced but not carried, which the target must hold already
+  const omitted = new Map((archive.manifest.delta?.omitted ?? []).map((o) => [o.digest, o.size]));
+  const held = new Set<string>();
+  const addBlob = (digest: string, size: number): boolean => {
+    if (archive.has(digest)) blobs.set(digest, size);
+    else if (omitted.get(digest) === size) {
+      blobs.set(digest, size);
+      held.add(digest);
+    } else return false;
+    return true;
+  };
   const manifests: PlannedManifest[] = [];
   const foreign: string[] = [];
   const subject = mapping.source;
@@ -82,8 +96,8 @@ export async function planImagePush(archive: BundleArchive, mapping: ImageMappin
       }
     } else {
       for (const d of [doc.config, ...doc.layers]) {
-        if (archive.has(d.digest)) blobs.set(d.digest, d.size);
-        else if (isForeignLayerMediaType(d.mediaType) || (d.urls?.length ?? 0) > 0) foreign.push(d.digest);
+        if (addBlob(d.digest, d.size)) continue;
+        if (isForeignLayerMediaType(d.mediaType) || (d.urls?.length ?? 0) > 0) foreign.push(d.digest);
         else throw missing(d.digest, 'blob');
       }
     }
@@ -97,10 +111,9 @@ export async function planImagePush(archive: BundleArchive, mapping: ImageMappin
     const doc = parseManifest(bytes, record.mediaType, `${subject} ${record.kind} ${record.digest}`);
     const children = doc.kind === 'manifest' ? [doc.config, ...doc.layers] : [];
     for (const d of children) {
-      if (!archive.has(d.digest)) throw missing(d.digest, 'blob');
-      blobs.set(d.digest, d.size);
+      if (!addBlob(d.digest, d.size)) throw missing(d.digest, 'blob');
     }
     referrers.push({ digest: record.digest, mediaType: record.mediaType, bytes, record });
   }
-  return { mapping, blobs: [...blobs].map(([digest, size]) => ({ digest, size })), manifests, foreign: [...new Set(foreign)], referrers };
+  return { mapping, blobs: [...blobs].map(([digest, size]) => ({ digest, size, ...(held.has(digest) ? { held: true as const } : {}) })), manifests, foreign: [...new Set(foreign)], referrers };
 }

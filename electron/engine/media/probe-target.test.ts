@@ -2,7 +2,8 @@
 // own files and leftovers, and what stops a write. Real folders on this machine.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdir, statfs, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, statfs, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeTempDir, removeDir } from '../../../e2e/harness/index.js';
@@ -60,6 +61,19 @@ describe('probeTargets', () => {
     assert.match(stray!.blocker!, /holds bundle files \(bundle\.tar\.001\) but no bundle\.json/);
     assert.match(unreadable!.blocker!, /holds a bundle\.json Ferry cannot read/);
     assert.match(readme!.blocker!, /holds a README\.txt that is not Ferry's/);
+  });
+
+  test('a bundle.json that is a FIFO, a link to /dev/zero, or a duplicate-key id: never read whole or waited on, a blocker at once', { timeout: 20_000 }, async () => {
+    const fifo = await folder('fifo');
+    execFileSync('mkfifo', [join(fifo, 'bundle.json')]);
+    const zero = await folder('zero');
+    await symlink('/dev/zero', join(zero, 'bundle.json'));
+    const twice = await folder('twice', { 'bundle.json': `{"id":"${randomUUID()}","id":"${randomUUID()}"}` });
+    const probed = await probeTargets([fifo, zero, twice]);
+    for (const t of probed) {
+      assert.equal(t.bundleId, null, t.path);
+      assert.match(t.blocker!, /holds a bundle\.json Ferry cannot read/, t.path);
+    }
   });
 
   test('a missing target or a file is an error naming it', async () => {

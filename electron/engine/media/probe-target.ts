@@ -1,8 +1,11 @@
 import { constants } from 'node:fs';
-import { access, lstat, readFile, readdir, stat, statfs } from 'node:fs/promises';
+import { access, lstat, readdir, stat, statfs } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { MAX_BUNDLE_JSON_BYTES } from '../bundle/inspect-bundle.js';
 import { BUNDLE_FILE } from '../bundle/output-folder.js';
 import { FerryError } from '../errors/ferry-error.js';
+import { parseStrictJson } from '../util/parse-strict-json.js';
+import { readRegularFile } from '../util/read-regular-file.js';
 import { kernelFileSystemOf, linuxMountOf } from './file-system-type.js';
 import { listVolumes, type Volume } from './list-volumes.js';
 import { PARTIAL_NAME } from '../bundle/partial-name.js';
@@ -55,8 +58,10 @@ async function probeTarget(path: string, volumeList: () => Promise<Volume[]>): P
   let blocker: string | undefined;
   if (names.includes(BUNDLE_FILE)) {
     try {
-      const id = (JSON.parse(await readFile(join(path, BUNDLE_FILE), 'utf8')) as { id?: unknown }).id;
-      if (typeof id !== 'string' || id === '') throw new Error('no id');
+      // a volume's bundle.json is read as a bundle's: a regular file (never a link to /dev/zero, a FIFO), bounded, strict
+      const bytes = await readRegularFile(join(path, BUNDLE_FILE), { maxBytes: MAX_BUNDLE_JSON_BYTES, what: join(path, BUNDLE_FILE) });
+      const id = (parseStrictJson(bytes) as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string' || !/^[0-9a-f-]{1,64}$/i.test(id)) throw new Error('no id');
       bundleId = id;
     } catch {
       blocker = `holds a ${BUNDLE_FILE} Ferry cannot read, so it may belong to another bundle; clear it or pass --force to replace it.`;

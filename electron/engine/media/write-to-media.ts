@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ArchivePart, BundleManifest } from '../../../shared/bundle-manifest.js';
 import type { OnProgress } from '../../../shared/progress.js';
 import type { JobControls } from '../bundle/create-bundle.js';
-import { inspectBundle } from '../bundle/inspect-bundle.js';
+import { inspectBundle, MAX_BUNDLE_JSON_BYTES, parseBundleManifest } from '../bundle/inspect-bundle.js';
 import { BUNDLE_FILE, SUMS_FILE } from '../bundle/output-folder.js';
 import { newRunId, PARTIAL_NAME } from '../bundle/partial-name.js';
 import { formatSha256Sums } from '../bundle/sha256sums.js';
 import { FerryError, isAbortError } from '../errors/ferry-error.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
+import { readRegularFile } from '../util/read-regular-file.js';
 import { copyFileSynced } from './copy-file.js';
 import { BUNDLE_OWNED, README_FILE, SIGNATURES_DIR } from './media-files.js';
 import { archiveFiles, assertPlanOk, planMedia, readmeBudget, type MediaPlan, type PlannedVolume } from './plan-media.js';
@@ -234,12 +235,18 @@ async function planFor(settings: Settings): Promise<{ source: SourceBundle; plan
   return { source, plan };
 }
 
-/** Reads the source bundle: its manifest, the exact bytes of bundle.json, and that every archive file is there at its size. */
+/**
+ * Reads the source bundle: its manifest, the exact bytes of bundle.json (read once, as a regular file of bounded
+ * size, never through a link or from a FIFO; strict JSON, the schema, consistent in itself), and that every
+ * archive file is there, a regular file (not a link) at its size.
+ */
 async function readSource(dir: string): Promise<SourceBundle> {
-  const { manifest } = await inspectBundle(dir);
-  const json = await readFile(join(dir, BUNDLE_FILE));
+  const { path } = await inspectBundle(dir);
+  const json = await readRegularFile(path, { maxBytes: MAX_BUNDLE_JSON_BYTES, what: path });
+  // the bytes judged are the bytes written to every volume
+  const manifest = parseBundleManifest(json, path);
   for (const part of archiveFiles(manifest)) {
-    const s = await stat(join(dir, part.name)).catch(() => undefined);
+    const s = await lstat(join(dir, part.name)).catch(() => undefined);
     if (!s?.isFile()) throw new FerryError('bad-bundle', `${dir} lacks ${part.name}; is it a complete bundle folder?`, { subject: join(dir, part.name) });
     if (s.size !== part.size) {
       throw new FerryError('damaged', `${join(dir, part.name)} is ${s.size} bytes but bundle.json says ${part.size}; run ferry verify on the bundle.`, {
@@ -297,9 +304,10 @@ interface PartContext {
 async function writePart(part: ArchivePart, v: PlannedVolume, folder: VolumeFolder, result: VolumeWriteResult, ctx: PartContext): Promise<void> {
   const { signal, onProgress, meter } = ctx;
   const final = folder.finalPath(part.name);
-  const existing = await stat(final).catch(() => undefined);
+  const existing = await lstat(final).catch(() => undefined);
   if (existing) {
-    const intact = existing.size === part.size && (await readBackFile(final, { signal }).catch(() => undefined))?.sha256 === part.sha256;
+    // only a regular file already there is read back (a link or a FIFO left on the volume is replaced, never read)
+    const intact = existing.isFile() && existing.size === part.size && (await readBackFile(final, { signal }).catch(() => undefined))?.sha256 === part.sha256;
     if (intact) {
       result.reused.push(part.name);
       meter.add(part.size);

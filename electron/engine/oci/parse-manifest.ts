@@ -1,4 +1,5 @@
 import { FerryError } from '../errors/ferry-error.js';
+import { parseStrictJson } from '../util/parse-strict-json.js';
 import type { Descriptor } from './descriptor.js';
 import { isImageManifestMediaType, isIndexMediaType } from './media-types.js';
 
@@ -23,9 +24,9 @@ export interface ImageManifestDocument {
 export function parseManifest(bytes: Buffer, mediaType: string, subject: string): IndexDocument | ImageManifestDocument {
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new FerryError('unsupported-manifest', `The manifest of "${subject}" is not valid JSON.`, { subject });
+    raw = parseStrictJson(bytes) as Record<string, unknown>;
+  } catch (error) {
+    throw new FerryError('unsupported-manifest', `The manifest of "${subject}" is not JSON Ferry reads: ${(error as Error).message}.`, { subject });
   }
   if (typeof raw !== 'object' || raw === null) {
     throw new FerryError('unsupported-manifest', `The manifest of "${subject}" is not a JSON object.`, { subject });

@@ -6,13 +6,16 @@ import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
-import { openReassembledArchive } from './reassembled-archive.js';
+import type { VerifiedBundle } from '../verify/open-verified-bundle.js';
+import { openPlacedArchive } from './complete-archive.js';
 import { DEFAULT_CONTAINERD_NAMESPACE } from './containerd-namespace.js';
 
 /** Where to load a bundle: a running containerd, through its `ctr` client. */
 export interface PlaceInContainerdOptions {
-  /** The bundle folder, or every volume of a multi-volume set. */
-  dirs: string[];
+  /** The bundle, verified (`openVerifiedBundle`). */
+  bundle: VerifiedBundle;
+  /** A delta's earlier bundles, verified (`openVerifiedBases`): they supply the blobs it relies on, for a complete archive. */
+  bases?: VerifiedBundle[];
   /** containerd's socket (`ctr --address`; default: ctr's own, `$CONTAINERD_ADDRESS` or `/run/containerd/containerd.sock`). */
   address?: string;
   /** containerd namespace (default `k8s.io`, the one Kubernetes' CRI uses). */
@@ -41,17 +44,19 @@ export { DEFAULT_CONTAINERD_NAMESPACE };
  * Loads a bundle into a running containerd: streams the reassembled archive (verified on the way,
  * its last MiB held back until the whole sha256 matches) into `ctr images import --all-platforms
  * --no-unpack -` on stdin, so no temporary copy is written; then checks that `ctr images ls`
- * lists every image with its digest. A damaged bundle kills ctr before it can finish the import.
+ * lists every image with its digest. A damaged bundle kills ctr before it can finish the import. A delta is streamed as
+ * the complete archive a full bundle of its images would hold, its missing blobs read from `bases`, or refused.
  */
 export async function placeInContainerd(options: PlaceInContainerdOptions, controls: JobControls = {}): Promise<PlaceInContainerdResult> {
   const namespace = options.namespace ?? DEFAULT_CONTAINERD_NAMESPACE;
   const ctr = await findProgram(options.ctr ?? 'ctr');
   const base = [...(options.address ? ['--address', options.address] : []), '--namespace', namespace];
   const meter: { m?: ProgressMeter } = {};
-  const archive = await openReassembledArchive(options.dirs, { signal: controls.signal, onBytes: (n) => meter.m?.add(n) });
-  const { manifest } = archive;
-  controls.onProgress?.({ kind: 'phase-start', phase: 'write', totalBytes: manifest.archive.size });
-  meter.m = new ProgressMeter('write', manifest.archive.size, controls.onProgress);
+  // a delta is made complete from its bases (refused without them); a complete bundle's archive is streamed as it is
+  const archive = await openPlacedArchive(options.bundle, options.bases ?? [], { signal: controls.signal, onBytes: (n) => meter.m?.add(n) });
+  const { manifest, size } = archive;
+  controls.onProgress?.({ kind: 'phase-start', phase: 'write', totalBytes: size });
+  meter.m = new ProgressMeter('write', size, controls.onProgress);
 
   const child = spawn(ctr, [...base, 'images', 'import', '--all-platforms', '--no-unpack', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const output = tail(child);
@@ -66,6 +71,8 @@ export async function placeInContainerd(options: PlaceInContainerdOptions, contr
     streamError = error;
     // the tar's end was held back: ctr has not finished, so killing it leaves no image behind
     child.kill('SIGKILL');
+  } finally {
+    await archive.close();
   }
   const { code, error: spawnError } = await exited;
   if (streamError && (streamError instanceof FerryError || controls.signal?.aborted)) throw streamError;
@@ -89,7 +96,7 @@ export async function placeInContainerd(options: PlaceInContainerdOptions, contr
     }
     images.push({ name, digest: image.digest });
   }
-  return { namespace, images, bytes: manifest.archive.size, manifest };
+  return { namespace, images, bytes: size, manifest };
 }
 
 /** Resolves a program on PATH (or a path as given), or says clearly that it is missing. */

@@ -7,12 +7,15 @@ import type { JobControls } from '../bundle/create-bundle.js';
 import { newRunId, partialName } from '../bundle/partial-name.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
-import { openReassembledArchive } from './reassembled-archive.js';
+import type { VerifiedBundle } from '../verify/open-verified-bundle.js';
+import { openPlacedArchive } from './complete-archive.js';
 
 /** Where to place a bundle's archive as one file. */
 export interface PlaceInFolderOptions {
-  /** The bundle folder, or every volume of a multi-volume set. */
-  dirs: string[];
+  /** The bundle, verified (`openVerifiedBundle`). */
+  bundle: VerifiedBundle;
+  /** A delta's earlier bundles, verified (`openVerifiedBases`): they supply the blobs it relies on, for a complete archive. */
+  bases?: VerifiedBundle[];
   /** The folder a runtime imports from (k3s: `/var/lib/rancher/k3s/agent/images`, k0s: `/var/lib/k0s/images`); created if missing. */
   targetDir: string;
   /** The file name (default `ferry-<first 8 of the bundle id>.tar`). */
@@ -39,7 +42,8 @@ export function placedArchiveName(manifest: BundleManifest): string {
  * Writes a bundle's reassembled archive (an OCI layout + docker-save tar) into a folder that a
  * runtime watches (k3s, k0s), atomically: under a temporary name in that folder that no runtime
  * picks up (`.ferry-<run>-<name>.partial`), verified against `archive.sha256` while streaming,
- * flushed, then renamed. A damaged bundle leaves nothing behind.
+ * flushed, then renamed. A damaged bundle leaves nothing behind. A delta is written as the complete archive a full
+ * bundle of its images would hold, its missing blobs streamed from `bases` (each checked against its digest), or refused.
  */
 export async function placeInFolder(options: PlaceInFolderOptions, controls: JobControls = {}): Promise<PlaceInFolderResult> {
   const target = resolve(options.targetDir);
@@ -49,23 +53,25 @@ export async function placeInFolder(options: PlaceInFolderOptions, controls: Job
     throw new FerryError('io', `Cannot create ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, { subject: target, cause: error });
   }
   const meter: { m?: ProgressMeter } = {};
-  const archive = await openReassembledArchive(options.dirs, { signal: controls.signal, onBytes: (n) => meter.m?.add(n) });
-  const { manifest } = archive;
+  // a delta is made complete from its bases (refused without them); a complete bundle's archive is placed as it is
+  const archive = await openPlacedArchive(options.bundle, options.bases ?? [], { signal: controls.signal, onBytes: (n) => meter.m?.add(n) });
+  const { manifest, size } = archive;
   const name = options.fileName ?? placedArchiveName(manifest);
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) throw new FerryError('bad-usage', `"${name}" is not a plain file name.`, { subject: name });
   const final = join(target, name);
   const temp = join(target, partialName(newRunId(), name));
   const s = await statfs(target);
-  if (s.bavail * s.bsize < manifest.archive.size) {
+  if (s.bavail * s.bsize < size) {
     archive.stream.destroy();
-    throw new FerryError('no-space', `${target} has ${s.bavail * s.bsize} bytes free; the archive needs ${manifest.archive.size}.`, { subject: target });
+    await archive.close();
+    throw new FerryError('no-space', `${target} has ${s.bavail * s.bsize} bytes free; the archive needs ${size}.`, { subject: target });
   }
   const replaced = await stat(final).then(
     () => true,
     () => false,
   );
-  controls.onProgress?.({ kind: 'phase-start', phase: 'write', totalBytes: manifest.archive.size });
-  meter.m = new ProgressMeter('write', manifest.archive.size, controls.onProgress);
+  controls.onProgress?.({ kind: 'phase-start', phase: 'write', totalBytes: size });
+  meter.m = new ProgressMeter('write', size, controls.onProgress);
   try {
     await pipeline(archive.stream, createWriteStream(temp, { flags: 'wx', mode: 0o644 }), { signal: controls.signal });
     const fh = await open(temp, 'r');
@@ -74,11 +80,13 @@ export async function placeInFolder(options: PlaceInFolderOptions, controls: Job
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    await archive.close();
   }
   await syncDir(target);
   meter.m.finish();
   controls.onProgress?.({ kind: 'phase-end', phase: 'write' });
-  return { path: final, bytes: manifest.archive.size, sha256: manifest.archive.sha256, replaced, manifest };
+  return { path: final, bytes: size, sha256: archive.sha256(), replaced, manifest };
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
-import { inspectBundle } from '../bundle/inspect-bundle.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { findFile, openBundleVolumes } from '../verify/bundle-volumes.js';
+import type { VerifiedBundle } from '../verify/open-verified-bundle.js';
 
 /** Bytes held back at the end until the whole archive is verified (more than the tar's end marker). */
 const HOLD_BACK = 1024 * 1024;
@@ -24,13 +24,14 @@ export interface ReassembledArchive {
 }
 
 /**
- * Opens a bundle's archive (one file, split parts, or parts spread over volume folders) as one
- * stream of the reassembled bytes, verified while streaming; memory stays bounded (about 2 MiB).
+ * Opens a verified bundle's archive (one file, split parts, or parts spread over volume folders) as one
+ * stream of the reassembled bytes, checked again while streaming (the media may change after verification);
+ * memory stays bounded (about 2 MiB).
  */
-export async function openReassembledArchive(dirs: string[], options: { signal?: AbortSignal; onBytes?: (n: number) => void } = {}): Promise<ReassembledArchive> {
-  const volumes = await openBundleVolumes(dirs);
+export async function openReassembledArchive(bundle: VerifiedBundle, options: { signal?: AbortSignal; onBytes?: (n: number) => void } = {}): Promise<ReassembledArchive> {
+  const volumes = await openBundleVolumes(bundle.dirs);
   const dir = volumes[0]!.dir;
-  const { manifest } = await inspectBundle(dir);
+  const { manifest } = bundle;
   const paths: string[] = [];
   for (const part of manifest.archive.parts) {
     let path: string | undefined;

@@ -96,8 +96,11 @@ export function parseReference(input: string): ImageReference {
   return ref;
 }
 
-/** Why a registry (`host[:port]`) breaks the grammar, or undefined when it is fine. */
-function registryProblem(registry: string): string | undefined {
+/**
+ * Why a registry (`host[:port]`, a reference's domain) breaks the reference grammar, or undefined when it is
+ * fine: what {@link parseReference} checks, for a registry given alone (a bundle's `images[].registry`).
+ */
+export function registryProblem(registry: string): string | undefined {
   let host: string;
   let port: string | undefined;
   if (registry.startsWith('[')) {

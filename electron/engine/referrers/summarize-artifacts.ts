@@ -1,4 +1,5 @@
 import type { BundleManifest, ReferrerRecord } from '../../../shared/bundle-manifest.js';
+import { parseStrictJson } from '../util/parse-strict-json.js';
 import type { BundleArchive } from '../bundle/bundle-archive.js';
 import { DSSE_ENVELOPE_LAYER } from './referrer-kind.js';
 
@@ -56,7 +57,7 @@ async function summarize(r: ReferrerRecord, archive: BundleArchive): Promise<Art
   const json = async (digest: string | undefined, size: number | undefined): Promise<unknown> => {
     if (!digest || !archive.has(digest) || (size ?? 0) > MAX_DOCUMENT) return undefined;
     try {
-      return JSON.parse((await archive.readBlob(digest)).toString('utf8')) as unknown;
+      return parseStrictJson(await archive.readBlob(digest));
     } catch {
       return undefined;
     }
@@ -67,7 +68,7 @@ async function summarize(r: ReferrerRecord, archive: BundleArchive): Promise<Art
       const envelope = (await json(layer.digest, layer.size)) as { payload?: unknown } | undefined;
       let statement: { predicateType?: unknown; predicate?: unknown } | undefined;
       try {
-        statement = typeof envelope?.payload === 'string' ? (JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as typeof statement) : undefined;
+        statement = typeof envelope?.payload === 'string' ? (parseStrictJson(Buffer.from(envelope.payload, 'base64')) as typeof statement) : undefined;
       } catch {
         statement = undefined;
       }

@@ -1,4 +1,5 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { parseStrictJson } from '../util/parse-strict-json.js';
 import { readFile } from 'node:fs/promises';
 import type { BundleManifest, ImageRecord } from '../../../shared/bundle-manifest.js';
 import type { CosignImageCheck, CosignReport } from '../../../shared/verify-report.js';
@@ -146,7 +147,13 @@ async function checkSubject(image: ImageRecord, subject: string, archive: Bundle
       problems.push(`signature manifest ${sig.digest} is not in the archive`);
       continue;
     }
-    const doc = JSON.parse((await archive.readBlob(sig.digest)).toString('utf8')) as ManifestJson;
+    let doc: ManifestJson;
+    try {
+      doc = parseStrictJson(await archive.readBlob(sig.digest)) as ManifestJson;
+    } catch (error) {
+      problems.push(`signature manifest ${sig.digest} cannot be read: ${(error as Error).message}`);
+      continue;
+    }
     for (const layer of doc.layers ?? []) {
       if (layer.mediaType !== COSIGN_SIGNATURE_LAYER || !layer.digest) continue;
       signatures++;
@@ -162,7 +169,8 @@ async function checkSubject(image: ImageRecord, subject: string, archive: Bundle
       const payload = await archive.readBlob(layer.digest);
       let named: unknown;
       try {
-        named = (JSON.parse(payload.toString('utf8')) as { critical?: { image?: { 'docker-manifest-digest'?: unknown } } }).critical?.image?.['docker-manifest-digest'];
+        // strict: a payload naming the digest twice (one for each reader) is no signature
+        named = (parseStrictJson(payload) as { critical?: { image?: { 'docker-manifest-digest'?: unknown } } }).critical?.image?.['docker-manifest-digest'];
       } catch {
         problems.push(`payload ${layer.digest} is not JSON`);
         continue;

@@ -19,8 +19,12 @@ export interface PushBlobOptions {
   repository: string;
   digest: string;
   size: number;
-  /** Opens the blob's bytes `[start, end)` as a fresh stream (called again for every chunk and every restart). */
-  open: (start: number, end: number) => Readable;
+  /**
+   * Opens the blob's bytes `[start, end)` as a fresh stream (called again for every chunk and every restart). Absent when
+   * the bytes are not at hand (a blob a delta bundle relies on): the blob must then already be in the repository or be
+   * mounted from `mountFrom`; it is never uploaded, and a registry that refuses the mount ends the push with `not-found`.
+   */
+  open?: (start: number, end: number) => Readable;
   /** A repository of the same registry that holds the blob: a cross-repository mount from it is tried first. */
   mountFrom?: string;
   /** Blobs larger than this go up in PATCH chunks of this size (at least the registry's `OCI-Chunk-Min-Length`); default 32 MiB. */
@@ -173,6 +177,9 @@ async function uploadOnce(
   };
   if (resume) return uploadChunks(client, options, ctx, onBytes, progress, resume);
   const mount = mountFrom !== undefined && mountFrom !== repository ? mountFrom : undefined;
+  if (options.open === undefined && mount === undefined) {
+    throw new FerryError('not-found', `${registry}/${repository} does not hold blob ${digest}, and the bundle does not carry it (it relies on the target holding it); nothing was uploaded for it.`, { subject: ctx.subject });
+  }
   const query = mount !== undefined ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mount)}` : '';
   const started = await client.send({
     ...base,
@@ -190,6 +197,15 @@ async function uploadOnce(
   if (started.response.statusCode !== 202) throw await pushStatusError(client, started.response, ctx);
   const session = sessionFrom(started.response, started.url, ctx);
   await discard(started.response);
+  const open = options.open;
+  if (open === undefined) {
+    // the bytes are not at hand: the registry started an upload instead of mounting (left to expire unused)
+    throw new FerryError(
+      'not-found',
+      `${registry} did not mount blob ${digest} into ${repository}${mount !== undefined ? ` from ${mount}` : ''}, and the bundle does not carry it (it relies on the target holding it); nothing was uploaded for it.`,
+      { subject: ctx.subject },
+    );
+  }
 
   const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   if (size <= chunkSize) {
@@ -199,7 +215,7 @@ async function uploadOnce(
       method: 'PUT',
       url: final,
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
-      body: () => counted(options.open(0, size), onBytes),
+      body: () => counted(open(0, size), onBytes),
       retry: false,
       action: `uploading blob ${digest} to ${registry}/${repository}`,
     });
@@ -217,7 +233,8 @@ async function uploadChunks(
   progress: { upload?: ChunkedUpload },
   upload: ChunkedUpload,
 ): Promise<BlobPushOutcome> {
-  const { registry, repository, digest, size, signal } = options;
+  const { registry, repository, digest, size, signal, open } = options;
+  if (open === undefined) throw new FerryError('not-found', `The bundle does not carry blob ${digest}: it cannot be uploaded to ${registry}/${repository}.`, { subject: ctx.subject });
   const base = { registry, repository, push: true, subject: ctx.subject, ...(signal ? { signal } : {}) };
   let session: UploadSession = upload;
   const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE, session.minChunk);
@@ -231,7 +248,7 @@ async function uploadChunks(
       method: 'PATCH',
       url: session.location,
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - from), 'content-range': `${from}-${end - 1}` },
-      body: () => counted(options.open(from, end), onBytes),
+      body: () => counted(open(from, end), onBytes),
       retry: false,
       action: `uploading bytes ${from}-${end - 1} of blob ${digest} to ${registry}/${repository}`,
     });

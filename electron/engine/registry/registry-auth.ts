@@ -29,6 +29,8 @@ export interface AuthTarget {
   push?: boolean;
   /** Also ask for `repository:FROM:pull` (a cross-repository blob mount from FROM). */
   mountFrom?: string;
+  /** A scope not about one repository (`registry:catalog:*`, listing the catalog); used when `repository` is absent. */
+  scope?: string;
   /** Where the registry API is: `https://registry-1.docker.io`. */
   endpoint: URL;
   signal?: AbortSignal;
@@ -187,7 +189,7 @@ function tokenKey(target: AuthTarget): string {
 
 /** The token scopes an operation needs: pull (or pull,push) on its repository, plus pull on a mount source. */
 function scopesFor(target: AuthTarget): string[] {
-  if (target.repository === undefined) return [];
+  if (target.repository === undefined) return target.scope === undefined ? [] : [target.scope];
   const scopes = [`repository:${target.repository}:${target.push ? 'pull,push' : 'pull'}`];
   if (target.mountFrom !== undefined && target.mountFrom !== target.repository) scopes.push(`repository:${target.mountFrom}:pull`);
   return scopes;

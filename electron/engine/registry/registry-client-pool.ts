@@ -36,6 +36,8 @@ export function registryOptionsKey(options: RegistryClientOptions): string {
     options.maxConcurrencyPerHost ?? null,
     options.retries ?? null,
     options.timeoutMs ?? null,
+    options.lowSpeedLimit ?? null,
+    options.lowSpeedTimeMs ?? null,
     options.userAgent ?? null,
     options.env ? 'env' : null,
   ]);

@@ -9,6 +9,7 @@ import { TOOL_VERSION } from '../version.js';
 import { formatReference } from '../reference/format-reference.js';
 import { HostSemaphore, type ReleaseSlot } from './host-semaphore.js';
 import { HttpTransport, type HttpRequest, type HttpResponse, type RequestBody } from './http-transport.js';
+import { DEFAULT_LOW_SPEED_LIMIT, DEFAULT_LOW_SPEED_TIME_MS, LowSpeedGuard, lowSpeedError, type LowSpeedLimit } from './low-speed-guard.js';
 import { MANIFEST_ACCEPT } from './manifest-media-types.js';
 import { readCappedBody } from './read-capped-body.js';
 import { registryErrorDetail } from './registry-error-detail.js';
@@ -20,9 +21,27 @@ import { classifyTransportError, toFerryTransportError } from './transport-error
 import { VerifiedBlobStream, type ResumedBody } from './verified-blob-stream.js';
 import { verifyManifest } from './verify-manifest.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
+import { parseStrictJson } from '../util/parse-strict-json.js';
 
 /** The largest manifest Ferry reads (4 MiB, like containerd and distribution). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** Names asked for per page of a catalog or tag list (`?n=`); registries may send fewer and a `Link` to the next page. */
+export const DEFAULT_LIST_PAGE_SIZE = 1000;
+/** The token scope that lists a registry's catalog. */
+const CATALOG_SCOPE = 'registry:catalog:*';
+/** The largest page of a catalog or tag list Ferry reads. */
+const MAX_LIST_PAGE_BYTES = 16 * 1024 * 1024;
+/** The most pages, and names, of one list Ferry follows. */
+const MAX_LIST_PAGES = 100_000;
+const MAX_LISTED_NAMES = 1_000_000;
+
+/** How a catalog or tag list is read. */
+export interface ListOptions {
+  /** Names asked for per page (`?n=`; default {@link DEFAULT_LIST_PAGE_SIZE}). */
+  pageSize?: number;
+  signal?: AbortSignal;
+}
 
 /** Options for {@link RegistryClient}; every field is optional. */
 export interface RegistryClientOptions {
@@ -38,6 +57,13 @@ export interface RegistryClientOptions {
   retries?: number;
   /** Response-header timeout and body idle timeout, in ms; default 30000. */
   timeoutMs?: number;
+  /**
+   * The least rate of a blob or manifest body, in bytes per second, averaged over `lowSpeedTimeMs` (curl's
+   * `--speed-limit`); a slower body is cut and retried (blobs resume with Range) like a broken one. Default 1024; 0 turns it off.
+   */
+  lowSpeedLimit?: number;
+  /** The window `lowSpeedLimit` is averaged over, in ms (curl's `--speed-time`); default 30000. */
+  lowSpeedTimeMs?: number;
   /** Environment for proxies and credential files; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** User-Agent header; default `ferry/<version>`. */
@@ -93,6 +119,8 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions = {}
     maxConcurrencyPerHost: options.maxConcurrencyPerHost ?? 6,
     retries: Math.max(0, options.retries ?? 4),
     timeoutMs: options.timeoutMs ?? 30_000,
+    lowSpeedLimit: options.lowSpeedLimit ?? DEFAULT_LOW_SPEED_LIMIT,
+    lowSpeedTimeMs: options.lowSpeedTimeMs ?? DEFAULT_LOW_SPEED_TIME_MS,
     env,
     userAgent: options.userAgent ?? `ferry/${TOOL_VERSION}`,
   };
@@ -192,18 +220,26 @@ export class RegistryClient {
         const response = await this.#registryRequest(ref.registry, ref.repository, path, headers, subject, action, signal);
         if (response.statusCode !== 200) throw await this.#statusError(response, status);
         let bytes: Buffer | undefined;
+        const manifestOf = `${ref.repository}${ref.digest !== undefined ? '@' : ':'}${reference}`;
+        const guard = new LowSpeedGuard(this.#lowSpeed, (rate) =>
+          response.body.destroy(lowSpeedError(`registry ${ref.registry} sent the manifest of ${manifestOf}`, rate, this.#lowSpeed, subject)),
+        );
+        guard.start();
         try {
-          bytes = await readCappedBody(response, MAX_MANIFEST_BYTES);
+          bytes = await readCappedBody(response, MAX_MANIFEST_BYTES, (n) => guard.record(n));
         } catch (error) {
-          // The body broke off: fetch the (small) manifest again.
+          // The body broke off or was too slow: fetch the (small) manifest again.
           if (signal?.aborted) throw abortError(signal);
-          if (classifyTransportError(error).retryable && attempt < this.#options.retries) {
+          if ((guard.tripped || classifyTransportError(error).retryable) && attempt < this.#options.retries) {
             await sleep(backoffDelay(attempt), signal);
             continue;
           }
+          if (guard.tripped && error instanceof FerryError) throw error;
           const host = apiHostFor(ref.registry);
           const { timeoutMs } = this.#options;
           throw toFerryTransportError(error, { host, registry: ref.registry, subject, timeoutMs, action, ...(signal ? { signal } : {}) });
+        } finally {
+          guard.stop();
         }
         if (bytes === undefined) {
           throw new FerryError(
@@ -225,6 +261,84 @@ export class RegistryClient {
   }
 
   /**
+   * Every repository the registry's catalog lists (`GET /v2/_catalog?n=PAGE`), following `Link: <…>; rel="next"` page
+   * by page, in the registry's order. A registry without a catalog (404, 405) or refusing it is a FerryError naming it.
+   */
+  async listRepositories(registry: string, opts: ListOptions = {}): Promise<string[]> {
+    return this.#listPages({ registry, path: '/v2/_catalog', key: 'repositories', what: `the catalog of ${registry}` }, opts);
+  }
+
+  /** Every tag of a repository (`GET /v2/NAME/tags/list?n=PAGE`, paginated like the catalog); none when the registry knows no tag (404). */
+  async listTags(registry: string, repository: string, opts: ListOptions = {}): Promise<string[]> {
+    return this.#listPages({ registry, repository, path: `/v2/${repository}/tags/list`, key: 'tags', what: `the tags of ${registry}/${repository}` }, opts);
+  }
+
+  async #listPages(list: { registry: string; repository?: string; path: string; key: 'repositories' | 'tags'; what: string }, opts: ListOptions): Promise<string[]> {
+    const { signal } = opts;
+    allowManyListeners(signal);
+    const { registry, repository, what } = list;
+    const pageSize = opts.pageSize ?? DEFAULT_LIST_PAGE_SIZE;
+    const endpoint = await this.#endpoint(registry, signal);
+    const target: AuthTarget = { registry, endpoint, ...(repository !== undefined ? { repository } : { scope: CATALOG_SCOPE }), ...(signal ? { signal } : {}) };
+    const ctx = this.#retryContext(what, registry, `listing ${what}`, signal);
+    const names: string[] = [];
+    const asked = new Set<string>();
+    let url: URL | undefined = new URL(list.path, endpoint);
+    url.searchParams.set('n', String(pageSize));
+    while (url !== undefined) {
+      const page: URL = url;
+      if (asked.has(page.href) || asked.size >= MAX_LIST_PAGES) {
+        throw new FerryError('registry-error', `${registry} keeps sending more pages of ${what} (${asked.size} read); Ferry stopped there.`, { subject: registry });
+      }
+      asked.add(page.href);
+      const result = await this.#withSlot(registry, signal, async (): Promise<{ items: string[]; next?: URL } | undefined> => {
+        const sent = await this.#auth.current(target);
+        let { response } = await sendWithRetries({ url: page, headers: authHeader({ accept: 'application/json' }, sent) }, ctx);
+        if (response.statusCode === 401) {
+          const answer = await this.#auth.answer(target, parseWwwAuthenticate(response.headers['www-authenticate']));
+          if (answer !== undefined && answer !== sent) {
+            await discard(response);
+            ({ response } = await sendWithRetries({ url: page, headers: authHeader({ accept: 'application/json' }, answer) }, ctx));
+          }
+        }
+        if (response.statusCode === 404 && repository !== undefined) {
+          await discard(response);
+          return undefined;
+        }
+        if (response.statusCode !== 200) throw await this.#listStatusError(response, registry, what);
+        let bytes: Buffer | undefined;
+        try {
+          bytes = await readCappedBody(response, MAX_LIST_PAGE_BYTES);
+        } catch (error) {
+          throw toFerryTransportError(error, { host: apiHostFor(registry), registry, subject: registry, timeoutMs: this.#options.timeoutMs, action: `listing ${what}`, ...(signal ? { signal } : {}) });
+        }
+        if (bytes === undefined) throw new FerryError('registry-error', `${registry} sent a page of ${what} larger than ${MAX_LIST_PAGE_BYTES / (1024 * 1024)} MiB; Ferry refuses pages that big.`, { subject: registry });
+        const items = parseNameList(bytes, list.key, registry, what);
+        const next = nextPage(response.headers.link, page, registry, what);
+        return { items, ...(next ? { next } : {}) };
+      });
+      if (result === undefined) break;
+      names.push(...result.items);
+      if (names.length > MAX_LISTED_NAMES) throw new FerryError('registry-error', `${what} holds more than ${MAX_LISTED_NAMES} entries; Ferry stopped there.`, { subject: registry });
+      url = result.items.length > 0 ? result.next : undefined;
+    }
+    return names;
+  }
+
+  /** The user-facing error for a catalog or tag list that was refused; consumes the body. */
+  async #listStatusError(response: HttpResponse, registry: string, what: string): Promise<FerryError> {
+    const status = response.statusCode;
+    const detail = await registryErrorDetail(response);
+    const suffix = detail ? ` (the registry said: ${detail})` : '';
+    if (status === 401 || status === 403) {
+      const login = await this.#credentialFor(registry).catch(() => undefined);
+      return new FerryError(status === 401 ? 'unauthorized' : 'denied', `${registry} refused to list ${what}${suffix}; ${login ? 'check that the saved login may list it' : `log in with "docker login ${registry}"`}.`, { subject: registry });
+    }
+    if (status === 404 || status === 405) return new FerryError('not-found', `${registry} does not offer ${what} (HTTP ${status})${suffix}.`, { subject: registry });
+    return new FerryError('registry-error', `${registry} answered HTTP ${status} when listing ${what}${suffix}.`, { subject: registry });
+  }
+
+  /**
    * Opens a blob for streaming. Resolves once the registry answered (a 404 or auth failure rejects here); the stream
    * holds a concurrency slot until it ends, errors or is destroyed, resumes broken transfers with Range, and errors
    * with 'size-mismatch' / 'digest-mismatch' instead of ending when the bytes are wrong.
@@ -242,7 +356,8 @@ export class RegistryClient {
       const response = await this.#registryRequest(registry, repository, path, headers, subject, action, signal);
       return this.#blobBody(response, offset, desc, subject, () => this.#statusError(response, status));
     };
-    return this.#openVerified(registry, desc, parsed, subject, `${registry}/${repository}`, open, apiHostFor(registry), registry, signal);
+    const sender = `registry ${registry} sent blob ${desc.digest} of ${repository}`;
+    return this.#openVerified(registry, desc, parsed, subject, `${registry}/${repository}`, open, apiHostFor(registry), registry, sender, signal);
   }
 
   /** Opens a foreign (non-distributable) blob from its descriptor's `urls`, trying each in turn, without registry auth; verified like {@link openBlob}. */
@@ -280,7 +395,8 @@ export class RegistryClient {
         });
       };
       try {
-        return await this.#openVerified(url.host, desc, parsed, subject, where, open, url.host, url.host, signal);
+        const sender = `${url.host} sent foreign blob ${desc.digest}`;
+        return await this.#openVerified(url.host, desc, parsed, subject, where, open, url.host, url.host, sender, signal);
       } catch (error) {
         if (signal?.aborted) throw abortError(signal);
         lastError = error;
@@ -364,8 +480,10 @@ export class RegistryClient {
     open: (offset: number) => Promise<ResumedBody>,
     host: string,
     registry: string,
+    sender: string,
     signal: AbortSignal | undefined,
   ): Promise<Readable> {
+    const limit = this.#lowSpeed;
     const release = await this.#slots.acquire(slotHost, signal);
     try {
       const first = await open(0);
@@ -387,6 +505,7 @@ export class RegistryClient {
             action: `downloading blob ${desc.digest} from ${source}`,
             ...(signal ? { signal } : {}),
           }),
+        lowSpeed: { limit, error: (rate) => lowSpeedError(sender, rate, limit, subject) },
         ...(signal ? { signal } : {}),
         onClose: release,
       });
@@ -536,6 +655,11 @@ export class RegistryClient {
     return known;
   }
 
+  /** The minimum body rate (off when `lowSpeedLimit` is 0). */
+  get #lowSpeed(): LowSpeedLimit {
+    return { bytesPerSecond: this.#options.lowSpeedLimit, windowMs: this.#options.lowSpeedTimeMs };
+  }
+
   #retryContext(subject: string, registry: string, action: string, signal: AbortSignal | undefined): RetryContext {
     return {
       transport: this.#transport,
@@ -572,4 +696,38 @@ function checkDescriptor(desc: BlobDescriptor, subject: string): ParsedDigest {
     throw new FerryError('unsupported-manifest', `Blob ${desc.digest} has an invalid size (${desc.size}) in its descriptor.`, { subject });
   }
   return parsed;
+}
+
+/** The strings of a catalog (`repositories`) or tag list (`tags`; null means none) page, or a `registry-error`. */
+function parseNameList(bytes: Buffer, key: 'repositories' | 'tags', registry: string, what: string): string[] {
+  let body: unknown;
+  try {
+    body = parseStrictJson(bytes, { maxDepth: 8 });
+  } catch (error) {
+    throw new FerryError('registry-error', `${registry} sent ${what} as something other than JSON (${(error as Error).message}).`, { subject: registry });
+  }
+  const items = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[key] : undefined;
+  if (items === null || items === undefined) return [];
+  if (!Array.isArray(items) || !items.every((i): i is string => typeof i === 'string')) {
+    throw new FerryError('registry-error', `${registry} sent ${what} without a list of names in "${key}".`, { subject: registry });
+  }
+  return items;
+}
+
+/** The next page named by a `Link: <URL>; rel="next"` header, resolved against the page that sent it; only on the same origin. */
+function nextPage(header: string | string[] | undefined, current: URL, registry: string, what: string): URL | undefined {
+  for (const value of Array.isArray(header) ? header : header === undefined ? [] : [header]) {
+    for (const m of value.matchAll(/<([^>]*)>\s*;([^,]*)/g)) {
+      if (!/(?:^|;)\s*rel\s*=\s*"?next"?\s*(?:;|$)/i.test(m[2]!)) continue;
+      let next: URL;
+      try {
+        next = new URL(m[1]!, current);
+      } catch {
+        throw new FerryError('registry-error', `${registry} named the next page of ${what} with an unreadable link.`, { subject: registry });
+      }
+      if (next.origin !== current.origin) throw new FerryError('registry-error', `${registry} named the next page of ${what} on another server (${next.origin}); Ferry does not follow it.`, { subject: registry });
+      return next;
+    }
+  }
+  return undefined;
 }

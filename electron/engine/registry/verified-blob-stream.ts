@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { FerryError } from '../errors/ferry-error.js';
 import { abortError, sleep } from './abort.js';
 import { hashFor, type ParsedDigest } from '../oci/digest.js';
+import { LowSpeedGuard, type LowSpeedLimit } from './low-speed-guard.js';
 import { backoffDelay } from './retry-backoff.js';
 import { classifyTransportError } from './transport-errors.js';
 
@@ -30,6 +31,11 @@ export interface VerifiedBlobStreamOptions {
   subject: string;
   /** Turns a transport error that can't be resumed into a user-facing error. */
   toError: (error: unknown) => Error;
+  /**
+   * The least rate a body must keep up (not counting time the reader holds it back); a slower body is dropped and
+   * resumed like a broken one, and once the resumes are used up the stream fails with `error(observed bytes/s)`.
+   */
+  lowSpeed?: { limit: LowSpeedLimit; error: (bytesPerSecond: number) => Error };
   signal?: AbortSignal;
   /** Called once when the stream closes for any reason (ended, errored or destroyed). */
   onClose: () => void;
@@ -38,7 +44,8 @@ export interface VerifiedBlobStreamOptions {
 /**
  * The bytes of one blob, checked while they stream: more bytes than the size is an error right away; at the end a
  * short count ('size-mismatch') or a wrong hash ('digest-mismatch') errors the stream instead of ending it.
- * A connection failure mid-body resumes with `Range` (same hash continued) up to `retries` times.
+ * A connection failure mid-body, or a body slower than `lowSpeed`, resumes with `Range` (same hash continued) up to
+ * `retries` times.
  */
 export class VerifiedBlobStream extends Readable {
   readonly #options: VerifiedBlobStreamOptions;
@@ -50,11 +57,14 @@ export class VerifiedBlobStream extends Readable {
   readonly #onAbort: () => void;
   /** Fires when the stream is destroyed, to cut short a pending resume. */
   readonly #stopped = new AbortController();
+  readonly #guard: LowSpeedGuard | undefined;
 
   constructor(options: VerifiedBlobStreamOptions) {
     super({ highWaterMark: 64 * 1024 });
     this.#options = options;
     this.#hash = hashFor(options.parsedDigest);
+    const lowSpeed = options.lowSpeed;
+    this.#guard = lowSpeed ? new LowSpeedGuard(lowSpeed.limit, (rate) => this.#broken(lowSpeed.error(rate), true)) : undefined;
     this.#onAbort = () => this.destroy(abortError(options.signal));
     options.signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.once('close', () => {
@@ -71,7 +81,9 @@ export class VerifiedBlobStream extends Readable {
   }
 
   override _read(): void {
-    this.#body?.resume();
+    if (!this.#body) return;
+    this.#body.resume();
+    this.#guard?.start();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -87,10 +99,12 @@ export class VerifiedBlobStream extends Readable {
     body.on('data', this.#onData);
     body.once('end', this.#onEnd);
     body.once('error', this.#onError);
+    this.#guard?.start();
   }
 
   #detach(destroy: boolean): void {
     const body = this.#body;
+    this.#guard?.stop();
     if (!body) return;
     this.#body = undefined;
     body.off('data', this.#onData);
@@ -101,6 +115,7 @@ export class VerifiedBlobStream extends Readable {
   }
 
   readonly #onData = (data: Buffer): void => {
+    this.#guard?.record(data.length);
     let chunk = data;
     if (this.#skip > 0) {
       if (chunk.length <= this.#skip) {
@@ -119,7 +134,11 @@ export class VerifiedBlobStream extends Readable {
     }
     this.#hash.update(chunk);
     this.#received += chunk.length;
-    if (!this.push(chunk)) this.#body?.pause();
+    if (!this.push(chunk)) {
+      // the reader holds back: time paused is not the sender's
+      this.#body?.pause();
+      this.#guard?.stop();
+    }
   };
 
   readonly #onEnd = (): void => {
@@ -142,6 +161,11 @@ export class VerifiedBlobStream extends Readable {
   };
 
   readonly #onError = (error: Error): void => {
+    this.#broken(error, !(error instanceof FerryError) && classifyTransportError(error).retryable);
+  };
+
+  /** The body broke off (or was too slow): resume it when `retryable` and resumes are left, else fail with `error`. */
+  #broken(error: Error, retryable: boolean): void {
     this.#detach(true);
     if (this.destroyed) return;
     const signal = this.#options.signal;
@@ -149,13 +173,13 @@ export class VerifiedBlobStream extends Readable {
       this.destroy(abortError(signal));
       return;
     }
-    if (!(error instanceof FerryError) && classifyTransportError(error).retryable && this.#resumes < this.#options.retries) {
+    if (retryable && this.#resumes < this.#options.retries) {
       this.#resumes++;
       void this.#resume();
       return;
     }
     this.destroy(error instanceof FerryError ? error : this.#options.toError(error));
-  };
+  }
 
   async #resume(): Promise<void> {
     try {

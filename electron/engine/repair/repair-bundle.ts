@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { SUMS_FILE, BUNDLE_FILE } from '../bundle/output-folder.js';
@@ -8,10 +8,14 @@ import { FerryError } from '../errors/ferry-error.js';
 import { rebuildShardFiles } from '../parity/rebuild-shard-files.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
 import { readSplitJournal, SPLIT_JOURNAL } from '../split/split-journal.js';
+import { readRegularFile } from '../util/read-regular-file.js';
 import { syncDir } from '../util/sync-dir.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { readReferenceManifest } from './read-reference-manifest.js';
 import { scanArchiveFiles, type ArchiveFileState } from './scan-archive-files.js';
+
+/** A SHA256SUMS larger than this is not read (a bundle's lists a handful of names). */
+const MAX_SUMS_BYTES = 1024 * 1024;
 
 /** A part found missing or damaged, and what became of it. */
 export interface DamagedPart {
@@ -52,9 +56,11 @@ export interface RepairResult {
 
 /**
  * Finds missing and damaged data and parity parts (size and sha256 against `bundle.json`, which is
- * the reference; SHA256SUMS may be damaged too) and, when at most N are bad and the bundle has N
- * parity parts, rebuilds them under temporary names, proves each against its recorded sha256, and
- * only then renames it into place. Finally SHA256SUMS is rewritten from bundle.json when it is
+ * the reference and is proven first: a regular file, strict JSON, the schema, consistent in itself;
+ * SHA256SUMS may be damaged too) and, when at most N are bad and the bundle has N parity parts,
+ * rebuilds them under temporary names, proves each against its recorded sha256, and only then renames
+ * it into place: a part that matches bundle.json is never deleted or overwritten, and a part that is
+ * a link or not a regular file is never read (it counts as bad, and is replaced by rename). Finally SHA256SUMS is rewritten from bundle.json when it is
  * missing or wrong about a part. Never throws for damage it finds: the result says what is whole.
  */
 export async function repairBundle(target: string, controls: JobControls = {}): Promise<RepairResult> {
@@ -166,9 +172,10 @@ async function checkSums(
   const path = join(dir, SUMS_FILE);
   let found: SumLine[] | undefined;
   try {
-    found = parseSha256Sums(await readFile(path, 'utf8'));
+    // never a link, FIFO or device, and bounded: a SHA256SUMS that is not a small regular file is rewritten (by rename)
+    found = parseSha256Sums((await readRegularFile(path, { maxBytes: MAX_SUMS_BYTES, what: path })).toString('utf8'));
   } catch {
-    found = undefined; // missing or malformed
+    found = undefined; // missing, malformed, or not a file that may be read
   }
   const bundleLine = found?.find((l) => l.name === BUNDLE_FILE);
   if (bundleLine && bundleLine.sha256 !== bundleSha256) return 'conflict';

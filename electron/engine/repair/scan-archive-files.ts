@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchivePart, BundleManifest } from '../../../shared/bundle-manifest.js';
 import type { OnProgress } from '../../../shared/progress.js';
@@ -39,8 +39,10 @@ export async function scanArchiveFiles(dir: string, manifest: BundleManifest, co
     const base = { name: f.record.name, shard: f.shard, role: f.role, record: f.record };
     let size: number;
     try {
-      const s = await stat(path);
-      if (!s.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOTFILE' });
+      // not followed: a link (to /dev/zero, a FIFO, a file elsewhere) or a device is not a part, and is never read
+      const s = await lstat(path);
+      if (s.isSymbolicLink()) throw Object.assign(new Error('a symbolic link, not a file'), { code: 'a symbolic link, not a file; links are not followed' });
+      if (!s.isFile()) throw Object.assign(new Error('not a file'), { code: 'not a regular file' });
       size = s.size;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

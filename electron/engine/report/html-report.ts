@@ -1,8 +1,10 @@
 import type { BundleManifest, ImageRecord } from '../../../shared/bundle-manifest.js';
-import { formatBytes, formatPlatformRecord } from '../../../shared/format.js';
+import type { DiffImage, DiffReport, DiffSide } from '../../../shared/diff-report.js';
+import { escapeControl, formatBytes, formatPlatformRecord } from '../../../shared/format.js';
 import type { CosignReport, IntegrityReport, PolicyReport, TrustReport } from '../../../shared/verify-report.js';
 import type { ArtifactSummary } from '../referrers/summarize-artifacts.js';
 import { describeCosignVia } from '../referrers/verify-cosign.js';
+import { DELTA_NOT_LOADABLE, describeDelta } from '../bundle/describe-delta.js';
 
 /** Everything a review report shows: the manifest, and whatever checks were run on it. */
 export interface ReviewReportInput {
@@ -18,6 +20,8 @@ export interface ReviewReportInput {
   cosign?: CosignReport;
   /** Per image reference: its carried SBOMs and attestations, read from the archive. */
   artifacts?: Map<string, ArtifactSummary[]>;
+  /** What changed against an older bundle or an inventory (`ferry inspect --html --against OLD`). */
+  diff?: DiffReport;
 }
 
 /**
@@ -27,8 +31,14 @@ export interface ReviewReportInput {
 export function renderHtmlReport(input: ReviewReportInput): string {
   const { manifest } = input;
   const totalBlobBytes = manifest.blobs.reduce((n, b) => n + b.size, 0);
+  const delta = describeDelta(manifest);
   const verdicts = [
-    input.integrity && verdict('Integrity', input.integrity.ok, input.integrity.ok ? `${input.integrity.blobsChecked} blobs checked` : `${input.integrity.faults.length} fault(s)`),
+    input.integrity &&
+      verdict(
+        'Integrity',
+        input.integrity.ok,
+        `${input.integrity.ok ? `${input.integrity.blobsChecked} blobs checked` : `${input.integrity.faults.length} fault(s)`}${input.integrity.reliesOn ? `; relies on ${input.integrity.reliesOn.count} held offline` : ''}`,
+      ),
     input.trust && verdict('Signatures', input.trust.ok, input.trust.ok ? 'trusted' : `${input.trust.problems.length} problem(s)`),
     input.cosign && verdict('Cosign', input.cosign.ok, input.cosign.ok ? 'every image signed' : `${input.cosign.images.filter((i) => i.verdict !== 'signed-by-key').length} image(s) not signed`),
     input.policy && verdict('Policy', input.policy.ok, input.policy.ok ? 'no violations' : `${input.policy.violations.length} violation(s)`),
@@ -51,18 +61,21 @@ export function renderHtmlReport(input: ReviewReportInput): string {
 <dt>Created</dt><dd>${esc(manifest.created)} by ${esc(manifest.tool.name)} ${esc(manifest.tool.version)}</dd>
 <dt>bundle.json sha256</dt><dd><code>${esc(input.bundleSha256)}</code></dd>
 <dt>Platforms</dt><dd>${manifest.platforms?.length ? manifest.platforms.map(esc).join(', ') : 'all (as published)'}</dd>
-<dt>Contents</dt><dd>${manifest.images.length} image(s), ${(manifest.charts ?? []).length} chart(s), ${(manifest.files ?? []).length} file(s), ${manifest.blobs.length} distinct blobs, ${esc(formatBytes(totalBlobBytes))}</dd>
+<dt>Contents</dt><dd>${manifest.images.length} image(s), ${(manifest.charts ?? []).length} chart(s), ${(manifest.files ?? []).length} file(s), ${manifest.blobs.length} distinct blobs, ${esc(formatBytes(totalBlobBytes))}${delta ? ` carried; ${delta.blobsOmitted} more (${esc(formatBytes(delta.bytesOmitted))}) held offline` : ''}</dd>
+${delta ? `<dt>Kind</dt><dd><span class="tag bad">delta</span> relies on ${delta.blobsOmitted} blob(s), ${esc(formatBytes(delta.bytesOmitted))}, held offline: not loadable alone</dd>` : ''}
 <dt>Report made</dt><dd>${esc(input.generated)}</dd>
 </dl>
 ${verdicts.length ? `<div class="verdicts">${verdicts.join('')}</div>` : '<p class="note">No checks were run for this report (integrity, signatures, policy): run <code>ferry verify</code>.</p>'}
 </header>
+${deltaSection(manifest)}
+${input.diff ? diffSection(input.diff) : ''}
 ${input.warnings.length ? `<section><h2>Warnings</h2><ul class="warn">${input.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></section>` : ''}
 <section>
 <h2>Images</h2>
 <table>
 <thead><tr><th>Image</th><th>Digests</th><th>Platforms</th><th class="num">Size</th></tr></thead>
 <tbody>
-${manifest.images.map(imageRow).join('\n')}
+${manifest.images.map((image) => imageRow(image, delta !== undefined)).join('\n')}
 </tbody>
 </table>
 </section>
@@ -102,18 +115,65 @@ ${manifest.blobs.map((b) => `<tr><td><code class="digest">${esc(b.digest)}</code
 `;
 }
 
-function imageRow(image: ImageRecord): string {
+function imageRow(image: ImageRecord, isDelta: boolean): string {
   const platforms = image.manifests.map((m) => (m.platform ? formatPlatformRecord(m.platform) : '')).filter((p) => p && p !== 'unknown/unknown');
   const digests =
     image.digest === image.originalDigest
       ? `<code class="digest">${esc(image.digest)}</code> <span class="tag">as published</span>`
       : `original <code class="digest">${esc(image.originalDigest)}</code><br>carried <code class="digest">${esc(image.digest)}</code> <span class="tag">platforms filtered</span>`;
   return `<tr>
-<td><strong>${esc(image.reference)}</strong><br><span class="sub">asked as <code>${esc(image.source)}</code> from ${esc(image.registry)}</span>${image.dockerLoadable ? '' : '<br><span class="tag bad">not in manifest.json (docker load cannot load it)</span>'}</td>
+<td><strong>${esc(image.reference)}</strong><br><span class="sub">asked as <code>${esc(image.source)}</code> from ${esc(image.registry)}</span>${image.dockerLoadable ? '' : `<br><span class="tag bad">not in manifest.json (docker load cannot load it${isDelta ? ': it relies on blobs held offline, or a layer is not carried' : ''})</span>`}</td>
 <td>${digests}</td>
 <td>${platforms.length ? platforms.map(esc).join('<br>') : '—'}</td>
 <td class="num">${esc(formatBytes(image.size))}</td>
 </tr>`;
+}
+
+/** A delta (`ferry bundle --have`): what it was made against, every blob it relies on, and why it is not loadable alone. */
+function deltaSection(manifest: BundleManifest): string {
+  const delta = describeDelta(manifest);
+  if (!delta) return '';
+  const omitted = manifest.delta!.omitted;
+  return `<section class="delta"><h2>Delta: relies on what the offline side holds</h2>
+<p><strong>${esc(delta.headline)}</strong></p>
+<p>${esc(DELTA_NOT_LOADABLE)}</p>
+<table><thead><tr><th>Made against</th><th>sha256</th><th>Signed by</th><th>Made</th></tr></thead><tbody>
+${delta.against.map((a) => `<tr><td>${a.kind === 'bundle' ? `bundle <code>${esc(a.bundleId ?? '')}</code>` : 'inventory'}</td><td><code class="digest">${esc(a.sha256)}</code></td><td>${a.signer ? `<code>${esc(a.signer.slice(0, 16))}</code>` : '<span class="tag bad">not checked</span>'}</td><td>${esc(a.created ?? '')}</td></tr>`).join('\n')}
+</tbody></table>
+<table><thead><tr><th>Blob held offline (not carried)</th><th>Media type</th><th>Held in</th><th class="num">Size</th></tr></thead><tbody>
+${omitted.map((o) => `<tr><td><code class="digest">${esc(o.digest)}</code></td><td>${esc(o.mediaType)}</td><td>${o.repository ? `<code>${esc(o.repository)}</code>` : '—'}</td><td class="num">${esc(formatBytes(o.size))}</td></tr>`).join('\n')}
+</tbody></table></section>`;
+}
+
+/** "What changed" against OLD (`--against`): the counts, one row per image with both digests, platforms and new bytes. */
+function diffSection(diff: DiffReport): string {
+  const { counts } = diff;
+  const side = (label: string, s: DiffSide): string =>
+    `<dt>${label}</dt><dd>${s.kind === 'bundle' ? `bundle <code>${esc(s.bundleId ?? '')}</code>` : `inventory sha256 <code class="digest">${esc(s.sha256)}</code>`}, made ${esc(s.created)}<br><span class="sub"><code class="digest">${esc(s.path)}</code>: ${s.images} image(s), ${s.blobs} blob(s), ${esc(formatBytes(s.bytes))}${s.delta ? `; a delta relying on ${s.delta.blobsReliedOn} blob(s), ${esc(formatBytes(s.delta.bytesReliedOn))}, held offline` : ''}</span></dd>`;
+  const platforms = (p: string[] | null | undefined, separator = '<br>'): string => (p === null ? '<span class="sub">unknown</span>' : p?.length ? p.map(esc).join(separator) : '—');
+  const row = (image: DiffImage): string => {
+    const digests =
+      image.old && image.new && image.old.digest === image.new.digest
+        ? `<code class="digest">${esc(image.new.digest)}</code> <span class="tag">same</span>`
+        : [image.old ? `old <code class="digest">${esc(image.old.digest)}</code>` : '', image.new ? `new <code class="digest">${esc(image.new.digest)}</code>` : ''].filter(Boolean).join('<br>');
+    const samePlatforms = image.old && image.new && JSON.stringify(image.old.platforms) === JSON.stringify(image.new.platforms);
+    const platformCell = image.old && image.new && !samePlatforms ? `old ${platforms(image.old.platforms, ', ')}<br>new ${platforms(image.new.platforms, ', ')}` : platforms((image.new ?? image.old)?.platforms);
+    const bytes = !image.new ? '—' : image.newBytes == null || image.totalBytes == null ? '<span class="sub">unknown</span>' : `${esc(formatBytes(image.newBytes))} of ${esc(formatBytes(image.totalBytes))}`;
+    const also = [
+      image.matchedByPath && image.old ? `OLD names it <code>${esc(image.old.name)}</code>` : '',
+      image.otherTagsInOld?.length ? `OLD holds ${image.otherTagsInOld.map((t) => `<code>${esc(t)}</code>`).join(', ')}` : '',
+    ].filter(Boolean);
+    return `<tr class="${esc(image.change)}"><td><span class="tag${image.change === 'unchanged' ? '' : ' bad'}">${esc(image.change)}</span></td><td><strong>${esc(image.name)}</strong>${also.length ? `<br><span class="sub">${also.join('<br>')}</span>` : ''}</td><td>${digests}</td><td>${platformCell}</td><td class="num">${bytes}</td></tr>`;
+  };
+  return `<section class="diff"><h2>What changed</h2>
+<p><strong>${counts.added} added, ${counts.changed} changed, ${counts.removed} removed (in OLD, not in this bundle), ${counts.unchanged} unchanged.</strong> New in this transfer: ${diff.blobsAdded.count} blob(s), ${esc(formatBytes(diff.blobsAdded.bytes))} of the ${esc(formatBytes(diff.new.bytes))} carried.</p>
+<dl class="meta">${side('Against (OLD)', diff.old)}${side('This bundle (NEW)', diff.new)}</dl>
+${diff.images.length ? `<table><thead><tr><th>Change</th><th>Image</th><th>Digests</th><th>Platforms</th><th class="num">New bytes</th></tr></thead><tbody>
+${diff.images.map(row).join('\n')}
+</tbody></table>` : '<p>Neither side holds an image.</p>'}
+${diff.notes.length ? `<ul class="note">${diff.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+${diff.warnings.length ? `<ul class="warn">${diff.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
+</section>`;
 }
 
 function chartsSection(manifest: BundleManifest): string {
@@ -206,9 +266,9 @@ function verdict(label: string, ok: boolean, detail: string): string {
   return `<div class="verdict ${ok ? 'ok' : 'fail'}"><span>${esc(label)}</span><strong>${ok ? 'PASS' : 'FAIL'}</strong><small>${esc(detail)}</small></div>`;
 }
 
-/** Escapes text for HTML element content and double-quoted attributes. */
+/** Escapes text for HTML element content and double-quoted attributes; control and bidi characters are shown as escapes. */
 function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return escapeControl(text, { multiline: true }).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 const STYLE = `

@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BundleArchive } from '../bundle/bundle-archive.js';
+import type { ArchiveView } from './bundle-set.js';
+import { FerryError } from '../errors/ferry-error.js';
+import type { CheckedBlobReader } from './checked-blob-reader.js';
 import { parseRange } from './parse-range.js';
 import type { RepositoryIndex } from './repository-index.js';
 
@@ -10,6 +13,7 @@ export type DistributionErrorCode = 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN' | 'NAME_
 /** One served request, as logged: never headers, never the query string. */
 export interface ServedRequest {
   method: string;
+  /** The path as requested, still percent-encoded (`%0a` stays `%0a`): printable ASCII, so a logged path cannot forge a line. */
   path: string;
   status: number;
   /** Body bytes sent. */
@@ -25,16 +29,40 @@ const BLOB_ROUTE = /^\/v2\/(.+)\/blobs\/([^/]+)$/;
 const TAGS_ROUTE = /^\/v2\/(.+)\/tags\/list$/;
 const REFERRERS_ROUTE = /^\/v2\/(.+)\/referrers\/([^/]+)$/;
 
+/** What a registry handler serves, and whom it tells. */
+export interface RegistryHandlerOptions {
+  /** The verified bundle's archive, or several bundles' served as one (sizes of their blobs). */
+  archive: ArchiveView;
+  /** The repositories served and what each may answer. */
+  index: RepositoryIndex;
+  /** Reads manifests and blobs checked against their digests (the media may change after verification). */
+  reader: CheckedBlobReader;
+  /** Called once per finished request. */
+  onRequest?: (request: ServedRequest) => void;
+  /** Called when bytes read from the bundle no longer match their digest: the response was refused (500) or cut off. */
+  onWarning?: (warning: { message: string; subject: string }) => void;
+}
+
 /**
  * A read-only OCI distribution API over a bundle archive: `/v2/`, manifests and blobs by
- * repository (GET/HEAD, ranges), tag lists and the catalog. Writes are answered 405.
+ * repository (GET/HEAD, ranges), tag lists and the catalog. Writes are answered 405. Nothing is
+ * sent that does not match its digest: see {@link CheckedBlobReader}.
  */
-export function createRegistryHandler(archive: BundleArchive, index: RepositoryIndex, onRequest?: (r: ServedRequest) => void) {
+export function createRegistryHandler(options: RegistryHandlerOptions) {
+  const { archive, index, reader, onRequest, onWarning } = options;
+  /** Tells the caller about damage found while serving (never a client going away). */
+  const warnDamaged = (error: unknown): boolean => {
+    if (!(error instanceof FerryError) || error.code !== 'damaged') return false;
+    onWarning?.({ message: error.message, subject: error.subject ?? reader.source });
+    return true;
+  };
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     let path = '/';
+    let loggedPath = '/';
     try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      loggedPath = new URL(req.url ?? '/', 'http://x').pathname;
+      path = decodeURIComponent(loggedPath);
     } catch {
       path = '/';
     }
@@ -42,7 +70,7 @@ export function createRegistryHandler(archive: BundleArchive, index: RepositoryI
     let bytes = 0;
     const write = res.write.bind(res);
     res.on('finish', () => {
-      onRequest?.({ method: req.method ?? '?', path, status: res.statusCode, bytes: req.method === 'HEAD' ? 0 : bytes, remote: req.socket.remoteAddress ?? '?', ms: Math.round(performance.now() - started) });
+      onRequest?.({ method: req.method ?? '?', path: loggedPath, status: res.statusCode, bytes: req.method === 'HEAD' ? 0 : bytes, remote: req.socket.remoteAddress ?? '?', ms: Math.round(performance.now() - started) });
     });
     // count body bytes as they go out (streams write through res.write)
     res.write = ((chunk: unknown, ...rest: unknown[]) => {
@@ -100,7 +128,13 @@ export function createRegistryHandler(archive: BundleArchive, index: RepositoryI
       const digest = ref.startsWith('sha256:') ? ref : repo.tags.get(ref);
       const mediaType = digest && repo.digests.has(digest) ? index.manifestTypes.get(digest) : undefined;
       if (!digest || !mediaType) return sendError(res, 404, 'MANIFEST_UNKNOWN', `manifest ${ref} is not in ${repo.name}`);
-      const body = await archive.readBlob(digest);
+      let body: Buffer;
+      try {
+        body = await reader.readManifest(digest);
+      } catch (error) {
+        if (!warnDamaged(error)) throw error;
+        return sendError(res, 500, 'DIGEST_INVALID', (error as Error).message);
+      }
       res.writeHead(200, { ...API_VERSION, 'Content-Type': mediaType, 'Content-Length': body.length, 'Docker-Content-Digest': digest, ETag: `"${digest}"` });
       res.end(head ? undefined : body);
       return;
@@ -124,15 +158,33 @@ export function createRegistryHandler(archive: BundleArchive, index: RepositoryI
       const end = range.kind === 'range' ? range.end : blob.size;
       const headers: Record<string, string | number> = { ...common, 'Content-Length': end - start };
       if (range.kind === 'range') headers['Content-Range'] = `bytes ${start}-${end - 1}/${blob.size}`;
-      res.writeHead(range.kind === 'range' ? 206 : 200, headers);
+      const status = range.kind === 'range' ? 206 : 200;
       if (head || end === start) {
+        res.writeHead(status, headers);
         res.end();
         return;
       }
       const controller = new AbortController();
       res.once('close', () => controller.abort());
-      await pipeline(archive.openBlob(digest, { start, end, signal: controller.signal }), res).catch((error: unknown) => {
-        if (!controller.signal.aborted) res.destroy(error as Error);
+      let body: Readable;
+      if (start === 0 && end === blob.size) {
+        // the whole blob: hashed as it streams, its last chunk held back until the digest matches
+        body = reader.openWhole(digest, { signal: controller.signal });
+      } else {
+        // a part: served only from a blob proven whole (once; remembered), else refused before a byte is sent
+        try {
+          body = await reader.openRange(digest, { start, end, signal: controller.signal });
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          if (!warnDamaged(error)) throw error;
+          return sendError(res, 500, 'DIGEST_INVALID', (error as Error).message);
+        }
+      }
+      res.writeHead(status, headers);
+      await pipeline(body, res).catch((error: unknown) => {
+        // a mismatch mid-stream: the response is cut short of its Content-Length, never completed wrong
+        warnDamaged(error);
+        if (!res.destroyed) res.destroy(error as Error);
       });
       return;
     }

@@ -1,11 +1,13 @@
 import { createHash, type Hash } from 'node:crypto';
-import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OnProgress } from '../../../shared/progress.js';
 import { partialName } from '../bundle/partial-name.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { writeFully } from '../parity/shard-io.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
+import { openRegularFile } from '../util/read-regular-file.js';
 import { writeSplitJournal, type SplitJournal } from './split-journal.js';
 
 const CHUNK = 4 * 1024 * 1024;
@@ -71,9 +73,10 @@ export async function copyIntoParts(input: CopyIntoPartsInput): Promise<void> {
     let fh = handles.get(i);
     if (!fh) {
       try {
-        fh = await open(oldPath(i), 'r');
+        // never through a link, never blocking on a FIFO: only the regular file bundle.json records
+        fh = await openRegularFile(oldPath(i), journal.oldParts[i]!.name);
       } catch (error) {
-        throw lostBytes(i, (error as NodeJS.ErrnoException).code ?? 'unreadable');
+        throw lostBytes(i, error instanceof FerryError ? 'not a regular file' : ((error as NodeJS.ErrnoException).code ?? 'unreadable'));
       }
       handles.set(i, fh);
     }
@@ -125,7 +128,10 @@ export async function copyIntoParts(input: CopyIntoPartsInput): Promise<void> {
     // old parts wholly inside completed new parts are no longer needed (a crash may have kept them)
     for (const [i, part] of journal.oldParts.entries()) {
       if (!present.has(i)) await rm(oldPath(i), { force: true });
-      else if ((await stat(oldPath(i)).catch(() => undefined))?.size !== part.size) throw lostBytes(i, 'missing or of the wrong size');
+      else {
+        const found = await lstat(oldPath(i)).catch(() => undefined);
+        if (!found?.isFile() || found.size !== part.size) throw lostBytes(i, 'missing or of the wrong size');
+      }
     }
     extra();
     // a resumed split re-reads the start of the old part it stopped in, for that part's hash
@@ -149,7 +155,11 @@ export async function copyIntoParts(input: CopyIntoPartsInput): Promise<void> {
 
       const part = journal.newParts[seg.newIndex]!;
       if (seg.pos === part.start) {
-        out = await open(join(dir, partialName(journal.run, part.name)), 'w', 0o644);
+        // a half-written part of an interrupted run (or anything planted under its name, a link included) is removed
+        // and the part created afresh, exclusively and without following a link
+        const path = join(dir, partialName(journal.run, part.name));
+        await rm(path, { force: true, recursive: true });
+        out = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
         partHash = createHash('sha256');
       }
       const oldHash = await oldHashOf(seg.oldIndex);

@@ -1,23 +1,24 @@
-import { createHash } from 'node:crypto';
-import { readdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { lstat, readdir, rename, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BundleManifestSchema, type BundleManifest } from '../../../shared/bundle-manifest.js';
 import { SIGNATURES_DIR } from '../../../shared/signature.js';
 import { planParts } from '../bundle/archive/parted-file.js';
 import type { JobControls } from '../bundle/create-bundle.js';
-import { hashFile } from '../bundle/hash-file.js';
 import { ARCHIVE_BASE, BUNDLE_FILE, SUMS_FILE } from '../bundle/output-folder.js';
 import { parseSize } from '../bundle/parse-size.js';
 import { ARCHIVE_FILE_NAME, newRunId, PARTIAL_NAME, partialName } from '../bundle/partial-name.js';
 import { formatSha256Sums } from '../bundle/sha256sums.js';
-import { checkParityCount, checkParityFits, writeParityParts } from '../bundle/write-parity.js';
+import { checkParityCount, checkParityFits, parityPartNames, writeParityParts } from '../bundle/write-parity.js';
 import { FerryError, isAbortError } from '../errors/ferry-error.js';
-import { ProgressMeter } from '../progress/progress-meter.js';
 import { readReferenceManifest, type ReferenceManifest } from '../repair/read-reference-manifest.js';
+import { parseStrictJson } from '../util/parse-strict-json.js';
 import { syncDir } from '../util/sync-dir.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { openVerifiedBundle } from '../verify/open-verified-bundle.js';
 import { copyIntoParts } from './copy-into-parts.js';
-import { readSplitJournal, removeSplitJournal, writeSplitJournal, SPLIT_JOURNAL, type SplitJournal } from './split-journal.js';
+import { proveJournal, proveJournalBytes } from './prove-journal.js';
+import { journalNote, readSplitJournal, removeSplitJournal, writeSplitJournal, SPLIT_JOURNAL, type SplitJournal } from './split-journal.js';
 
 /** What to re-split. */
 export interface SplitBundleOptions {
@@ -55,15 +56,20 @@ export interface SplitBundleResult {
   peakExtraBytes: number;
 }
 
+/** What a refused split says did not happen. */
+const NOTHING_CHANGED = 'nothing was changed';
+
 /**
  * Re-splits a bundle in place into parts of at most `size` (and `parity` parity parts), streaming:
- * every old part is first proven against bundle.json (and the whole archive against its sha256), then
+ * the whole bundle is first verified as `ferry verify` does (every part and blob, the metadata, bundle.json's
+ * consistency, the signatures there), and nothing is deleted or rewritten before it passes; then
  * the folder stops looking complete (SHA256SUMS moved aside, a journal written, old parity and
  * signatures removed), the new parts are written under temporary names while each old part is
  * deleted as soon as all its bytes are in completed new parts (extra space about one part), parity is
  * encoded, and finally the new parts, bundle.json and SHA256SUMS are renamed into place. The archive
  * and its sha256 do not change; bundle.json does, so signatures are removed. Interrupted at any point,
- * running it again (same size) finishes the job.
+ * running it again (same size) finishes the job: the journal is first proven against bundle.json, and every
+ * byte it relies on against its recorded sha256, before anything more is changed.
  */
 export async function splitBundle(options: SplitBundleOptions, controls: JobControls = {}): Promise<SplitBundleResult> {
   const { signal, onProgress } = controls;
@@ -73,6 +79,8 @@ export async function splitBundle(options: SplitBundleOptions, controls: JobCont
   const { dir } = ref;
   let journal = await readSplitJournal(dir);
   let resumed = false;
+  let next: BundleManifest | undefined;
+  let archiveHash: Hash = createHash('sha256');
   const before = layoutOf(ref.manifest);
   let peakExtraBytes = 0;
   const onExtra = (bytes: number): void => {
@@ -94,9 +102,14 @@ export async function splitBundle(options: SplitBundleOptions, controls: JobCont
         { subject: dir },
       );
     }
+    // nothing the journal says is acted on before it and the bytes it relies on are proven
+    next = proveJournal(ref, journal);
+    archiveHash = await proveJournalBytes(dir, journal, next, controls);
     resumed = true;
     onProgress?.({ kind: 'warning', message: `Finishing an interrupted split of ${dir}.`, subject: dir });
   } else {
+    // the whole bundle proven, as ferry verify proves it, before any part is counted, deleted or rewritten
+    await proveBundle(ref, controls);
     const parity = parityAsked ?? before.parity;
     const newParts = planParts(ref.manifest.archive.size, partSize, (name) => name, ARCHIVE_BASE).map(({ name, start, size }) => ({ name, start, size }));
     checkParityFits(newParts.length, parity);
@@ -108,20 +121,21 @@ export async function splitBundle(options: SplitBundleOptions, controls: JobCont
     journal = await startSplit(ref, newParts, partSize, parity, sameData, controls);
   }
 
+  let manifest: BundleManifest;
   try {
-    if (!journal.commit) {
+    if (!journal.commit || !next) {
       if (journal.keepData) await stopLookingComplete(dir, journal);
-      else await finishCopy(dir, journal, controls, onExtra);
+      else await finishCopy(dir, journal, archiveHash, controls, onExtra);
       signal?.throwIfAborted();
-      journal.commit = await prepareCommit(ref, journal, controls);
+      ({ commit: journal.commit, manifest: next } = await prepareCommit(ref, journal, controls));
       await writeSplitJournal(dir, journal);
       signal?.throwIfAborted();
     }
-    await commit(dir, journal);
+    manifest = next;
+    await commit(dir, journal, manifest);
   } catch (error) {
     throw interrupted(error, dir, journal);
   }
-  const manifest = BundleManifestSchema.parse(JSON.parse(journal.commit.manifest));
   return {
     dir,
     manifest,
@@ -135,7 +149,29 @@ export async function splitBundle(options: SplitBundleOptions, controls: JobCont
   };
 }
 
-/** Proves every old part, clears leftovers, then makes the folder stop looking complete and writes the journal. */
+/**
+ * Verifies the bundle in `ref.dir` whole, as `ferry verify` does, and proves the bundle.json verified is the one
+ * read: a damaged, altered or untrusted bundle (a signature there that does not verify) is refused, saying that
+ * nothing was changed and how to mend it (a cancel here changes nothing either).
+ */
+async function proveBundle(ref: ReferenceManifest, controls: JobControls = {}): Promise<void> {
+  const { dir, manifest } = ref;
+  let verified;
+  try {
+    verified = await openVerifiedBundle({ dirs: [dir], consequence: NOTHING_CHANGED }, controls);
+  } catch (error) {
+    if (error instanceof FerryError && error.code === 'damaged') {
+      const advice = manifest.archive.parity ? `Run ferry repair ${dir}, then split again.` : `Copy the damaged files again from the sender's bundle, then split again.`;
+      throw new FerryError('damaged', `${error.message.replace(/\s*$/, '')} ${advice}`, { subject: error.subject ?? dir, cause: error });
+    }
+    throw error;
+  }
+  if (verified.bundleSha256 !== ref.sha256) {
+    throw new FerryError('bad-bundle', `${join(dir, BUNDLE_FILE)} changed while the bundle was being verified; ${NOTHING_CHANGED}. Try again.`, { subject: join(dir, BUNDLE_FILE) });
+  }
+}
+
+/** Clears leftovers of the (verified) bundle folder, then makes the folder stop looking complete and writes the journal. */
 async function startSplit(
   ref: ReferenceManifest,
   newParts: SplitJournal['newParts'],
@@ -145,32 +181,11 @@ async function startSplit(
   controls: JobControls,
 ): Promise<SplitJournal> {
   const { dir, manifest } = ref;
-  const { signal, onProgress } = controls;
+  const { signal } = controls;
   const oldNames = new Set([...manifest.archive.parts, ...(manifest.archive.parity?.parts ?? [])].map((p) => p.name));
-  // 1. prove every old part and the archive before anything is changed
-  const archiveHash = createHash('sha256');
-  const total = manifest.archive.size;
-  onProgress?.({ kind: 'phase-start', phase: 'verify', totalBytes: total, totalItems: manifest.archive.parts.length });
-  const meter = new ProgressMeter('verify', total, onProgress);
+  // 1. every old part and the archive were proven by the verification: the old layout as bundle.json records it
   let start = 0;
-  const oldParts: SplitJournal['oldParts'] = [];
-  const advice = manifest.archive.parity ? `run ferry repair ${dir}, then split again` : `copy it again from the sender's bundle, then split again`;
-  for (const part of manifest.archive.parts) {
-    const path = join(dir, part.name);
-    const size = (await stat(path).catch(() => undefined))?.size;
-    if (size !== part.size) {
-      throw new FerryError('damaged', `${part.name} is ${size === undefined ? 'missing' : `${size} bytes, not ${part.size}`}; nothing was changed: ${advice}.`, { subject: path });
-    }
-    const { sha256 } = await hashFile(path, { also: [archiveHash], signal, onBytes: (n) => meter.add(n) });
-    if (sha256 !== part.sha256) throw new FerryError('damaged', `${part.name} is damaged (its sha256 does not match bundle.json); nothing was changed: ${advice}.`, { subject: path });
-    oldParts.push({ name: part.name, start, size: part.size, sha256: part.sha256 });
-    start += part.size;
-  }
-  if (archiveHash.digest('hex') !== manifest.archive.sha256) {
-    throw new FerryError('damaged', `The archive's parts do not add up to its recorded sha256; nothing was changed.`, { subject: dir });
-  }
-  meter.finish();
-  onProgress?.({ kind: 'phase-end', phase: 'verify' });
+  const oldParts: SplitJournal['oldParts'] = manifest.archive.parts.map((part) => ({ name: part.name, start: (start += part.size) - part.size, size: part.size, sha256: part.sha256 }));
 
   // 2. room: about one part while copying, plus the new parity (the old parity goes first)
   const oldParityBytes = (manifest.archive.parity?.parts ?? []).reduce((n, p) => n + p.size, 0);
@@ -187,12 +202,12 @@ async function startSplit(
   for (const name of await readdir(dir)) {
     if (PARTIAL_NAME.test(name) || (ARCHIVE_FILE_NAME.test(name) && !oldNames.has(name))) {
       await rm(join(dir, name), { force: true, recursive: true });
-      clearedLeftovers.push(name);
+      clearedLeftovers.push(journalNote(name));
     }
   }
 
   // 4. from here on the folder is mid-split: journal first, then SHA256SUMS aside, old parity and signatures out
-  const signatures = await readdir(join(dir, SIGNATURES_DIR)).catch(() => [] as string[]);
+  const signatures = await signatureNames(dir);
   const journal: SplitJournal = {
     version: 1,
     run: newRunId(),
@@ -206,7 +221,7 @@ async function startSplit(
     newParts,
     // only the parity changes: the data parts, just proven, stay as they are
     ...(keepData ? { keepData, completed: oldParts.map((p) => ({ name: p.name, sha256: p.sha256 })) } : { completed: [] }),
-    removedSignatures: signatures.map((s) => `${SIGNATURES_DIR}/${s}`),
+    removedSignatures: signatures.map((s) => journalNote(`${SIGNATURES_DIR}/${s}`)),
     clearedLeftovers,
   };
   await writeSplitJournal(dir, journal);
@@ -218,18 +233,28 @@ async function stopLookingComplete(dir: string, journal: SplitJournal): Promise<
   await rename(join(dir, SUMS_FILE), join(dir, partialName(journal.run, SUMS_FILE))).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
   });
-  const signatures = await readdir(join(dir, SIGNATURES_DIR)).catch(() => [] as string[]);
-  for (const s of signatures) {
-    const name = `${SIGNATURES_DIR}/${s}`;
+  for (const s of await signatureNames(dir)) {
+    const name = journalNote(`${SIGNATURES_DIR}/${s}`);
     if (!journal.removedSignatures.includes(name)) journal.removedSignatures.push(name);
   }
+  // a link named signatures is removed itself (rm does not follow it); a folder with everything in it
   await rm(join(dir, SIGNATURES_DIR), { recursive: true, force: true });
   for (const name of journal.oldParity) await rm(join(dir, name), { force: true });
   await syncDir(dir);
 }
 
-/** Copies what is left to copy (re-proving the completed new parts of an earlier run first). */
-async function finishCopy(dir: string, journal: SplitJournal, controls: JobControls, onExtra: (bytes: number) => void): Promise<void> {
+/** The signature files in `<dir>/signatures` (none when it is absent, or a link: a link is never listed through). */
+async function signatureNames(dir: string): Promise<string[]> {
+  const info = await lstat(join(dir, SIGNATURES_DIR)).catch(() => undefined);
+  if (!info?.isDirectory()) return [];
+  return readdir(join(dir, SIGNATURES_DIR)).catch(() => [] as string[]);
+}
+
+/**
+ * Copies what is left to copy. `archiveHash` has been fed with the bytes of the completed new parts of an earlier
+ * run, which {@link proveJournalBytes} proved before anything was changed (a fresh hash for a fresh split).
+ */
+async function finishCopy(dir: string, journal: SplitJournal, archiveHash: Hash, controls: JobControls, onExtra: (bytes: number) => void): Promise<void> {
   const { signal, onProgress } = controls;
   await stopLookingComplete(dir, journal);
   // temporary files of other runs, and archive files that are neither old parts nor ours, go
@@ -238,23 +263,8 @@ async function finishCopy(dir: string, journal: SplitJournal, controls: JobContr
   for (const name of await readdir(dir)) {
     if ((PARTIAL_NAME.test(name) && !name.startsWith(ours)) || (ARCHIVE_FILE_NAME.test(name) && !oldNames.has(name))) {
       await rm(join(dir, name), { force: true, recursive: true });
-      journal.clearedLeftovers.push(name);
+      journal.clearedLeftovers.push(journalNote(name));
     }
-  }
-  const archiveHash = createHash('sha256');
-  if (journal.completed.length > 0) {
-    const bytes = journal.completed.reduce((n, _, i) => n + journal.newParts[i]!.size, 0);
-    onProgress?.({ kind: 'phase-start', phase: 'verify', totalBytes: bytes, totalItems: journal.completed.length });
-    const meter = new ProgressMeter('verify', bytes, onProgress);
-    for (const [i, done] of journal.completed.entries()) {
-      const path = join(dir, partialName(journal.run, done.name));
-      const hashed = await hashFile(path, { also: [archiveHash], signal, onBytes: (n) => meter.add(n) }).catch(() => undefined);
-      if (!hashed || hashed.size !== journal.newParts[i]!.size || hashed.sha256 !== done.sha256) {
-        throw new FerryError('damaged', `Cannot finish the split: the new part ${done.name} written earlier (${path}) is missing or damaged, and the old parts it replaced are gone. The bundle must be copied again from its sender.`, { subject: path });
-      }
-    }
-    meter.finish();
-    onProgress?.({ kind: 'phase-end', phase: 'verify' });
   }
   await copyIntoParts({ dir, journal, archiveHash, signal, onProgress, onExtra });
   if (archiveHash.digest('hex') !== journal.archive.sha256) {
@@ -263,10 +273,13 @@ async function finishCopy(dir: string, journal: SplitJournal, controls: JobContr
 }
 
 /** Encodes the new parity and builds the new bundle.json and SHA256SUMS (written at commit). */
-async function prepareCommit(ref: ReferenceManifest, journal: SplitJournal, controls: JobControls): Promise<NonNullable<SplitJournal['commit']>> {
+async function prepareCommit(ref: ReferenceManifest, journal: SplitJournal, controls: JobControls): Promise<{ commit: NonNullable<SplitJournal['commit']>; manifest: BundleManifest }> {
   const { dir } = ref;
   const temp = (name: string): string => join(dir, partialName(journal.run, name));
   const dataPath = (name: string): string => (journal.keepData ? join(dir, name) : temp(name));
+  // parity of an interrupted run, or anything planted under its temporary names (a link included), goes first:
+  // the encoder creates its files afresh, never writing through what was there
+  for (const name of parityPartNames(journal.parity)) await rm(temp(name), { force: true, recursive: true });
   const parity =
     journal.parity > 0
       ? await writeParityParts({
@@ -278,7 +291,7 @@ async function prepareCommit(ref: ReferenceManifest, journal: SplitJournal, cont
         })
       : undefined;
   // bundle.json as it was, only the archive's parts and parity changed (unknown fields kept as they are)
-  const raw = JSON.parse(ref.bytes.toString('utf8')) as { archive: Record<string, unknown> };
+  const raw = parseStrictJson(ref.bytes) as { archive: Record<string, unknown> };
   raw.archive.parts = journal.newParts.map((p, i) => ({ name: p.name, size: p.size, sha256: journal.completed[i]!.sha256 }));
   if (parity) raw.archive.parity = parity;
   else delete raw.archive.parity;
@@ -290,14 +303,13 @@ async function prepareCommit(ref: ReferenceManifest, journal: SplitJournal, cont
     ...manifest.archive.parts.map((p) => ({ sha256: p.sha256, name: p.name })),
     ...(manifest.archive.parity?.parts ?? []).map((p) => ({ sha256: p.sha256, name: p.name })),
   ]);
-  return { manifest: text, manifestSha256, sums };
+  return { commit: { manifest: text, manifestSha256, sums }, manifest };
 }
 
-/** Renames the new parts into place, then bundle.json, then SHA256SUMS last; removes the journal. Idempotent. */
-async function commit(dir: string, journal: SplitJournal): Promise<void> {
+/** Renames the new parts (of `manifest`, the commit's proven bundle.json) into place, then bundle.json, then SHA256SUMS last; removes the journal. Idempotent. */
+async function commit(dir: string, journal: SplitJournal, manifest: BundleManifest): Promise<void> {
   const { commit: c } = journal;
   if (!c) throw new Error('split: nothing to commit');
-  const manifest = BundleManifestSchema.parse(JSON.parse(c.manifest));
   const names = [...manifest.archive.parts, ...(manifest.archive.parity?.parts ?? [])];
   for (const part of names) {
     const temp = join(dir, partialName(journal.run, part.name));
@@ -306,8 +318,8 @@ async function commit(dir: string, journal: SplitJournal): Promise<void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // renamed by an earlier run that stopped here, or never moved (only the parity changed)
-      const size = (await stat(join(dir, part.name)).catch(() => undefined))?.size;
-      if (size !== part.size) throw new FerryError('damaged', `Cannot finish the split: ${part.name} is missing.`, { subject: join(dir, part.name) });
+      const found = await lstat(join(dir, part.name)).catch(() => undefined);
+      if (!found?.isFile() || found.size !== part.size) throw new FerryError('damaged', `Cannot finish the split: ${part.name} is missing.`, { subject: join(dir, part.name) });
     }
   }
   await syncDir(dir);

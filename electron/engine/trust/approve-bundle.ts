@@ -1,11 +1,13 @@
 import { realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SignatureCheck } from '../../../shared/verify-report.js';
+import type { JobControls } from '../bundle/create-bundle.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { checkVolumeSignatures } from './check-volume-signatures.js';
 import { shortKeyId } from './key-id.js';
 import { loadSigningKey } from './key-files.js';
-import { makeSignatureDocument, readBundleForSigning, writeSignatureDocument, type BundleForSigning, type WrittenSignature } from './sign-bundle.js';
+import { makeSignatureDocument, NOTHING_SIGNED, readBundleForSigning, verifyBundleForSigning, writeSignatureDocument, type BundleForSigning, type WrittenSignature } from './sign-bundle.js';
+import { assertSignaturesFolderUsable } from './signatures-folder.js';
 
 /** One volume an approval was written to. */
 export interface ApprovedVolume {
@@ -31,17 +33,22 @@ export interface ApprovalResult extends WrittenSignature {
  * byte for byte, else nothing is written). Refuses a bundle with no valid preparer signature for
  * this exact `bundle.json` on any of the volumes (an approval countersigns what a preparer signed;
  * approving an unsigned or altered bundle would vouch for nobody's work), and refuses a key that
- * signed the bundle as its preparer. The same signature document goes to every volume (temp name,
- * flushed, renamed); a volume that cannot be written does not stop the others, and the call then
- * fails naming it and the volumes that did get the approval (running it again completes the set).
+ * signed the bundle as its preparer. Approving vouches for the bundle, so it is then verified whole
+ * as `ferry verify` does (every part and blob of the set, every signature already there): a damaged
+ * bundle is refused and nothing is written. A `signatures` that is a link or not a folder is refused
+ * by name on any volume before anything is written. The same signature document goes to every volume
+ * (a fresh temporary name created without following links, flushed, renamed); a volume that cannot be
+ * written does not stop the others, and the call then fails naming it and the volumes that did get the
+ * approval (running it again completes the set).
  */
-export async function approveBundle(dir: string | string[], keyFile: string): Promise<ApprovalResult> {
+export async function approveBundle(dir: string | string[], keyFile: string, controls: JobControls = {}): Promise<ApprovalResult> {
   const given = typeof dir === 'string' ? [dir] : dir;
   if (given.length === 0) throw new FerryError('bad-usage', 'No bundle folder given: name the bundle folder, or every volume of a multi-volume set.');
   const key = await loadSigningKey(keyFile);
   const volumes = await readVolumes(given);
   const bundle = volumes[0]!;
   const dirs = volumes.map((v) => v.dir);
+  for (const volume of dirs) await assertSignaturesFolderUsable(volume, NOTHING_SIGNED);
   const { signatures } = await checkVolumeSignatures(dirs, bundle.bytes);
   const where = dirs.join(', ');
   const preparers = [...new Set(signatures.filter((s) => s.valid && s.role === 'preparer').map((s) => s.keyId))];
@@ -60,9 +67,11 @@ export async function approveBundle(dir: string | string[], keyFile: string): Pr
       { subject: key.file },
     );
   }
+  // vouching: the whole set proven as ferry verify proves it, and the bundle.json verified is the one signed
+  const verified = await verifyBundleForSigning(volumes, controls);
   if (dirs.length === 1) for (const s of signatures) delete s.volumes;
   // one document for every volume: identical copies, so a verifier reading several merges them
-  const doc = makeSignatureDocument(key, 'approver', bundle.id, bundle.bytes);
+  const doc = makeSignatureDocument(key, 'approver', verified.manifest.id, verified.bundleJson);
   const written: WrittenSignature[] = [];
   const failed: { dir: string; error: FerryError }[] = [];
   for (const volume of volumes) {

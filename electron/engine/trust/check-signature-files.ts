@@ -1,13 +1,13 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SIGNATURE_MEDIA_TYPE, SIGNATURE_SCHEMA_VERSION, SIGNATURES_DIR, SignatureDocumentSchema, signaturePayload } from '../../../shared/signature.js';
 import type { SignatureCheck } from '../../../shared/verify-report.js';
 import { FerryError } from '../errors/ferry-error.js';
+import { parseStrictJson } from '../util/parse-strict-json.js';
+import { readRegularFile } from '../util/read-regular-file.js';
 import { keyIdOf, shortKeyId } from './key-id.js';
-
-/** A signature document is a few hundred bytes; a larger file is not read whole. */
-const MAX_SIGNATURE_FILE = 64 * 1024;
+import { MAX_SIGNATURE_FILE_BYTES, MAX_SIGNATURE_FILES, signaturesFolderState } from './signatures-folder.js';
 /** The length of an Ed25519 signature. */
 const ED25519_SIGNATURE_BYTES = 64;
 
@@ -16,6 +16,9 @@ const ED25519_SIGNATURE_BYTES = 64;
  * Ferry signature document whose Ed25519 signature verifies against the key it carries, whose key
  * id is that key's, and which binds this bundle's id and this `bundle.json`'s sha256. Files whose
  * names start with `.` (unfinished writes) are skipped; a missing folder means no signatures.
+ * `signatures` itself is never followed: a link (or anything but a folder) is one invalid entry naming it,
+ * and nothing it points to is listed or read. Each file is read only when it is a regular file (not a
+ * link, FIFO or device) of at most 64 KiB; anything else is an invalid entry saying why, never a hang.
  * `trusted` maps full key ids to the trusted key file each came from.
  */
 export async function checkSignatureFiles(dir: string, bundleJson: Buffer, trusted: ReadonlyMap<string, string> = new Map()): Promise<SignatureCheck[]> {
@@ -32,6 +35,10 @@ export interface CheckedSignatureFile {
 /** `checkSignatureFiles`, also giving each file's digest (to tell identical copies on several volumes apart from different ones). */
 export async function checkSignatureFolder(dir: string, bundleJson: Buffer, trusted: ReadonlyMap<string, string> = new Map()): Promise<CheckedSignatureFile[]> {
   const folder = join(dir, SIGNATURES_DIR);
+  const refused = (problem: string): CheckedSignatureFile[] => [{ check: { file: SIGNATURES_DIR, role: 'unknown', keyId: '', valid: false, trusted: false, problem } }];
+  const state = await signaturesFolderState(dir);
+  if (state.kind === 'absent') return [];
+  if (state.kind === 'refused') return refused(`${state.problem} No signature in it was read.`);
   let names: string[];
   try {
     names = (await readdir(folder)).filter((n) => !n.startsWith('.')).sort();
@@ -40,12 +47,15 @@ export async function checkSignatureFolder(dir: string, bundleJson: Buffer, trus
     if (code === 'ENOENT') return [];
     throw new FerryError('io', `Cannot read ${folder}: ${code ?? (error as Error).message}.`, { subject: folder, cause: error });
   }
+  if (names.length > MAX_SIGNATURE_FILES) {
+    return refused(`${folder} holds ${names.length} files, more than the ${MAX_SIGNATURE_FILES} a bundle may carry; none of them was read.`);
+  }
   const bundle = { id: bundleIdOf(bundleJson), sha256: createHash('sha256').update(bundleJson).digest('hex') };
   const checks: CheckedSignatureFile[] = [];
   for (const name of names) {
     const path = join(folder, name);
-    const read = await readSmall(path);
     const file = `${SIGNATURES_DIR}/${name}`;
+    const read = await readSmall(path, file);
     if (typeof read === 'string') checks.push({ check: { file, role: 'unknown', keyId: '', valid: false, trusted: false, problem: read } });
     else checks.push({ check: checkOne(read, file, bundle, trusted), sha256: createHash('sha256').update(read).digest('hex') });
   }
@@ -58,9 +68,10 @@ function checkOne(read: Buffer, file: string, bundle: { id: string | undefined; 
 
   let json: unknown;
   try {
-    json = JSON.parse(read.toString('utf8'));
-  } catch {
-    return fail('It is not valid JSON, so it is not a Ferry signature document.');
+    json = parseStrictJson(read, { maxDepth: 8 });
+  } catch (error) {
+    const why = (error as Error).message;
+    return fail(why.startsWith('it is not valid JSON') ? 'It is not valid JSON, so it is not a Ferry signature document.' : `It is not a Ferry signature document: ${why}.`);
   }
   // what the document claims, shown even when the rest is wrong
   const claimed = (json ?? {}) as Record<string, unknown>;
@@ -106,31 +117,21 @@ function checkOne(read: Buffer, file: string, bundle: { id: string | undefined; 
   return { ...check, valid: true };
 }
 
-/** The file's bytes, or why they cannot be read, as a sentence. */
-async function readSmall(path: string): Promise<Buffer | string> {
-  let fh;
+/**
+ * The file's bytes, or why they are not read, as a sentence naming the file: only a regular file (opened without
+ * following a link and without blocking on a FIFO) of at most {@link MAX_SIGNATURE_FILE_BYTES} is read.
+ */
+async function readSmall(path: string, file: string): Promise<Buffer | string> {
   try {
-    // checked before opening: opening a FIFO would wait for a writer
-    if (!(await stat(path)).isFile()) return 'It is not a file, so it is not a Ferry signature document.';
-    fh = await open(path, 'r');
+    return await readRegularFile(path, { maxBytes: MAX_SIGNATURE_FILE_BYTES, what: file });
   } catch (error) {
-    return `It cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`;
-  }
-  try {
-    const s = await fh.stat();
-    if (!s.isFile()) return 'It is not a file, so it is not a Ferry signature document.';
-    if (s.size > MAX_SIGNATURE_FILE) return `It is ${s.size} bytes, far too large for a Ferry signature document.`;
-    return await fh.readFile();
-  } catch (error) {
-    return `It cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`;
-  } finally {
-    await fh.close();
+    return `It is not read: ${error instanceof FerryError ? error.message : `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`}`;
   }
 }
 
 function bundleIdOf(bundleJson: Buffer): string | undefined {
   try {
-    const id = (JSON.parse(bundleJson.toString('utf8')) as { id?: unknown }).id;
+    const id = (parseStrictJson(bundleJson) as { id?: unknown } | null)?.id;
     return typeof id === 'string' ? id : undefined;
   } catch {
     return undefined;

@@ -10,12 +10,13 @@ import { makeTestBundle, rejectsWith, type TestBundle } from '../../../e2e/harne
 import type { SignatureDocument } from '../../../shared/signature.js';
 import type { TrustReport } from '../../../shared/verify-report.js';
 import { approveBundle, checkTrust, generateSigningKey, signBundle, type GeneratedSigningKey } from '../index.js';
+import { loadSigningKey } from './key-files.js';
+import { makeSignatureDocument, writeSignatureDocument } from './sign-bundle.js';
 
 let bundle: TestBundle;
 let alice: GeneratedSigningKey;
 let bob: GeneratedSigningKey;
 let carol: GeneratedSigningKey;
-let scenario = 0;
 
 before(async () => {
   bundle = await makeTestBundle();
@@ -27,12 +28,9 @@ after(async () => {
   await bundle?.cleanup();
 });
 
-/** A fresh folder holding a copy of the real bundle's bundle.json (all that signing and checkTrust read). */
+/** A fresh copy of the whole real bundle: signing and approving verify it whole before they write. */
 function freshCopy(): string {
-  const dir = join(bundle.work, `scenario-${++scenario}`);
-  mkdirSync(dir);
-  copyFileSync(join(bundle.dir, 'bundle.json'), join(dir, 'bundle.json'));
-  return dir;
+  return bundle.copy();
 }
 
 const bundleJson = (dir: string): Buffer => readFileSync(join(dir, 'bundle.json'));
@@ -48,7 +46,7 @@ describe('a bundle signed by its preparer', () => {
   });
 
   test('the signature document holds who signed what, and only signatures/ was written', () => {
-    assert.deepEqual(readdirSync(dir).sort(), ['bundle.json', 'signatures']);
+    assert.deepEqual(readdirSync(dir).sort(), [...readdirSync(bundle.dir), 'signatures'].sort());
     const names = readdirSync(join(dir, 'signatures'));
     assert.deepEqual(names, [`preparer-${alice.keyId.slice(0, 16)}.json`]);
     const doc = readDoc(join(dir, 'signatures', names[0]!));
@@ -199,7 +197,8 @@ describe('signatures that do not bind this bundle.json', () => {
     const other = freshCopy();
     const text = readFileSync(join(other, 'bundle.json'), 'utf8');
     writeFileSync(join(other, 'bundle.json'), text.replace(bundle.manifest.id, '00000000-0000-4000-8000-000000000000'));
-    const written = await signBundle(other, alice.privateKeyFile);
+    // signed as a forger would: no verification (ferry sign would refuse this altered bundle)
+    const written = await writeSignatureDocument(other, makeSignatureDocument(await loadSigningKey(alice.privateKeyFile), 'preparer', '00000000-0000-4000-8000-000000000000', readFileSync(join(other, 'bundle.json'))));
     const dir = freshCopy();
     mkdirSync(join(dir, 'signatures'));
     renameSync(written.file, join(dir, 'signatures', 'preparer-copied.json'));
@@ -282,7 +281,7 @@ describe('signatures that do not bind this bundle.json', () => {
       report.signatures.map((s) => [s.file, s.valid, s.role, s.problem]),
       [
         ['signatures/broken.json', false, 'unknown', 'It is not valid JSON, so it is not a Ferry signature document.'],
-        ['signatures/nested', false, 'unknown', 'It is not a file, so it is not a Ferry signature document.'],
+        ['signatures/nested', false, 'unknown', 'It is not read: signatures/nested is not a regular file (a folder); only regular files are read from a bundle.'],
         ['signatures/other.json', false, 'unknown', 'It is not a Ferry signature document (its mediaType is not application/vnd.ferry.signature.v1+json).'],
         [`signatures/preparer-${alice.keyId.slice(0, 16)}.json`, true, 'preparer', undefined],
       ],

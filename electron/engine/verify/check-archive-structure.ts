@@ -6,6 +6,7 @@ import { parseManifest, type ImageManifestDocument } from '../oci/parse-manifest
 import { familiarName } from '../reference/familiar-name.js';
 import type { WalkOutcome } from './archive-walk.js';
 import type { FaultList } from './fault-list.js';
+import { parseStrictJson } from '../util/parse-strict-json.js';
 
 /** What the structure check learnt: which images each blob belongs to, and what it covered. */
 export interface StructureOutcome {
@@ -23,7 +24,8 @@ const REF_NAME = 'org.opencontainers.image.ref.name';
  * every image of bundle.json by reference with its carried manifest; docker-save's
  * `manifest.json` agreeing with bundle.json (loadable images listed, their config and layer
  * paths present); and every manifest and index parsed, every descriptor it references (child
- * manifests, configs, layers) in the archive or declared a foreign layer left out.
+ * manifests, configs, layers) in the archive, declared a foreign layer left out, or (a delta) declared
+ * held offline in `delta.omitted` — a reference to such a blob is not a fault.
  */
 export function checkArchiveStructure(manifest: BundleManifest, walk: WalkOutcome, faults: FaultList): StructureOutcome {
   const records = new Map(manifest.blobs.map((b) => [b.digest, b]));
@@ -33,6 +35,7 @@ export function checkArchiveStructure(manifest: BundleManifest, walk: WalkOutcom
     owners.get(digest)!.add(image);
   };
   const leftOut = new Set(manifest.images.flatMap((i) => i.foreignLayers.filter((f) => !f.carried).map((f) => f.digest)));
+  const held = new Map((manifest.delta?.omitted ?? []).map((o) => [o.digest, o]));
   const fault = (kind: 'metadata' | 'reference-missing', message: string, extra: { file?: string; blob?: string; parts?: string[] } = {}): void => {
     faults.add('structure', {
       kind,
@@ -69,8 +72,13 @@ export function checkArchiveStructure(manifest: BundleManifest, walk: WalkOutcom
       const descriptors = json.manifests.filter((d): d is Descriptor => isDescriptor(d));
       if (descriptors.length !== json.manifests.length) fault('metadata', `index.json has ${json.manifests.length - descriptors.length} malformed descriptor(s).`, at);
       const tops = new Map(manifest.images.map((i) => [i.digest, i]));
+      const references = new Set(manifest.images.map((i) => i.reference));
       for (const d of descriptors) {
         const name = d.annotations?.[IMAGE_NAME];
+        // a name nobody reviewed must never reach a runtime: every entry is exactly one image of bundle.json
+        if (typeof name !== 'string' || !references.has(name)) {
+          fault('metadata', `index.json lists ${d.digest} under ${typeof name === 'string' ? `the name ${name}` : 'no name'}, which is not an image of bundle.json; containerd would import it as such.`, { ...at, blob: d.digest });
+        }
         if (!tops.has(d.digest)) fault('metadata', `index.json lists ${d.digest}${name ? ` (${name})` : ''}, which is not the carried manifest of any image in bundle.json.`, { ...at, blob: d.digest });
         else if (absent(d.digest)) fault('reference-missing', `index.json lists ${d.digest}${name ? ` (${name})` : ''}, which is not in the archive.`, { ...at, blob: d.digest });
         const record = records.get(d.digest);
@@ -128,9 +136,12 @@ export function checkArchiveStructure(manifest: BundleManifest, walk: WalkOutcom
       if (image) own(d.digest, image.reference);
       const record = records.get(d.digest);
       if (record && record.size !== d.size) fault('metadata', `${of} gives ${what} ${d.digest} a size of ${d.size}; the archive holds ${record.size} bytes.`, at);
+      const offline = held.get(d.digest);
+      if (!record && offline && offline.size !== d.size) fault('metadata', `${of} gives ${what} ${d.digest} a size of ${d.size}; bundle.json records ${offline.size} bytes for it, held offline.`, at);
       if (!absent(d.digest)) return true;
-      if (leftOut.has(d.digest)) return false;
-      fault('reference-missing', `${of} references ${what} ${d.digest}, which is not in the archive${record ? '' : ' nor in bundle.json'}.`, { ...at, blob: d.digest });
+      if (leftOut.has(d.digest) || offline) return false;
+      const listed = record ? '' : manifest.delta ? ' nor listed in bundle.json, as carried or as held offline (delta.omitted)' : ' nor in bundle.json';
+      fault('reference-missing', `${of} references ${what} ${d.digest}, which is not in the archive${listed}.`, { ...at, blob: d.digest });
       return false;
     };
     if (doc.kind === 'index') {
@@ -253,10 +264,10 @@ function checkDockerManifest(
   });
 }
 
-/** JSON as RFC 8259 has it (UTF-8 only: a damaged byte inside a string is not silently replaced); undefined when it is not. */
+/** Strict JSON (UTF-8 only, no key twice, bounded nesting); undefined when it is not. */
 function parseJson(bytes: Buffer): unknown {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return parseStrictJson(bytes);
   } catch {
     return undefined;
   }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import { BUNDLE_FILE, SUMS_FILE } from '../bundle/output-folder.js';
 import { readSha256Sums } from '../bundle/sha256sums.js';
+import { FerryError } from '../errors/ferry-error.js';
+import { readRegularFile } from '../util/read-regular-file.js';
 import { findFile, type BundleVolume } from './bundle-volumes.js';
 import type { PartsLayout } from './check-parts.js';
 import type { FaultList } from './fault-list.js';
@@ -40,9 +41,10 @@ export async function checkSumsFiles(
     }
     let text: string;
     try {
-      text = await readFile(found.path, 'utf8');
+      // opened again without following a link or waiting on a FIFO, and capped: it may have been swapped since
+      text = (await readRegularFile(found.path, { maxBytes: MAX_SUMS, what: found.path })).toString('utf8');
     } catch (error) {
-      fault('unreadable', `${found.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+      fault('unreadable', error instanceof FerryError ? error.message : `${found.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
       continue;
     }
     const listing = readSha256Sums(text);

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CosignReport, PolicyReport, TrustReport, VerifyReport } from '../../../shared/verify-report.js';
+import type { BundleManifest } from '../../../shared/bundle-manifest.js';
+import type { AgainstReport, CosignReport, PolicyReport, TrustReport, VerifyReport } from '../../../shared/verify-report.js';
 import { BundleArchive } from '../bundle/bundle-archive.js';
 import { loadCosignKeys, verifyCosignSignatures } from '../referrers/verify-cosign.js';
 import type { JobControls } from '../bundle/create-bundle.js';
@@ -9,6 +10,8 @@ import { evaluatePolicy } from '../policy/evaluate-policy.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { checkTrust } from '../trust/check-trust.js';
 import { loadPublicKey } from '../trust/key-files.js';
+import type { RegistryClientOptions } from '../registry/registry-client.js';
+import { againstFailure, checkAgainst, parseAgainstTarget } from './check-against.js';
 import { checkIntegrity } from './verify-integrity.js';
 
 /** What `ferry verify` checks. */
@@ -23,15 +26,39 @@ export interface VerifyBundleOptions {
   policy?: string;
   /** Cosign public keys (PEM: ECDSA P-256, Ed25519, RSA): every carried image must have a valid cosign signature by one. */
   cosignKeys?: string[];
+  /**
+   * A delta's target (`HOST[:PORT][/PREFIX]`, as `ferry import --to` takes it): every blob the delta relies on is looked
+   * for there (`HEAD`), in the repository import would push its image to; each one missing is listed.
+   */
+  against?: string;
+  /** `--map SRC=DST` rules for `against`, as import applies them. */
+  mapRules?: string[];
+  /** Registry access for `against` (TLS, insecure hosts, credentials). */
+  registry?: RegistryClientOptions;
 }
 
 /**
  * Everything `ferry verify` reports about a bundle, together: its integrity (every fault at
- * once), its signatures (checked whenever it has any, or trusted keys are given) and the policy.
+ * once; a delta's blobs held offline are listed as relied on, not faults), its signatures (checked whenever it has
+ * any, or trusted keys are given), the policy and, for a delta with `against`, whether the target holds its base.
  * `ok` only when every part is. Keys and the policy are read before the long pass over the parts,
  * so a bad flag fails at once.
  */
 export async function verifyBundle(options: VerifyBundleOptions, controls: JobControls = {}): Promise<VerifyReport> {
+  return (await checkBundle(options, controls)).report;
+}
+
+/** A verification with what was verified: the manifest and the exact `bundle.json` bytes, when they were valid. */
+export interface BundleCheck {
+  report: VerifyReport;
+  manifest?: BundleManifest;
+  bundleJson?: Buffer;
+  /** The folders, as opened (absolute paths). */
+  dirs: string[];
+}
+
+/** {@link verifyBundle}, also returning the manifest it judged (so nothing reads `bundle.json` a second time). */
+export async function checkBundle(options: VerifyBundleOptions, controls: JobControls = {}): Promise<BundleCheck> {
   const trustedKeys = options.trustedKeys ?? [];
   if (options.requireApproval && trustedKeys.length === 0) {
     throw new FerryError('bad-usage', 'Requiring an approval needs the trusted public keys (--trust KEY.pub): an approval counts only when a trusted key made it.');
@@ -39,11 +66,14 @@ export async function verifyBundle(options: VerifyBundleOptions, controls: JobCo
   await Promise.all(trustedKeys.map(loadPublicKey));
   const policy = options.policy === undefined ? undefined : await loadPolicy(options.policy);
   const cosignKeys = options.cosignKeys?.length ? await loadCosignKeys(options.cosignKeys) : undefined;
+  if (options.against === undefined && (options.mapRules?.length ?? 0) > 0) throw new FerryError('bad-usage', '--map rules apply to --against HOST[:PORT][/PREFIX]; name the target too.');
+  const againstTarget = options.against === undefined ? undefined : parseAgainstTarget(options.against, options.mapRules);
 
   const integrity = await checkIntegrity({ dirs: options.dirs }, controls);
   let trust: TrustReport | undefined;
   // every volume's signatures/, together: an approval written to one stick of a set still counts
-  const signed = integrity.dirs.some((dir) => existsSync(join(dir, 'signatures')));
+  // lstat, not stat: a `signatures` that is a link (even a broken one) is there, and checkTrust reports it
+  const signed = integrity.dirs.some((dir) => lstatSync(join(dir, 'signatures'), { throwIfNoEntry: false }) !== undefined);
   if (integrity.bundleJson && integrity.dirs.length > 0 && (signed || trustedKeys.length > 0)) {
     trust = await checkTrust({
       dirs: integrity.dirs,
@@ -57,7 +87,7 @@ export async function verifyBundle(options: VerifyBundleOptions, controls: JobCo
     const keys = cosignKeys.map((k) => ({ file: k.file, type: k.type }));
     cosign = { ok: false, keys, images: [] };
     if (integrity.manifest) {
-      const archive = await BundleArchive.open(integrity.dirs, controls.signal ? { signal: controls.signal } : {}).catch(() => undefined);
+      const archive = await BundleArchive.open(integrity.dirs, { manifest: integrity.manifest, ...(controls.signal ? { signal: controls.signal } : {}) }).catch(() => undefined);
       if (archive) {
         try {
           cosign = await verifyCosignSignatures(integrity.manifest, archive, cosignKeys);
@@ -74,8 +104,31 @@ export async function verifyBundle(options: VerifyBundleOptions, controls: JobCo
   } else if (policy) {
     policyReport = { ok: false, file: policy.file, violations: [{ rule: 'bundle.json', message: 'The policy could not be checked: the bundle has no valid bundle.json.' }] };
   }
-  const ok = integrity.report.ok && (trust?.ok ?? true) && (policyReport?.ok ?? true) && (cosign?.ok ?? true);
-  return { ok, integrity: integrity.report, ...(trust ? { trust } : {}), ...(policyReport ? { policy: policyReport } : {}), ...(cosign ? { cosign } : {}) };
+  let against: AgainstReport | undefined;
+  if (againstTarget && integrity.manifest) {
+    against = await checkAgainst(
+      {
+        manifest: integrity.manifest,
+        against: againstTarget,
+        ...(integrity.owners ? { owners: integrity.owners } : {}),
+        ...(integrity.chartOwners ? { chartOwners: integrity.chartOwners } : {}),
+        ...(options.registry ? { registry: options.registry } : {}),
+      },
+      controls,
+    );
+  } else if (againstTarget) {
+    against = { ok: false, target: againstTarget.text, checked: 0, present: 0, missing: [], problem: 'The target could not be checked: the bundle has no valid bundle.json.' };
+  }
+  const ok = integrity.report.ok && (trust?.ok ?? true) && (policyReport?.ok ?? true) && (cosign?.ok ?? true) && (against?.ok ?? true);
+  const report: VerifyReport = {
+    ok,
+    integrity: integrity.report,
+    ...(trust ? { trust } : {}),
+    ...(policyReport ? { policy: policyReport } : {}),
+    ...(cosign ? { cosign } : {}),
+    ...(against ? { against } : {}),
+  };
+  return { report, dirs: integrity.dirs, ...(integrity.manifest ? { manifest: integrity.manifest, bundleJson: integrity.bundleJson! } : {}) };
 }
 
 /** The error a failed verification ends with: damaged first, then untrusted, then against policy. */
@@ -95,5 +148,6 @@ export function verifyFailure(report: VerifyReport, listedWhere: string): FerryE
   if (report.policy && !report.policy.ok) {
     return new FerryError('policy-violation', `The bundle breaks policy ${report.policy.file}: ${count(report.policy.violations.length, 'violation')} (listed ${listedWhere}).`, { subject });
   }
+  if (report.against) return againstFailure(report.against, listedWhere);
   return undefined;
 }

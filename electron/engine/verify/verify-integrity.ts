@@ -1,6 +1,7 @@
-import type { BundleManifest } from '../../../shared/bundle-manifest.js';
+import type { BundleManifest, ChartRecord } from '../../../shared/bundle-manifest.js';
 import { formatBytes } from '../../../shared/format.js';
-import type { IntegrityCheck, IntegrityReport } from '../../../shared/verify-report.js';
+import type { IntegrityCheck, IntegrityReport, ReliesOnReport } from '../../../shared/verify-report.js';
+import { describeDeltaBase } from '../bundle/describe-delta.js';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
 import { ArchiveWalk, type WalkOutcome } from './archive-walk.js';
@@ -29,6 +30,10 @@ export interface IntegrityOutcome {
   bundleJson?: Buffer;
   /** The folders, as opened (absolute paths). */
   dirs: string[];
+  /** Blob digest → the images (references) whose manifests reference it, as the archive's manifests say (when walked). */
+  owners?: Map<string, Set<string>>;
+  /** Blob digest → the carried chart it belongs to (when its manifest was read). */
+  chartOwners?: Map<string, ChartRecord>;
 }
 
 /** Reads of 8 MiB, four in flight or being hashed: 32 MiB of buffers whatever the bundle's size. */
@@ -83,7 +88,9 @@ export async function checkIntegrity(options: VerifyIntegrityOptions, controls: 
   const parts = layout ? checkPartContents(layout, faults) : { files: [], lost: [] };
   const sumsChecked = await checkSumsFiles(volumes, manifest, reading.perVolume, layout, faults);
   const structure = manifest && walked ? checkArchiveStructure(manifest, walked, faults) : undefined;
-  if (manifest && walked) reportBlobs(manifest, walked, structure!, parts.lost, faults);
+  const charts = manifest && walked ? chartOwners(manifest, walked) : undefined;
+  if (manifest && walked) reportBlobs(manifest, walked, structure!, charts!, parts.lost, faults);
+  const reliesOn = manifest?.delta ? reliesOnReport(manifest, structure) : undefined;
 
   const repair = manifest ? repairAdvice(manifest, parts.lost, dirs) : undefined;
   const report: IntegrityReport = {
@@ -96,8 +103,32 @@ export async function checkIntegrity(options: VerifyIntegrityOptions, controls: 
     faults: faults.all,
     checks: summarize({ manifest, volumes, layout, walked, structure, sumsChecked, faults, totalBytes }),
     ...(repair ? { repair } : {}),
+    ...(reliesOn ? { reliesOn } : {}),
   };
-  return { report, ...(manifest ? { manifest, bundleJson: reading.bytes! } : {}), dirs };
+  return {
+    report,
+    ...(manifest ? { manifest, bundleJson: reading.bytes! } : {}),
+    dirs,
+    ...(structure ? { owners: structure.owners } : {}),
+    ...(charts ? { chartOwners: charts } : {}),
+  };
+}
+
+/** A delta's blobs held offline, with the images needing each (when the archive's manifests were read): not faults. */
+function reliesOnReport(manifest: BundleManifest, structure: StructureOutcome | undefined): ReliesOnReport {
+  const omitted = manifest.delta!.omitted;
+  return {
+    count: omitted.length,
+    bytes: omitted.reduce((n, o) => n + o.size, 0),
+    against: manifest.delta!.against.map(describeDeltaBase),
+    blobs: omitted.map((o) => ({
+      digest: o.digest,
+      size: o.size,
+      mediaType: o.mediaType,
+      ...(o.repository !== undefined ? { repository: o.repository } : {}),
+      images: [...(structure?.owners.get(o.digest) ?? [])].sort(),
+    })),
+  };
 }
 
 /**
@@ -113,15 +144,14 @@ function filesToRead(layout: PartsLayout): ArchiveFileCopy[] {
 }
 
 /** Turns the walk's findings into faults naming the blob, its images and the parts holding it; then blobs never found. */
-function reportBlobs(manifest: BundleManifest, walked: WalkOutcome, structure: StructureOutcome, lost: string[], faults: FaultList): void {
+function reportBlobs(manifest: BundleManifest, walked: WalkOutcome, structure: StructureOutcome, charts: Map<string, ChartRecord>, lost: string[], faults: FaultList): void {
   const records = new Map(manifest.blobs.map((b) => [b.digest, b]));
-  const charts = chartOwners(manifest, walked);
   const describe = (digest: string): string => {
     const record = records.get(digest);
     const role = record ? roleOf(record.mediaType) : 'blob';
     const images = [...(structure.owners.get(digest) ?? [])];
     const chart = charts.get(digest);
-    return `${role} ${digest}${images.length > 0 ? ` of ${listNames(images.slice(0, 3))}${images.length > 3 ? ` and ${images.length - 3} more` : ''}` : chart ? ` of ${chart}` : ''}`;
+    return `${role} ${digest}${images.length > 0 ? ` of ${listNames(images.slice(0, 3))}${images.length > 3 ? ` and ${images.length - 3} more` : ''}` : chart ? ` of chart ${chart.name} ${chart.version}` : ''}`;
   };
   for (const p of walked.problems) {
     const damaged = p.parts.filter((name) => lost.includes(name));
@@ -144,18 +174,17 @@ function reportBlobs(manifest: BundleManifest, walked: WalkOutcome, structure: S
   }
 }
 
-/** Blob digest → `chart NAME VERSION`, for the blobs of carried charts (manifest, chart, and the rest when the manifest was read). */
-function chartOwners(manifest: BundleManifest, walked: WalkOutcome): Map<string, string> {
-  const owners = new Map<string, string>();
+/** Blob digest → its chart, for the blobs of carried charts (manifest, chart, and the rest when the manifest was read). */
+function chartOwners(manifest: BundleManifest, walked: WalkOutcome): Map<string, ChartRecord> {
+  const owners = new Map<string, ChartRecord>();
   for (const c of manifest.charts ?? []) {
-    const label = `chart ${c.name} ${c.version}`;
-    owners.set(c.digest, label);
-    owners.set(c.chartDigest, label);
+    owners.set(c.digest, c);
+    owners.set(c.chartDigest, c);
     const bytes = walked.documents.get(c.digest);
     if (!bytes) continue;
     try {
       const doc = JSON.parse(bytes.toString('utf8')) as { config?: { digest?: unknown }; layers?: { digest?: unknown }[] };
-      for (const d of [doc.config, ...(doc.layers ?? [])]) if (typeof d?.digest === 'string') owners.set(d.digest, label);
+      for (const d of [doc.config, ...(doc.layers ?? [])]) if (typeof d?.digest === 'string') owners.set(d.digest, c);
     } catch {
       // a manifest that does not parse is reported by the structure check
     }
@@ -220,7 +249,9 @@ function summarize(input: {
     return checks;
   }
   const blobBytes = manifest.blobs.reduce((n, b) => n + b.size, 0);
-  checks.push(walked.complete ? line('blobs', `${walked.blobsChecked} blobs, ${formatBytes(blobBytes)}${(manifest.files ?? []).length > 0 ? ` and ${manifest.files.length} file(s)` : ''}: sizes and sha256 match bundle.json`) : { ...line('blobs', ''), ok: false, summary: `${walked.blobsChecked} of ${manifest.blobs.length} blobs reached (the archive is broken)${faults.of('blobs').length > 0 ? `; ${faults.of('blobs').length} fault(s)` : ''}` });
+  const omitted = manifest.delta?.omitted ?? [];
+  const relies = omitted.length > 0 ? `; relies on ${omitted.length} blob${omitted.length === 1 ? '' : 's'} (${formatBytes(omitted.reduce((n, o) => n + o.size, 0))}) held offline` : '';
+  checks.push(walked.complete ? line('blobs', `${walked.blobsChecked} blobs, ${formatBytes(blobBytes)}${(manifest.files ?? []).length > 0 ? ` and ${manifest.files.length} file(s)` : ''}: sizes and sha256 match bundle.json${relies}`) : { ...line('blobs', ''), ok: false, summary: `${walked.blobsChecked} of ${manifest.blobs.length} blobs reached (the archive is broken)${faults.of('blobs').length > 0 ? `; ${faults.of('blobs').length} fault(s)` : ''}` });
   checks.push(line('structure', `oci-layout, index.json (${manifest.images.length} image(s)), manifest.json, ${structure?.documents ?? 0} manifests and indexes: consistent`));
   return checks;
 }

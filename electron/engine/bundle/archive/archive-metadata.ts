@@ -7,6 +7,12 @@ import type { PlannedBlob } from '../plan-blobs.js';
 import { FILES_DIR, plainFilePath } from '../../files/plain-file-path.js';
 import type { PlannedFile } from '../../files/plan-files.js';
 import type { CarriedImageManifest, ResolvedImage } from '../resolve-image.js';
+
+/** What `index.json` says of an image: its reference, its top manifest and the platform a filter picked, if one. */
+export type IndexedImage = Pick<ResolvedImage, 'ref' | 'top' | 'topPlatform'>;
+
+/** What docker-save's `manifest.json` needs of an image: its reference and each image manifest's config, layers and platform. */
+export type DockerSaveImage = Pick<ResolvedImage, 'ref'> & { manifests: Pick<CarriedImageManifest, 'config' | 'layers' | 'platform'>[] };
 import { layoutArchive, type ArchiveLayout } from './archive-layout.js';
 
 /** Path of a blob inside the archive. */
@@ -23,7 +29,7 @@ export function ociLayoutFile(): Buffer {
  * The OCI `index.json`: one descriptor per reference, annotated as containerd's exporter does
  * (`io.containerd.image.name` = full reference, `org.opencontainers.image.ref.name` = the tag).
  */
-export function ociIndexFile(images: ResolvedImage[]): Buffer {
+export function ociIndexFile(images: IndexedImage[]): Buffer {
   const seen = new Set<string>();
   const manifests: Descriptor[] = [];
   for (const image of images) {
@@ -51,7 +57,7 @@ export interface DockerSaveEntry {
  * when carried, else linux/arm64, else the first), so `docker load` and `docker-archive:` readers
  * find it. Images with a layer not carried (foreign layers left out) are not listed.
  */
-export function dockerSaveEntries(images: ResolvedImage[], carried: Set<string>): { entries: DockerSaveEntry[]; listed: boolean[] } {
+export function dockerSaveEntries(images: DockerSaveImage[], carried: Set<string>): { entries: DockerSaveEntry[]; listed: boolean[] } {
   const entries: DockerSaveEntry[] = [];
   const byConfig = new Map<string, DockerSaveEntry>();
   const listed = images.map((image) => {
@@ -78,9 +84,9 @@ export function dockerSaveFile(entries: DockerSaveEntry[]): Buffer {
   return Buffer.from(JSON.stringify(entries, null, 2));
 }
 
-function pickDockerManifest(manifests: CarriedImageManifest[]): CarriedImageManifest | undefined {
+function pickDockerManifest<M extends Pick<CarriedImageManifest, 'config' | 'platform'>>(manifests: M[]): M | undefined {
   const images = manifests.filter((m) => m.config.mediaType !== 'application/vnd.oci.empty.v1+json');
-  const is = (os: string, arch: string) => (m: CarriedImageManifest) => m.platform?.os === os && m.platform.architecture === arch;
+  const is = (os: string, arch: string) => (m: M) => m.platform?.os === os && m.platform.architecture === arch;
   return images.find(is('linux', 'amd64')) ?? images.find(is('linux', 'arm64')) ?? images.find((m) => m.platform?.os !== 'unknown');
 }
 
