@@ -3,11 +3,9 @@
 // `--to-containerd` refused without `--base` and, with it, a complete archive that ctr and skopeo read; `ferry serve
 // DELTA BASE` as one registry (skopeo copies an image whose layers come from the base), `serve DELTA` alone refused.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import type { BundleManifest } from '../../shared/bundle-manifest.js';
@@ -26,7 +24,7 @@ import {
   type DeltaImages,
   type RegistryHandle,
 } from '../harness/index.js';
-import { runFerry } from '../harness/ferry-cli.js';
+import { runFerry, startFerry } from '../harness/ferry-cli.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;
@@ -195,20 +193,10 @@ describe('ferry import DELTA --to-dir / --to-containerd', () => {
 describe('ferry serve DELTA BASE', () => {
   test('serves both as one registry: skopeo copies a v2 image whose layers come from the base, and v1 too', async () => {
     // the real command, in the background until SIGTERM
-    const entry = fileURLToPath(new URL('../../electron/cli/bin.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, 'serve', deltaDir, v1Dir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const served = await startFerry(['serve', deltaDir, v1Dir, '--listen', '127.0.0.1:0'], /http:\/\/(127\.0\.0\.1:\d+) .*\n(?:.*\n){2}/, { env });
+    const host = served.ready;
+    const stdout = served.stdout();
     try {
-      const host = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (c: Buffer) => {
-          stdout += c.toString();
-          const m = /http:\/\/(127\.0\.0\.1:\d+) .*\n(?:.*\n){2}/.exec(stdout);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', () => reject(new Error(`ferry serve exited early: ${stderr}`)));
-      });
       assert.match(stdout, /^Serving 3 repositories from 2 bundles as one registry at /);
       assert.match(stdout, new RegExp(`\\n  bundle ${delta.id} \\(delta\\), made .*: ${deltaDir}\\n  bundle ${v1.id}, made .*: ${v1Dir}\\n`));
       const oci = join(work, 'served-tool');
@@ -220,12 +208,7 @@ describe('ferry serve DELTA BASE', () => {
       const tags = (await (await request(`http://${host}/v2/test/app/tags/list`)).body.json()) as { tags: string[] };
       assert.deepEqual(tags.tags, ['1.0', '2.0']);
     } finally {
-      const code = await new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null) resolve(child.exitCode);
-        child.once('exit', (c) => resolve(c));
-        child.kill('SIGTERM');
-      });
-      assert.equal(code, 0, stderr);
+      assert.equal(await served.stop(), 0, served.stderr());
     }
   });
 

@@ -1,16 +1,14 @@
 // `ferry serve` and a bundle that is hostile input: a bundle altered before serving is refused before anything
 // listens; one altered on disk while it is served (a byte flipped in bundle.tar) is never sent complete and wrong.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import type { ProgressEvent } from '../../shared/progress.js';
 import { flipByte, freePort, makeTestBundle, rejectsWith, skopeo, waitUntil, type TestBundle } from '../harness/index.js';
-import { runFerry } from '../harness/ferry-cli.js';
+import { runFerry, startFerry } from '../harness/ferry-cli.js';
 import { BundleArchive } from '../../electron/engine/bundle/bundle-archive.js';
 import { generateSigningKey, serveBundle, signBundle, type ServedBundle } from '../../electron/engine/index.js';
 
@@ -200,32 +198,16 @@ describe('ferry serve while the bundle is altered', () => {
   test('prints a warning line naming the blob and the bundle when it cuts a transfer', async () => {
     const dir = bundle.copy();
     const layer = layers()[0]!;
-    const entry = fileURLToPath(new URL('../../electron/cli/bin.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, 'serve', dir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const served = await startFerry(['serve', dir, '--listen', '127.0.0.1:0'], /(http:\/\/127\.0\.0\.1:\d+)/);
+    const url = served.ready;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (c: Buffer) => {
-          stdout += c.toString();
-          const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', () => reject(new Error(`ferry serve exited early: ${stderr}`)));
-      });
-      assert.match(stderr, /verify/, 'the verification showed its progress');
+      assert.match(served.stderr(), /verify/, 'the verification showed its progress');
       await flipInBlob(dir, layer.digest, 5);
       const r = await getBody(`${url}/v2/test/big/blobs/${layer.digest}`);
       assert.ok(r.error && r.body.length < layer.size);
-      await waitUntil(async () => stderr.includes(`warning: Blob ${layer.digest} in the bundle at ${dir}`), { what: 'the warning line', timeoutMs: 5000 });
+      await waitUntil(async () => served.stderr().includes(`warning: Blob ${layer.digest} in the bundle at ${dir}`), { what: 'the warning line', timeoutMs: 5000 });
     } finally {
-      const code = await new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null) resolve(child.exitCode);
-        child.once('exit', (c) => resolve(c));
-        child.kill('SIGTERM');
-      });
-      assert.equal(code, 0, stderr);
+      assert.equal(await served.stop(), 0, served.stderr());
     }
   });
 });

@@ -1,14 +1,13 @@
 // `ferry serve`: a read-only OCI registry straight from a split bundle's parts, proven by real
 // clients (skopeo, ctr, undici) and by the real CLI as a child process.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { Agent, request } from 'undici';
 import { makeCa, makeTestBundle, skopeo, startContainerd, type ContainerdHandle, type TestBundle } from '../harness/index.js';
+import { startFerry } from '../harness/ferry-cli.js';
 import { serveBundle, type ServedBundle, type ServedRequest } from '../../electron/engine/index.js';
 
 let bundle: TestBundle;
@@ -213,26 +212,14 @@ describe('ferry serve options', () => {
   });
 
   test('the CLI prints the URL, logs one line per request to stderr and exits 0 on SIGTERM', async () => {
-    const entry = fileURLToPath(new URL('../../electron/cli/bin.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, 'serve', bundle.dir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-        const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', () => reject(new Error(`ferry serve exited early: ${stderr}`)));
-    });
+    const served = await startFerry(['serve', bundle.dir, '--listen', '127.0.0.1:0'], /(http:\/\/127\.0\.0\.1:\d+)/);
+    const url = served.ready;
     const r = await request(`${url}/v2/test/multi/tags/list`);
     assert.equal(r.statusCode, 200);
     await r.body.text();
-    const code = await new Promise<number | null>((resolve) => {
-      child.once('exit', (c) => resolve(c));
-      child.kill('SIGTERM');
-    });
+    const code = await served.stop();
+    const stdout = served.stdout();
+    const stderr = served.stderr();
     assert.equal(code, 0, stderr);
     assert.match(stdout, /test\/multi/);
     assert.match(stderr, /GET \/v2\/test\/multi\/tags\/list 200/);
