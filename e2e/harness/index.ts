@@ -29,3 +29,4 @@ export * from './damage.js';
 export * from './cosign-sign.js';
 export * from './helm-repo.js';
 export * from './delta-images.js';
+export * from './many-repositories.js';

@@ -11,10 +11,9 @@ import {
   buildSingleImage,
   makeLayer,
   makeTempDir,
-  pushBlob,
   pushImage,
-  pushManifest,
   removeDir,
+  seedManyRepositories,
   seedTestImages,
   startFaultProxy,
   startRegistry,
@@ -50,17 +49,8 @@ before(async () => {
   baseDigest = base.digest;
   // >100 repositories through the registry API, 8 at once: one image pushed once, then mounted (uploads are what is slow)
   const image = buildSingleImage('oci', { os: 'linux', architecture: 'amd64' }, [base]);
-  const config = image.platforms[0]!.config;
-  shared = { config: config.digest, manifest: image.manifest.digest };
-  await pushImage(registry, 'many/r000', '1', image);
-  await mapLimit(
-    Array.from({ length: MANY - 1 }, (_, i) => `many/r${String(i + 1).padStart(3, '0')}`),
-    8,
-    async (repo) => {
-      for (const blob of [base.bytes, config.bytes]) await pushBlob(registry, repo, blob, { mountFrom: 'many/r000', skipExisting: false });
-      await pushManifest(registry, repo, '1', image.manifest.bytes, image.manifest.mediaType);
-    },
-  );
+  shared = { config: image.platforms[0]!.config.digest, manifest: image.manifest.digest };
+  await seedManyRepositories(registry, MANY, { prefix: 'many', tag: '1', image });
   // a few with a layer of their own on the shared base
   await mapLimit(
     Array.from({ length: OWN }, (_, i) => `own/o${String(i).padStart(2, '0')}`),
