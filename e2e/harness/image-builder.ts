@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { pack as tarPack } from 'tar-stream';
@@ -21,10 +22,12 @@ export interface BuiltBlob {
   bytes: Buffer;
 }
 
-/** A gzip'd tar layer: `digest`/`size` of the compressed bytes, `diffID` of the uncompressed tar. */
+/** A compressed tar layer (gzip unless `compression` says zstd): `digest`/`size` of the compressed bytes, `diffID` of the uncompressed tar. */
 export interface Layer extends BuiltBlob {
   diffID: string;
   uncompressedSize: number;
+  /** 'zstd' for a zstd layer (`tar+zstd`); absent for gzip. */
+  compression?: 'zstd';
   /** Set for foreign (non-distributable) layers: where clients download them; never pushed. */
   urls?: string[];
 }
@@ -35,6 +38,8 @@ export interface BlobRef {
   size: number;
   /** Foreign layers only. */
   urls?: string[];
+  /** Layers only: 'zstd' for a zstd layer; absent for gzip. */
+  compression?: 'zstd';
 }
 
 /** An image config blob. */
@@ -130,6 +135,22 @@ export async function layerFromTar(tar: Buffer, options: LayerOptions = {}): Pro
   return { digest: sha256Digest(bytes), size: bytes.length, bytes, diffID: sha256Digest(tar), uncompressedSize: tar.length };
 }
 
+/**
+ * Compresses an uncompressed tar with zstd into a {@link Layer} (`tar+zstd`, the same diffID as its
+ * gzip twin). Node 20's zlib has no zstd, so this runs the `zstd` CLI (Debian package `zstd`,
+ * scripts/install-test-tools.sh); the output is reproducible for a given zstd version and level.
+ */
+export async function zstdLayerFromTar(tar: Buffer, options: { level?: number } = {}): Promise<Layer> {
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
+    const child = execFile('zstd', ['-q', '-c', `-${options.level ?? 3}`], { encoding: 'buffer', maxBuffer: 1 << 30 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`zstdLayerFromTar: zstd failed (is the zstd CLI installed? scripts/install-test-tools.sh): ${error.message} ${stderr.toString()}`));
+      else resolve(stdout);
+    });
+    child.stdin!.end(tar);
+  });
+  return { digest: sha256Digest(bytes), size: bytes.length, bytes, diffID: sha256Digest(tar), uncompressedSize: tar.length, compression: 'zstd' };
+}
+
 /** Builds a reproducible gzip'd tar layer from `path → content`. */
 export async function makeLayer(files: Record<string, string | Buffer>, options: LayerOptions = {}): Promise<Layer> {
   return layerFromTar(await makeTar(files, options), options);
@@ -179,8 +200,10 @@ export function descriptorPlatform(platform: ImagePlatform): DescriptorPlatform 
 
 /** A layer's descriptor in an OCI or Docker manifest (foreign layers get the foreign type and urls). */
 function layerDescriptor(layer: BlobRef, flavour: 'oci' | 'docker'): Descriptor {
+  // zstd has no Docker media type: Docker manifests with zstd layers use the OCI one, as buildkit writes them
   const mediaType = layer.urls
     ? flavour === 'oci' ? MediaTypes.ociForeignLayerGzip : MediaTypes.dockerForeignLayerGzip
+    : layer.compression === 'zstd' ? MediaTypes.ociLayerZstd
     : flavour === 'oci' ? MediaTypes.ociLayerGzip : MediaTypes.dockerLayerGzip;
   return { mediaType, digest: layer.digest, size: layer.size, ...(layer.urls ? { urls: layer.urls } : {}) };
 }

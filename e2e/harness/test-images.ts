@@ -4,7 +4,10 @@ import {
   buildMultiImage,
   buildSingleImage,
   imageBlobs,
+  layerFromTar,
   makeLayer,
+  makeTar,
+  zstdLayerFromTar,
   type BuiltImage,
   type ImagePlatform,
   type Layer,
@@ -157,4 +160,46 @@ export async function seedTestImages(
   for (const p of images.windows.platforms) for (const l of p.layers) if (l.urls) foreignBlobs.set(l.digest, l.bytes);
   if (options.blobServer) for (const [d, b] of foreignBlobs) options.blobServer.blobs.set(d, b);
   return { ...seeded, all: [seeded.multi, seeded.shared, seeded.single, seeded.windows], baseLayer, foreignBlobs, foreignBaseUrl };
+}
+
+/** Twins: one image (one config) whose layers are compressed three ways (see {@link seedZstdTwins}). */
+export interface SeededZstdTwins {
+  /** `test/twins:zstd` — OCI manifest linux/amd64, both layers `tar+zstd` (made with the zstd CLI). */
+  zstd: SeededImage;
+  /** `test/twins:gzip` — the same config, both layers gzip (level 6). */
+  gzip: SeededImage;
+  /** `mirror/twins:gzip` — the same config, as re-gzipped by a mirror: the first layer the gzip twin's, the second gzip level 1. */
+  regzip: SeededImage;
+  /** All three, in the order above. */
+  all: SeededImage[];
+}
+
+/**
+ * Pushes three images with the same config and other layer blobs: the same two tars as zstd layers,
+ * as gzip layers, and re-gzipped (one layer shared with the gzip twin). What a zstd conversion or a
+ * recompressing mirror makes; docker-save's `manifest.json` needs an entry for each (Config alone does not
+ * tell them apart). Needs the `zstd` CLI.
+ */
+export async function seedZstdTwins(registry: PushTarget & { host: string }): Promise<SeededZstdTwins> {
+  const filler = (seed: string): string => Array.from({ length: 400 }, (_, i) => `${seed} line ${i} ${(i * 7919) % 1009}\n`).join('');
+  const tars = [
+    await makeTar({ 'etc/os-release': 'ID=ferry-twins\n', 'usr/share/twins/base.txt': filler('base') }),
+    await makeTar({ 'app/twins.txt': 'same tar, three compressions\n', 'app/data.txt': filler('app') }),
+  ];
+  const gzipLayers = await Promise.all(tars.map((t) => layerFromTar(t)));
+  const zstdLayers = await Promise.all(tars.map((t) => zstdLayerFromTar(t)));
+  const regzipLayers = [gzipLayers[0]!, await layerFromTar(tars[1]!, { level: 1 })];
+  const platform: ImagePlatform = { os: 'linux', architecture: 'amd64' };
+  const built = { zstd: buildSingleImage('oci', platform, zstdLayers), gzip: buildSingleImage('oci', platform, gzipLayers), regzip: buildSingleImage('oci', platform, regzipLayers) };
+  const configs = new Set(Object.values(built).map((i) => i.platforms[0]!.config.digest));
+  const layers = new Set(Object.values(built).flatMap((i) => i.platforms[0]!.layers.map((l) => l.digest)));
+  if (configs.size !== 1 || layers.size !== 5) throw new Error(`seedZstdTwins: expected 1 config and 5 layer blobs, got ${configs.size} and ${layers.size}`);
+  const refs = { zstd: ['test/twins', 'zstd'], gzip: ['test/twins', 'gzip'], regzip: ['mirror/twins', 'gzip'] } as const;
+  const seeded = {} as Record<keyof typeof refs, SeededImage>;
+  for (const key of Object.keys(refs) as Array<keyof typeof refs>) {
+    const [repo, tag] = refs[key];
+    await pushImage(registry, repo, tag, built[key]);
+    seeded[key] = describe(registry.host, repo, tag, built[key]);
+  }
+  return { ...seeded, all: [seeded.zstd, seeded.gzip, seeded.regzip] };
 }

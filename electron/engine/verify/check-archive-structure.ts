@@ -231,36 +231,50 @@ function checkDockerManifest(
   });
   const imageManifests = (image: ImageRecord): ImageManifestDocument[] =>
     image.manifests.map((m) => parsed.get(m.digest)).filter((d): d is ImageManifestDocument => d?.kind === 'manifest');
+  // an entry stands for one image manifest: its config and its layers, in order (twins with the same config
+  // and other layer blobs, zstd and gzip say, each have their own entry, as `ctr images export` writes them)
+  const isEntryOf = (entry: (typeof entries)[number], doc: ImageManifestDocument): boolean =>
+    entry.Config === blobPath(doc.config.digest) && entry.Layers.length === doc.layers.length && doc.layers.every((l, k) => entry.Layers[k] === blobPath(l.digest));
+  const manifestDigest = (image: ImageRecord, doc: ImageManifestDocument): string => image.manifests.find((m) => parsed.get(m.digest) === doc)?.digest ?? '';
+  const docsOf = manifest.images.flatMap((image) => imageManifests(image));
+  /** Entries already faulted for their layers, not faulted again as belonging to no image. */
+  const faulted = new Set<(typeof entries)[number]>();
   for (const image of manifest.images) {
     const tag = image.tag !== undefined ? familiarName({ registry: image.registry, repository: image.repository, tag: image.tag }) : undefined;
     const docs = imageManifests(image);
-    const listed = entries.filter((e) => docs.some((d) => e.Config === blobPath(d.config.digest)));
+    const listed = entries.filter((e) => docs.some((d) => isEntryOf(e, d)));
     const tagged = tag ? entries.filter((e) => e.RepoTags.includes(tag)) : [];
     if (!image.dockerLoadable) {
       if (tagged.length > 0) fault('metadata', `manifest.json lists ${tag}, but bundle.json records ${image.reference} as not loadable by docker (a layer is not carried).`, at);
       continue;
     }
     if (docs.length < image.manifests.length) continue; // a manifest could not be read: reported already
+    // an entry with this image's config (and its tag, if it has one) but other layers: docker load would give it those
+    // (untagged, an entry that is another image's own, its twin's, is not this image's to judge)
+    const differing = (tag ? tagged : entries.filter((e) => !docsOf.some((d) => isEntryOf(e, d)))).filter((e) => !listed.includes(e) && docs.some((d) => e.Config === blobPath(d.config.digest)));
+    for (const entry of differing) {
+      faulted.add(entry);
+      const doc = docs.find((d) => entry.Config === blobPath(d.config.digest))!;
+      fault('metadata', `manifest.json gives ${image.reference} layers that differ from its manifest ${manifestDigest(image, doc)} (entry ${entries.indexOf(entry) + 1}).`, at);
+    }
+    // its tag on an entry of another config altogether: docker load would give the tag another image
+    for (const entry of tagged.filter((e) => !listed.includes(e) && !differing.includes(e))) {
+      fault('metadata', `manifest.json tags ${tag} on entry ${entries.indexOf(entry) + 1}, which is not a manifest of ${image.reference}.`, at);
+    }
     if (listed.length === 0) {
-      fault('metadata', `manifest.json does not list ${image.reference}, which bundle.json records as loadable by docker.`, at);
+      if (differing.length === 0) fault('metadata', `manifest.json does not list ${image.reference}, which bundle.json records as loadable by docker.`, at);
       continue;
     }
-    if (tag && !listed.some((e) => e.RepoTags.includes(tag))) fault('metadata', `manifest.json lists ${image.reference} without its tag ${tag}.`, at);
-    for (const entry of listed) {
-      const doc = docs.find((d) => entry.Config === blobPath(d.config.digest))!;
-      const want = doc.layers.map((l) => blobPath(l.digest));
-      if (want.length !== entry.Layers.length || want.some((p, k) => entry.Layers[k] !== p)) {
-        fault('metadata', `manifest.json gives ${image.reference} layers that differ from its manifest ${image.manifests.find((m) => parsed.get(m.digest) === doc)?.digest ?? ''}.`, at);
-      }
-    }
+    if (tag && !listed.some((e) => e.RepoTags.includes(tag)) && differing.length === 0) fault('metadata', `manifest.json lists ${image.reference} without its tag ${tag}.`, at);
   }
-  const configs = new Set(manifest.images.flatMap((image) => imageManifests(image).map((d) => blobPath(d.config.digest))));
   const tags = new Set(manifest.images.filter((i) => i.tag !== undefined).map((i) => familiarName({ registry: i.registry, repository: i.repository, tag: i.tag! })));
   entries.forEach((entry, i) => {
     for (const tag of entry.RepoTags) {
       if (!tags.has(tag)) fault('metadata', `manifest.json entry ${i + 1} tags ${JSON.stringify(tag)}, which is not an image of bundle.json.`, at);
     }
-    if (!configs.has(entry.Config) && walk.complete) fault('metadata', `manifest.json entry ${i + 1} (${entry.RepoTags.join(', ') || entry.Config}) belongs to no image of bundle.json.`, at);
+    if (!walk.complete || faulted.has(entry) || docsOf.some((d) => isEntryOf(entry, d))) return;
+    const config = docsOf.some((d) => entry.Config === blobPath(d.config.digest));
+    fault('metadata', `manifest.json entry ${i + 1} (${entry.RepoTags.join(', ') || entry.Config}) belongs to no image of bundle.json${config ? ': its config is one, its layers are not' : ''}.`, at);
   });
 }
 

@@ -56,23 +56,28 @@ export interface DockerSaveEntry {
  * docker-save's `manifest.json`: for each image one platform's config and layers (linux/amd64
  * when carried, else linux/arm64, else the first), so `docker load` and `docker-archive:` readers
  * find it. Images with a layer not carried (foreign layers left out) are not listed.
+ *
+ * Entries are keyed by manifest (config and layers), not by config: two images with the same
+ * config but other layer blobs (zstd and gzip twins, a layer re-gzipped by a mirror) get an entry
+ * each, as `ctr images export` writes them; images with the same config and layers share one.
  */
 export function dockerSaveEntries(images: DockerSaveImage[], carried: Set<string>): { entries: DockerSaveEntry[]; listed: boolean[] } {
   const entries: DockerSaveEntry[] = [];
-  const byConfig = new Map<string, DockerSaveEntry>();
+  const byManifest = new Map<string, DockerSaveEntry>();
   const listed = images.map((image) => {
     const chosen = pickDockerManifest(image.manifests);
     if (!chosen) return false;
     const paths = [chosen.config, ...chosen.layers].map((d) => d.digest);
     if (!paths.every((d) => carried.has(d))) return false;
     const tag = image.ref.tag ? familiarName({ ...image.ref, digest: undefined }) : undefined;
-    const existing = byConfig.get(chosen.config.digest);
+    const key = paths.join(' ');
+    const existing = byManifest.get(key);
     if (existing) {
       if (tag && !existing.RepoTags.includes(tag)) existing.RepoTags.push(tag);
       return true;
     }
     const entry = { Config: blobPath(chosen.config.digest), RepoTags: tag ? [tag] : [], Layers: chosen.layers.map((l) => blobPath(l.digest)) };
-    byConfig.set(chosen.config.digest, entry);
+    byManifest.set(key, entry);
     entries.push(entry);
     return true;
   });
