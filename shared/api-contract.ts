@@ -24,6 +24,9 @@ export const UserPathSchema = z
 /** A short piece of text the user typed (a reference, a platform, a registry host). */
 const TextSchema = z.string().min(1).max(1024).refine((s) => !s.includes('\0'), 'text without NUL bytes');
 
+/** The most inventories and old bundles one delta is made against from the app. */
+export const MAX_HAVE = 100;
+
 /** Input schemas, one per call. */
 export const API_INPUTS = {
   'app.info': z.strictObject({}),
@@ -77,8 +80,28 @@ export const API_INPUTS = {
       files: z.array(UserPathSchema).max(1000).optional(),
       /** Also carry cosign signatures, attestations and SBOMs and OCI 1.1 referrers (`ferry bundle --referrers`). */
       referrers: z.boolean().optional(),
+      /**
+       * What the offline side holds (`ferry bundle --have`): inventory files and folders of bundles already carried
+       * across. Blobs held there are neither fetched nor carried: the bundle is a delta.
+       */
+      have: z.array(UserPathSchema).max(MAX_HAVE, `at most ${MAX_HAVE} inventories or old bundles`).optional(),
+      /** Public keys (`.pub`) every `have` must be signed by (`ferry bundle --trust`). */
+      trustedKeys: z.array(UserPathSchema).max(100).optional(),
     })
-    .refine((i) => i.images.length + (i.charts?.length ?? 0) + (i.files?.length ?? 0) > 0, { message: 'at least one image, chart or file', path: ['images'] }),
+    .refine((i) => i.images.length + (i.charts?.length ?? 0) + (i.files?.length ?? 0) > 0, { message: 'at least one image, chart or file', path: ['images'] })
+    .refine((i) => !i.trustedKeys?.length || (i.have?.length ?? 0) > 0, { message: 'trusted keys check what have gives: name an inventory or old bundle too', path: ['trustedKeys'] }),
+  /**
+   * What a delta would carry (`ferry bundle --have` without fetching a blob): the holdings of every `have` (read and
+   * checked by the engine), and per image the bytes the offline side lacks against its total for its platforms.
+   * Without images it only reads and checks the holdings (the Prepare wizard's "Add" of an inventory or old bundle).
+   */
+  'bundle.planDelta': z.strictObject({
+    have: z.array(UserPathSchema).min(1, 'at least one inventory or old bundle folder').max(MAX_HAVE, `at most ${MAX_HAVE} inventories or old bundles`),
+    trustedKeys: z.array(UserPathSchema).max(100).optional(),
+    images: z.array(z.strictObject({ reference: TextSchema, platforms: z.array(TextSchema).max(64).optional() })).max(10_000).optional(),
+    includeForeignLayers: z.boolean().optional(),
+    insecureRegistries: z.array(TextSchema).max(100).optional(),
+  }),
   /** Checks one chart or file source of the Prepare wizard before it is added (nothing fetched). */
   'source.check': z.strictObject({ kind: z.enum(['chart', 'file']), source: UserPathSchema }),
   'list.read': z.strictObject({ path: UserPathSchema }),
@@ -128,13 +151,20 @@ export const API_INPUTS = {
       policy: UserPathSchema.optional(),
       /** Cosign public keys: nothing is imported unless every image has a valid cosign signature by one. */
       cosignKeys: z.array(UserPathSchema).optional(),
+      /**
+       * "Save inventory for the next transfer" (`ferry import --inventory`): after a successful import, write or update
+       * this inventory file with what the import put where. An existing file that is not a valid inventory, or a folder
+       * that cannot be written, is refused before anything is imported.
+       */
+      inventory: UserPathSchema.optional(),
     })
     .refine((i) => [i.to, i.toDir, i.toContainerd].filter((t) => t !== undefined).length === 1, {
       message: 'exactly one target: a registry (to), a folder (toDir) or a containerd socket (toContainerd)',
       path: ['to'],
     })
     .refine((i) => !i.dryRun || i.to !== undefined, { message: 'a dry run maps images onto a registry (to)', path: ['dryRun'] })
-    .refine((i) => !i.bases?.length || i.to === undefined, { message: 'bases make a delta complete for a folder or containerd; a registry (to) must hold them itself', path: ['bases'] }),
+    .refine((i) => !i.bases?.length || i.to === undefined, { message: 'bases make a delta complete for a folder or containerd; a registry (to) must hold them itself', path: ['bases'] })
+    .refine((i) => !i.dryRun || i.inventory === undefined, { message: 'a dry run imports nothing, so there is no inventory to save', path: ['inventory'] }),
   'bundle.serve': z.strictObject({
     dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder'),
     /** The loopback port (0 picks a free one). */
@@ -233,7 +263,66 @@ export interface CacheInfo {
 export interface CreateBundleSummary {
   dir: string;
   manifest: BundleManifest;
-  stats: { blobs: number; bytes: number; bytesFromCache: number; bytesFetched: number; seconds: number };
+  /**
+   * `blobs`/`bytes`: what the archive carries; `blobsOmitted`/`bytesOmitted`: what a delta leaves to the offline side
+   * (0 for a complete bundle), so the images' full size is `bytes + bytesOmitted`.
+   */
+  stats: { blobs: number; bytes: number; bytesFromCache: number; bytesFetched: number; seconds: number; blobsOmitted: number; bytesOmitted: number };
+}
+
+/** One inventory or old bundle a delta is planned against, as the engine read it. */
+export interface DeltaPlanBase {
+  /** The path given. */
+  path: string;
+  kind: 'inventory' | 'bundle';
+  /** sha256 (hex) of the inventory's bytes, or of the old bundle's `bundle.json`. */
+  sha256: string;
+  /** The old bundle's id. */
+  bundleId?: string;
+  /** When it was made, as it says. */
+  created?: string;
+  /** The key id (hex) that signed it, when trusted keys were given. */
+  signer?: string;
+  /** Config and layer blobs it says the offline side holds. */
+  blobs: number;
+}
+
+/** One image of a delta plan: its bytes for the chosen platforms, and those the offline side lacks; or why it could not be planned. */
+export type DeltaPlanImage =
+  | {
+      reference: string;
+      /** Every blob it needs (manifests included), whether carried or held offline. */
+      totalBytes: number;
+      /** The bytes of those the offline side does not hold: what the delta carries for it. */
+      newBytes: number;
+      blobs: number;
+      newBlobs: number;
+    }
+  | { reference: string; error: SerializedError };
+
+/** What `bundle.planDelta` answers. */
+export interface DeltaPlanResult {
+  bases: DeltaPlanBase[];
+  /** One per image asked about, in the order given. */
+  images: DeltaPlanImage[];
+  /** The distinct blobs of the planned images: all of them, those carried, those held offline (left out). */
+  totalBytes: number;
+  newBytes: number;
+  heldBytes: number;
+  heldBlobs: number;
+  /** Not failures (sizes that disagree, an archive that could not be read, nothing in common). */
+  warnings: string[];
+}
+
+/** The inventory an import saved ("Save inventory for the next transfer"). */
+export interface SavedInventory {
+  /** The file, as an absolute path. */
+  file: string;
+  /** Its size in bytes. */
+  bytes: number;
+  /** sha256 (hex) of its bytes. */
+  sha256: string;
+  counts: { repositories: number; tags: number; manifests: number; blobs: number; bytes: number };
 }
 
 /** What `bundle.approve` answers. */
@@ -308,6 +397,8 @@ export interface ImportSummary {
     stats: { blobsUploaded: number; blobsMounted: number; blobsExisting: number; bytesUploaded: number; manifestsPushed: number; tagsPushed: number; tagsExisting?: number; seconds: number };
   };
   reportFile?: string;
+  /** With `inventory`: the inventory written or updated after the import. */
+  inventory?: SavedInventory;
 }
 
 /** A removable volume as `media.list` lists it. */
@@ -396,6 +487,7 @@ export interface ApiResults {
   'bundle.approve': ApproveResult;
   'bundle.artifacts': BundleArtifactsResult;
   'bundle.diff': DiffReport;
+  'bundle.planDelta': DeltaPlanResult;
   'bundle.report': { path: string };
   'settings.get': SettingsView;
   'settings.setRegistry': SettingsView;

@@ -3,10 +3,10 @@
 // at 1024×700 in Debian Chromium; and a whole review done with the keyboard only.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from 'playwright-core';
 import { makeTestBundle, seedTestImages, startRegistry, type RegistryHandle, type TestBundle } from '../harness/index.js';
 import { startAppUnderTest, type AppUnderTest } from '../harness/app-harness.js';
+import { auditPage } from '../harness/axe-audit.js';
 
 let bundle: TestBundle;
 let registry: RegistryHandle;
@@ -34,14 +34,7 @@ const isFocused = (locator: Locator): Promise<boolean> =>
 
 /** Runs axe on the page as it is, in light and dark, and fails listing every violation with the elements at fault. */
 async function audit(state: string): Promise<void> {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-    const problems = result.violations.map((v) => `${v.id} (${v.impact ?? '?'}): ${v.help}\n    ${v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} — ${n.failureSummary?.replace(/\s+/g, ' ') ?? ''}`).join('\n    ')}`);
-    assert.deepEqual(problems, [], `${state} (${scheme}): ${problems.length} accessibility violation(s):\n  ${problems.join('\n  ')}`);
-    assert.ok(result.passes.length > 10, `${state} (${scheme}): axe ran its checks (${result.passes.length} rules passed)`);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
+  await auditPage(page, state);
   audited.push(state);
 }
 

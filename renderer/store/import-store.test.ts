@@ -5,7 +5,7 @@ import type { ApiResponse, JobMessage } from '../../shared/api-contract.js';
 import type { VerifyReport } from '../../shared/verify-report.js';
 import { createApiClient } from '../api/api-client.js';
 import type { ApiTransport } from '../api/api-transport.js';
-import { applyItem, blockedReason, CONTAINERD_SOCKETS, createImportStore, markFaults } from './import-store.js';
+import { applyItem, blockedReason, CONTAINERD_SOCKETS, createImportStore, defaultInventoryPath, markFaults, parentFolder } from './import-store.js';
 
 /** A transport that records every call's input and answers jobs with one result message after the job id. */
 function recordingTransport(answers: Record<string, ApiResponse>, results: Record<string, unknown>): ApiTransport & { inputs: [string, unknown][] } {
@@ -137,11 +137,138 @@ describe('import store', () => {
     assert.deepEqual(verifies.at(-1), { dirs: ['/b'], cosignKeys: ['/keys/b.pub'] });
     const imports = transport.inputs.filter(([c]) => c === 'bundle.import').map(([, i]) => i);
     // the bundle carries no plain files: filesTo is not sent
-    assert.deepEqual(imports, [{ dirs: ['/b'], toContainerd: '/tmp/ctd/c.sock', cosignKeys: ['/keys/b.pub'], chartsTo: '/out/charts' }]);
+    // the inventory is saved by default, beside the bundle folder
+    assert.deepEqual(imports, [{ dirs: ['/b'], toContainerd: '/tmp/ctd/c.sock', cosignKeys: ['/keys/b.pub'], chartsTo: '/out/charts', inventory: '/inventory.json' }]);
     // an empty socket says what to type
     s().setContainerd({ address: '  ' });
     await s().runImport();
     const run = s().run;
     assert.ok(run.status === 'failed' && /k3s: \/run\/k3s\/containerd\/containerd\.sock/.test(run.error.message));
+  });
+
+  test('defaultInventoryPath: inventory.json beside the bundle folder, or in the volume root when the bundle is at the root', () => {
+    assert.equal(defaultInventoryPath('/media/usb/bundle'), '/media/usb/inventory.json');
+    assert.equal(defaultInventoryPath('/media/usb/bundle/'), '/media/usb/inventory.json');
+    assert.equal(defaultInventoryPath('/media/usb', ['/media/usb']), '/media/usb/inventory.json');
+    assert.equal(defaultInventoryPath('/media/usb/', ['/media/usb']), '/media/usb/inventory.json');
+    assert.equal(defaultInventoryPath('/b'), '/inventory.json');
+    assert.equal(defaultInventoryPath('E:\\week-2'), 'E:\\inventory.json');
+    assert.equal(defaultInventoryPath('E:\\'), 'E:\\inventory.json');
+    assert.equal(defaultInventoryPath('D:\\transfers\\week-2'), 'D:\\transfers\\inventory.json');
+    assert.equal(parentFolder('/'), '/');
+    assert.equal(parentFolder('bundle'), '.');
+  });
+
+  test('Save inventory for the next transfer: on by default (off on read-only media), its path sent with the import; unticked, not sent; ticked and empty, stopped', async () => {
+    const report = { bundleId: 'b', target: 'r:5000', dryRun: false, images: [], stats: { blobsUploaded: 0, blobsMounted: 0, blobsExisting: 0, bytesUploaded: 0, manifestsPushed: 0, tagsPushed: 0, seconds: 0 } };
+    const saved = { file: '/media/usb/inventory.json', bytes: 1234, sha256: 'f'.repeat(64), counts: { repositories: 1, tags: 1, manifests: 1, blobs: 2, bytes: 300 } };
+    const transport = recordingTransport(
+      {
+        'bundle.inspect': { result: { path: '/media/usb/week-2/bundle.json', manifest: {}, bundleSha256: 'x', warnings: [] } },
+        'bundle.verify': { result: {} },
+        'bundle.import': { result: {} },
+        'media.list': { result: [{ mount: '/media/ro', label: 'RO', fsType: 'vfat', capacity: 1, free: 1, device: '/dev/sdx1', removable: true, readOnly: true }] },
+      },
+      { 'bundle.verify': intact, 'bundle.import': { report, inventory: saved } },
+    );
+    const store = createImportStore(createApiClient(transport));
+    const s = store.getState;
+    s().setPath('/media/usb/week-2');
+    await s().open();
+    assert.equal(s().saveInventory, true);
+    assert.equal(s().inventoryPath, '/media/usb/inventory.json');
+    await s().verifyBundle();
+    s().setRegistry({ to: 'r:5000' });
+    await s().runImport();
+    assert.equal(s().run.status, 'done');
+    const run = s().run;
+    assert.deepEqual(run.status === 'done' ? run.result.inventory : undefined, saved);
+    s().setInventoryPath('  ');
+    await s().runImport();
+    const stopped = s().run;
+    assert.ok(stopped.status === 'failed' && /Type where the inventory goes/.test(stopped.error.message));
+    s().setSaveInventory(false);
+    await s().runImport();
+    const imports = transport.inputs.filter(([c]) => c === 'bundle.import').map(([, i]) => i as Record<string, unknown>);
+    assert.deepEqual(
+      imports.map((i) => i.inventory),
+      ['/media/usb/inventory.json', undefined],
+    );
+    // a switch of target forgets the last run's report
+    s().setTargetKind('folder');
+    assert.equal(s().run.status, 'idle');
+    // read-only media: not ticked by default
+    s().setSourceKind('media');
+    await s().loadVolumes();
+    s().toggleVolume('/media/ro');
+    await s().open();
+    assert.equal(s().saveInventory, false);
+  });
+
+  test('Base bundles: each read by the host (named by the delta or not), sent for a folder or containerd, never for a registry', async () => {
+    const against = [{ kind: 'bundle', sha256: 'a'.repeat(64), bundleId: '11111111-1111-4111-8111-111111111111' }];
+    const delta = { id: '22222222-2222-4222-8222-222222222222', delta: { against, omitted: [{ digest: `sha256:${'c'.repeat(64)}`, size: 10, mediaType: 'x' }] }, blobs: [], charts: [], files: [] };
+    const week1 = { id: '11111111-1111-4111-8111-111111111111', created: '2025-01-01T00:00:00Z' };
+    const other = { id: '33333333-3333-4333-8333-333333333333', created: '2025-01-02T00:00:00Z' };
+    const inspections: Record<string, unknown> = { '/delta': delta, '/week-1': week1, '/other': other };
+    const inputs: [string, unknown][] = [];
+    const listeners = new Set<(m: JobMessage) => void>();
+    const transport: ApiTransport = {
+      async invoke(channel, input) {
+        inputs.push([channel, input]);
+        if (channel === 'bundle.inspect') {
+          const dir = (input as { dir: string }).dir;
+          const manifest = inspections[dir];
+          return manifest ? { result: { path: `${dir}/bundle.json`, manifest, bundleSha256: 'x', warnings: [] } } : { error: { code: 'not-found', message: `No bundle at ${dir}.` } };
+        }
+        const jobId = `j${inputs.length}`;
+        setTimeout(() => listeners.forEach((l) => l({ jobId, result: channel === 'bundle.verify' ? intact : {} })), 5);
+        return { result: { jobId } };
+      },
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      ready: async () => undefined,
+    };
+    const store = createImportStore(createApiClient(transport));
+    const s = store.getState;
+    s().setPath('/delta');
+    await s().open();
+    await s().verifyBundle();
+    assert.equal(await s().addBase(), false);
+    assert.match(s().baseError?.message ?? '', /Type the folder of an earlier bundle/);
+    s().setBaseText('/nowhere');
+    assert.equal(await s().addBase(), false);
+    assert.match(s().baseError?.message ?? '', /No bundle at \/nowhere/);
+    s().setBaseText('/delta');
+    assert.equal(await s().addBase(), false);
+    assert.match(s().baseError?.message ?? '', /the bundle being imported/);
+    s().setBaseText('/week-1');
+    assert.equal(await s().addBase(), true);
+    s().setBaseText('/other');
+    assert.equal(await s().addBase(), true);
+    assert.deepEqual(
+      s().bases.map((b) => [b.path, b.named]),
+      [
+        ['/week-1', true],
+        ['/other', false],
+      ],
+    );
+    s().removeBase('/other');
+    s().setSaveInventory(false);
+    s().setTargetKind('folder');
+    s().setFolder('/var/lib/k0s/images');
+    await s().runImport();
+    s().setTargetKind('registry');
+    s().setRegistry({ to: 'r:5000' });
+    await s().runImport();
+    const imports = inputs.filter(([c]) => c === 'bundle.import').map(([, i]) => i as Record<string, unknown>);
+    assert.deepEqual(imports[0], { dirs: ['/delta'], toDir: '/var/lib/k0s/images', bases: ['/week-1'] });
+    assert.equal(imports[1]!.bases, undefined);
+    // another bundle opened: its own bases
+    s().setPath('/week-1');
+    await s().open();
+    assert.deepEqual(s().bases, []);
   });
 });

@@ -74,6 +74,48 @@ export interface ChecksForm {
   cosignKeys: string[];
 }
 
+/** An earlier bundle given to make a delta complete for a folder or containerd ("Base bundles"), as the host read it. */
+export interface BaseBundle {
+  path: string;
+  bundleId?: string;
+  created?: string;
+  /** The delta names it among what it was made against. */
+  named?: boolean;
+}
+
+/** The inventory file every import offers to save: the name the connected side loads (Prepare, ferry bundle --have). */
+export const INVENTORY_FILE = 'inventory.json';
+
+/** The folder holding a path (`/media/usb/bundle` → `/media/usb`), for POSIX and Windows paths; a root stays itself. */
+export function parentFolder(path: string): string {
+  const trimmed = path.replace(/[\\/]+$/, '');
+  if (trimmed === '' || /^[A-Za-z]:$/.test(trimmed)) return path;
+  const cut = Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\'));
+  if (cut < 0) return '.';
+  if (cut === 0) return trimmed[0]!;
+  const parent = trimmed.slice(0, cut);
+  return /^[A-Za-z]:$/.test(parent) ? `${parent}\\` : parent;
+}
+
+/** `folder` + `name` with the folder's own separator. */
+function joinPath(folder: string, name: string): string {
+  const sep = folder.includes('\\') && !folder.includes('/') ? '\\' : '/';
+  return folder.endsWith('/') || folder.endsWith('\\') ? `${folder}${name}` : `${folder}${sep}${name}`;
+}
+
+/**
+ * Where "Save inventory for the next transfer" writes by default: `inventory.json` beside the bundle folder, on the same
+ * stick (`/media/usb/bundle` → `/media/usb/inventory.json`), so it travels back with the stick and outlives the bundle
+ * folder (replaced by next week's bundle) without adding a file to a bundle that was verified and signed. When the
+ * bundle sits at the root of a volume (a mount point: `/media/usb/bundle.json`), the parent would be off the stick, so
+ * the file goes into that root, beside bundle.json.
+ */
+export function defaultInventoryPath(bundleFolder: string, mounts: readonly string[] = []): string {
+  const folder = bundleFolder.replace(/[\\/]+$/, '') || bundleFolder;
+  const isRoot = /^[A-Za-z]:\\?$/.test(bundleFolder) || folder === '' || mounts.some((m) => m.replace(/[\\/]+$/, '') === folder);
+  return joinPath(isRoot ? bundleFolder : parentFolder(bundleFolder), INVENTORY_FILE);
+}
+
 /** The Import wizard's state; every change goes through an action below. */
 export interface ImportState {
   sourceKind: SourceKind;
@@ -101,6 +143,14 @@ export interface ImportState {
   /** Write the bundle's plain files into this folder (empty: not written). */
   filesTo: string;
   port: string;
+  /** "Save inventory for the next transfer": after a successful import, write or update `inventoryPath`. */
+  saveInventory: boolean;
+  inventoryPath: string;
+  /** A delta's earlier bundles, for a folder or containerd target. */
+  bases: BaseBundle[];
+  baseText: string;
+  baseError?: SerializedError;
+  checkingBase: boolean;
   preview: JobState<ImportSummary>;
   run: JobState<ImportSummary>;
   serve: ServeState;
@@ -120,6 +170,12 @@ export interface ImportState {
   setCosignKey(index: number, path: string): void;
   removeCosignKey(index: number): void;
   setPort(port: string): void;
+  setSaveInventory(on: boolean): void;
+  setInventoryPath(path: string): void;
+  setBaseText(text: string): void;
+  /** Reads the typed earlier bundle with the host and adds it to the base bundles; false (and `baseError`) when refused. */
+  addBase(): Promise<boolean>;
+  removeBase(path: string): void;
   previewMapping(): Promise<void>;
   runImport(): Promise<void>;
   cancelRun(): void;
@@ -226,7 +282,21 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
       };
     };
 
-    const resetAfterSource: Partial<ImportState> = { inspection: undefined, openError: undefined, dirs: [], verify: { status: 'idle' }, preview: { status: 'idle' }, run: { status: 'idle' } };
+    /** "Save inventory" when ticked (never with serve), and a delta's base bundles for a folder or containerd. */
+    const deltaInput = (target: 'registry' | 'place'): Pick<ApiInput<'bundle.import'>, 'inventory' | 'bases'> => {
+      const { saveInventory, inventoryPath, bases, inspection } = get();
+      const file = inventoryPath.trim();
+      return {
+        ...(saveInventory && file !== '' ? { inventory: file } : {}),
+        ...(target === 'place' && inspection?.manifest.delta && bases.length > 0 ? { bases: bases.map((b) => b.path) } : {}),
+      };
+    };
+
+    /** Stops an import that would save no inventory because the field is empty. */
+    const inventoryProblem = (): string | undefined =>
+      get().saveInventory && get().inventoryPath.trim() === '' ? `Type where the inventory goes (like ${INVENTORY_FILE} beside the bundle on the stick), or untick Save inventory for the next transfer.` : undefined;
+
+    const resetAfterSource: Partial<ImportState> = { inspection: undefined, openError: undefined, dirs: [], verify: { status: 'idle' }, preview: { status: 'idle' }, run: { status: 'idle' }, bases: [], baseError: undefined };
 
     return {
       sourceKind: 'folder',
@@ -245,6 +315,11 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
       chartsTo: '',
       filesTo: '',
       port: '5000',
+      saveInventory: true,
+      inventoryPath: '',
+      bases: [],
+      baseText: '',
+      checkingBase: false,
       preview: { status: 'idle' },
       run: { status: 'idle' },
       serve: { status: 'idle' },
@@ -282,7 +357,11 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
         set({ ...resetAfterSource, opening: true });
         try {
           const inspection = await api.call('bundle.inspect', { dir: dirs[0]! });
-          set({ inspection, dirs, opening: false });
+          // the inventory goes beside the bundle on the same stick by default; not onto read-only media
+          const mounts = (get().volumes ?? []).flatMap((v) => (v.mount === null ? [] : [v.mount]));
+          const readOnly = get().sourceKind === 'media' && (get().volumes ?? []).some((v) => v.mount !== null && dirs.includes(v.mount) && v.readOnly);
+          const folder = inspection.path.replace(/[\\/]bundle\.json$/, '') || dirs[0]!;
+          set({ inspection, dirs, opening: false, inventoryPath: defaultInventoryPath(folder, mounts), saveInventory: !readOnly });
         } catch (error) {
           set({ openError: toSerializedError(error), opening: false });
         }
@@ -296,7 +375,8 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
         const v = get().verify;
         if (v.status === 'done') set({ verify: { ...v, items: markFaults(v.items, v.result) } });
       },
-      setTargetKind: (targetKind) => set({ targetKind }),
+      // the last run's report belongs to the target it ran on
+      setTargetKind: (targetKind) => set({ targetKind, ...(get().run.status !== 'running' && targetKind !== get().targetKind ? { run: { status: 'idle' } } : {}) }),
       setRegistry: (patch) => set({ registry: { ...get().registry, ...patch }, ...(patch.to !== undefined || patch.map !== undefined ? { preview: { status: 'idle' } } : {}) }),
       setFolder: (folder) => set({ folder }),
       setContainerd: (patch) => {
@@ -311,6 +391,34 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
       setCosignKey: (index, path) => get().setChecks({ cosignKeys: get().checks.cosignKeys.map((k, i) => (i === index ? path : k)) }),
       removeCosignKey: (index) => get().setChecks({ cosignKeys: get().checks.cosignKeys.filter((_, i) => i !== index) }),
       setPort: (port) => set({ port }),
+      setSaveInventory: (saveInventory) => set({ saveInventory }),
+      setInventoryPath: (inventoryPath) => set({ inventoryPath }),
+      setBaseText: (baseText) => set({ baseText, baseError: undefined }),
+      async addBase() {
+        const path = get().baseText.trim();
+        const refuse = (message: string): false => {
+          set({ baseError: { code: 'bad-usage', message } });
+          return false;
+        };
+        if (path === '') return refuse('Type the folder of an earlier bundle this delta was made against (every volume of a set, one at a time).');
+        if (get().bases.some((b) => b.path === path)) return refuse(`${path} is already a base bundle.`);
+        if (get().bases.length >= 64) return refuse('At most 64 base bundle folders.');
+        set({ checkingBase: true, baseError: undefined });
+        try {
+          // read through the checked reader; the import verifies every base whole before anything is placed
+          const { manifest } = await api.call('bundle.inspect', { dir: path });
+          set({ checkingBase: false });
+          const delta = get().inspection?.manifest;
+          if (delta && manifest.id === delta.id) return refuse(`${path} is the bundle being imported, not an earlier one.`);
+          const named = (delta?.delta?.against ?? []).some((b) => b.kind === 'bundle' && b.bundleId === manifest.id);
+          set({ bases: [...get().bases, { path, bundleId: manifest.id, created: manifest.created, named }], baseText: '' });
+          return true;
+        } catch (error) {
+          set({ checkingBase: false, baseError: toSerializedError(error) });
+          return false;
+        }
+      },
+      removeBase: (path) => set({ bases: get().bases.filter((b) => b.path !== path) }),
       async previewMapping() {
         const dirs = get().dirs;
         if (dirs.length === 0 || get().preview.status === 'running') return;
@@ -324,13 +432,18 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
         const state = get();
         if (blockedReason(state) !== undefined || state.run.status === 'running') return;
         const dirs = state.dirs;
+        const problem = inventoryProblem();
+        if (problem) {
+          set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: problem } } });
+          return;
+        }
         if (state.targetKind === 'folder') {
           const toDir = state.folder.trim();
           if (toDir === '') {
             set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: 'Type the images folder (k3s: /var/lib/rancher/k3s/agent/images, k0s: /var/lib/k0s/images).' } } });
             return;
           }
-          await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, toDir, ...checksInput(), ...outputsInput() }, onProgress));
+          await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, toDir, ...checksInput(), ...outputsInput(), ...deltaInput('place') }, onProgress));
           return;
         }
         if (state.targetKind === 'containerd') {
@@ -339,7 +452,7 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
             set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: `Type containerd's socket (k3s: ${CONTAINERD_SOCKETS.k3s}, k0s: ${CONTAINERD_SOCKETS.k0s}, containerd: ${CONTAINERD_SOCKETS.containerd}).` } } });
             return;
           }
-          await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, toContainerd, ...checksInput(), ...outputsInput() }, onProgress));
+          await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, toContainerd, ...checksInput(), ...outputsInput(), ...deltaInput('place') }, onProgress));
           return;
         }
         if (state.registry.to.trim() === '') {
@@ -350,7 +463,7 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
         const login = username.trim() !== '' && password !== '' ? { credentials: { username: username.trim(), password } } : {};
         // the password goes to the host once, with this call, and is not kept here
         set({ registry: { ...state.registry, password: '' }, passwordSent: 'credentials' in login });
-        await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, ...registryInput(), ...checksInput(), ...outputsInput(), ...login }, onProgress));
+        await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, ...registryInput(), ...checksInput(), ...outputsInput(), ...deltaInput('registry'), ...login }, onProgress));
       },
       cancelRun() {
         const run = get().run;

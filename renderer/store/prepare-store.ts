@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { CreateBundleSummary, ImageResolveResult, MediaPlanResult, MediaVolume, MediaWriteSummary, SourceCheckResult } from '../../shared/api-contract.js';
+import { MAX_HAVE, type CreateBundleSummary, type DeltaPlanBase, type DeltaPlanResult, type ImageResolveResult, type MediaPlanResult, type MediaVolume, type MediaWriteSummary, type SourceCheckResult } from '../../shared/api-contract.js';
 import type { SerializedError } from '../../shared/errors.js';
 import { parseImageList } from '../../shared/image-list.js';
 import type { ApiClient } from '../api/api-client.js';
@@ -62,7 +62,7 @@ export const FIT_MAX_PART = 64 * 1024 ** 3;
 const FAT_FAMILY = /^(v?fat(12|16|32)?|msdos|umsdos)$/i;
 
 /** The fields of the Prepare state kept across a restart. */
-const PERSISTED = ['listText', 'insecureText', 'defaultPlatforms', 'overrides', 'includeForeignLayers', 'outputDir', 'splitMode', 'customSize', 'fitSize', 'parity', 'signKey', 'charts', 'files', 'referrers'] as const;
+const PERSISTED = ['listText', 'insecureText', 'defaultPlatforms', 'overrides', 'includeForeignLayers', 'outputDir', 'splitMode', 'customSize', 'fitSize', 'parity', 'signKey', 'charts', 'files', 'referrers', 'have', 'haveKey'] as const;
 
 /** The most charts, and the most files, one bundle carries from the app (the contract's limit). */
 export const MAX_SOURCES = 1000;
@@ -99,6 +99,41 @@ function sourcesOf(x: unknown): CarriedSource[] | undefined {
     }));
 }
 
+/**
+ * An inventory file or old bundle folder telling what the offline side holds ("Only carry what the offline side
+ * lacks"), as the host read it when it was added.
+ */
+export type HeldSource = { path: string } & Partial<Omit<DeltaPlanBase, 'path'>>;
+
+/** Remembered holdings, keeping only well-formed fields (they are read and checked again by every plan and the build). */
+function heldOf(x: unknown): HeldSource[] | undefined {
+  if (!Array.isArray(x)) return undefined;
+  return x
+    .filter((i): i is Record<string, unknown> => !!i && typeof i === 'object' && typeof (i as { path?: unknown }).path === 'string')
+    .slice(0, MAX_HAVE)
+    .map((i) => ({
+      path: i.path as string,
+      ...(i.kind === 'inventory' || i.kind === 'bundle' ? { kind: i.kind } : {}),
+      ...(typeof i.sha256 === 'string' ? { sha256: i.sha256 } : {}),
+      ...(typeof i.bundleId === 'string' ? { bundleId: i.bundleId } : {}),
+      ...(typeof i.created === 'string' ? { created: i.created } : {}),
+      ...(typeof i.signer === 'string' ? { signer: i.signer } : {}),
+      ...(typeof i.blobs === 'number' ? { blobs: i.blobs } : {}),
+    }));
+}
+
+/** What a delta would carry, per image: asked of the host whenever the rows, platforms or holdings change. */
+export type DeltaPlanState =
+  | { status: 'idle' }
+  | { status: 'running'; last?: DeltaPlanResult }
+  | { status: 'done'; result: DeltaPlanResult }
+  | { status: 'failed'; error: SerializedError };
+
+/** The latest delta plan known (while a new one runs, the one before). */
+export function deltaPlanOf(state: DeltaPlanState): DeltaPlanResult | undefined {
+  return state.status === 'done' ? state.result : state.status === 'running' ? state.last : undefined;
+}
+
 /** What is remembered across a restart. */
 type PersistedPrepare = Partial<Pick<PrepareState, (typeof PERSISTED)[number]>>;
 
@@ -113,10 +148,12 @@ function readPersisted(): PersistedPrepare {
     if (!raw) return {};
     const v = JSON.parse(raw) as Record<string, unknown>;
     const out: PersistedPrepare = {};
-    const str = (k: 'listText' | 'insecureText' | 'outputDir' | 'customSize' | 'fitSize' | 'parity' | 'signKey'): void => {
+    const str = (k: 'listText' | 'insecureText' | 'outputDir' | 'customSize' | 'fitSize' | 'parity' | 'signKey' | 'haveKey'): void => {
       if (typeof v[k] === 'string') out[k] = v[k];
     };
-    for (const k of ['listText', 'insecureText', 'outputDir', 'customSize', 'fitSize', 'parity', 'signKey'] as const) str(k);
+    for (const k of ['listText', 'insecureText', 'outputDir', 'customSize', 'fitSize', 'parity', 'signKey', 'haveKey'] as const) str(k);
+    const have = heldOf(v.have);
+    if (have) out.have = have;
     const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((i) => typeof i === 'string');
     if (strings(v.defaultPlatforms)) out.defaultPlatforms = v.defaultPlatforms;
     if (v.overrides && typeof v.overrides === 'object' && Object.values(v.overrides).every(strings)) out.overrides = v.overrides as Record<string, string[]>;
@@ -175,6 +212,17 @@ export interface PrepareState {
   checkingSource: boolean;
   /** Also carry signatures, SBOMs and attestations (cosign tags, OCI referrers). */
   referrers: boolean;
+  /** What the offline side holds (inventories, old bundle folders): the bundle carries only what it lacks. */
+  have: HeldSource[];
+  /** The inventory or old bundle folder being typed. */
+  haveText: string;
+  haveError?: SerializedError;
+  /** An inventory or old bundle is being read by the host. */
+  checkingHave: boolean;
+  /** A public key file (`.pub`) every inventory and old bundle must be signed by (empty: no signature required). */
+  haveKey: string;
+  /** Per image, the bytes the offline side lacks (with `have`). */
+  deltaPlan: DeltaPlanState;
   outputDir: string;
   splitMode: SplitMode;
   customSize: string;
@@ -218,6 +266,13 @@ export interface PrepareState {
   removeChart(source: string): void;
   removeFile(source: string): void;
   setReferrers(on: boolean): void;
+  setHaveText(text: string): void;
+  /** Reads the typed inventory or old bundle folder with the host and adds it; false (and `haveError`) when refused. */
+  addHave(): Promise<boolean>;
+  removeHave(path: string): void;
+  setHaveKey(path: string): void;
+  /** Asks the host what a delta against `have` would carry for each resolved image (also run on its own after changes). */
+  planDelta(): Promise<void>;
   setOutputDir(dir: string): void;
   setSplitMode(mode: SplitMode): void;
   setCustomSize(size: string): void;
@@ -280,6 +335,8 @@ const idleProgress = (): JobProgress => ({ done: 0, total: 0, rate: 0, etaSecond
 export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
   let active = 0;
   let checkTimer: ReturnType<typeof setTimeout> | undefined;
+  let planTimer: ReturnType<typeof setTimeout> | undefined;
+  let planGeneration = 0;
   let generation = 0;
   const remembered = readPersisted();
 
@@ -307,6 +364,7 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
             if (gen === generation && get().resolutions[reference]) {
               set((s) => ({ resolutions: { ...s.resolutions, [reference]: resolution } }));
               if (resolution.status === 'ok') scheduleCheck();
+              scheduleDeltaPlan();
             }
             pump();
           });
@@ -320,6 +378,23 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
         checkTimer = undefined;
         void checkPlatforms();
       }, 150);
+    };
+
+    /** Asks for a new delta plan once the rows, platforms or holdings stop changing (batched like the platform check). */
+    const scheduleDeltaPlan = (): void => {
+      if (planTimer) clearTimeout(planTimer);
+      if (get().have.length === 0) {
+        planGeneration++;
+        if (get().deltaPlan.status !== 'idle') set({ deltaPlan: { status: 'idle' } });
+        return;
+      }
+      planTimer = setTimeout(() => {
+        planTimer = undefined;
+        // once every row has settled: a plan resolves all the images again, so not once per row of a long list
+        const { references, resolutions } = get();
+        if (references.some((r) => resolutions[r]?.status === 'pending' || resolutions[r]?.status === 'resolving')) return;
+        void get().planDelta();
+      }, 300);
     };
 
     const checkPlatforms = async (): Promise<void> => {
@@ -433,6 +508,11 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
       fileText: '',
       checkingSource: false,
       referrers: false,
+      have: [],
+      haveText: '',
+      checkingHave: false,
+      haveKey: '',
+      deltaPlan: { status: 'idle' },
       outputDir: '',
       splitMode: 'none',
       customSize: '',
@@ -458,6 +538,8 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
         for (const r of references) resolutions[r] = old[r] ?? { status: 'pending' };
         set({ listText: text, references, resolutions, listNote: undefined });
         pump();
+        // rows gone from the list leave the plan's totals
+        if (get().have.length > 0) scheduleDeltaPlan();
       },
       setListPath: (listPath) => set({ listPath }),
       async loadList() {
@@ -501,6 +583,7 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
         const current = get().defaultPlatforms;
         set({ defaultPlatforms: current.includes(platform) ? current.filter((p) => p !== platform) : [...current, platform] });
         scheduleCheck();
+        scheduleDeltaPlan();
       },
       setOverride(reference, platforms) {
         const overrides = { ...get().overrides };
@@ -508,8 +591,12 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
         else overrides[reference] = platforms;
         set({ overrides });
         scheduleCheck();
+        scheduleDeltaPlan();
       },
-      setIncludeForeignLayers: (includeForeignLayers) => set({ includeForeignLayers }),
+      setIncludeForeignLayers(includeForeignLayers) {
+        set({ includeForeignLayers });
+        scheduleDeltaPlan();
+      },
       setChartText: (chartText) => set({ chartText, chartError: undefined }),
       setFileText: (fileText) => set({ fileText, fileError: undefined }),
       addChart: () => addSource('chart'),
@@ -517,6 +604,72 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
       removeChart: (source) => set({ charts: get().charts.filter((c) => c.source !== source) }),
       removeFile: (source) => set({ files: get().files.filter((f) => f.source !== source) }),
       setReferrers: (referrers) => set({ referrers }),
+      setHaveText: (haveText) => set({ haveText, haveError: undefined }),
+      async addHave() {
+        const path = get().haveText.trim();
+        const refuse = (message: string): false => {
+          set({ haveError: { code: 'bad-usage', message } });
+          return false;
+        };
+        if (path === '') return refuse('Type the path of an inventory file (from ferry inventory, or saved by an import) or of a bundle folder already carried across.');
+        if (get().have.some((h) => h.path === path)) return refuse(`${path} is already in the list.`);
+        if (get().have.length >= MAX_HAVE) return refuse(`At most ${MAX_HAVE} inventories and old bundles: remove some first.`);
+        const key = get().haveKey.trim();
+        set({ checkingHave: true, haveError: undefined });
+        try {
+          // the host reads it as the hostile input it is (schema, sizes, signature with a key) without planning anything
+          const { bases } = await api.call('bundle.planDelta', { have: [path], ...(key !== '' ? { trustedKeys: [key] } : {}) });
+          const base = bases[0];
+          set({ checkingHave: false });
+          if (!base) return refuse(`${path} holds nothing Ferry can read as an inventory or a bundle.`);
+          const same = get().have.find((h) => h.sha256 !== undefined && h.sha256 === base.sha256);
+          if (same) return refuse(`${path} is the same ${base.kind} as ${same.path}.`);
+          set({ have: [...get().have, { ...base, path }], haveText: '' });
+          scheduleDeltaPlan();
+          return true;
+        } catch (error) {
+          set({ checkingHave: false, haveError: toSerializedError(error) });
+          return false;
+        }
+      },
+      removeHave(path) {
+        set({ have: get().have.filter((h) => h.path !== path) });
+        scheduleDeltaPlan();
+      },
+      setHaveKey(haveKey) {
+        set({ haveKey });
+        scheduleDeltaPlan();
+      },
+      async planDelta() {
+        const s = get();
+        const gen = ++planGeneration;
+        const images = s.references
+          .filter((r) => s.resolutions[r]?.status === 'ok')
+          .map((reference) => {
+            const platforms = platformsFor(s, reference);
+            return { reference, ...(platforms.length > 0 ? { platforms } : {}) };
+          });
+        if (s.have.length === 0 || images.length === 0) {
+          set({ deltaPlan: { status: 'idle' } });
+          return;
+        }
+        const last = deltaPlanOf(s.deltaPlan);
+        const key = s.haveKey.trim();
+        const hosts = insecure();
+        set({ deltaPlan: { status: 'running', ...(last ? { last } : {}) } });
+        try {
+          const result = await api.call('bundle.planDelta', {
+            have: s.have.map((h) => h.path),
+            ...(key !== '' ? { trustedKeys: [key] } : {}),
+            images,
+            ...(s.includeForeignLayers ? { includeForeignLayers: true } : {}),
+            ...(hosts.length > 0 ? { insecureRegistries: hosts } : {}),
+          });
+          if (gen === planGeneration) set({ deltaPlan: { status: 'done', result } });
+        } catch (error) {
+          if (gen === planGeneration) set({ deltaPlan: { status: 'failed', error: toSerializedError(error) } });
+        }
+      },
       setOutputDir: (outputDir) => set({ outputDir }),
       setSplitMode: (splitMode) => set({ splitMode }),
       setCustomSize: (customSize) => set({ customSize }),
@@ -612,6 +765,8 @@ export function createPrepareStore(api: ApiClient): StoreApi<PrepareState> {
           ...(s.charts.length > 0 ? { charts: s.charts.map((c) => c.source) } : {}),
           ...(s.files.length > 0 ? { files: s.files.map((f) => f.source) } : {}),
           ...(s.referrers ? { referrers: true } : {}),
+          ...(s.have.length > 0 ? { have: s.have.map((h) => h.path) } : {}),
+          ...(s.have.length > 0 && s.haveKey.trim() !== '' ? { trustedKeys: [s.haveKey.trim()] } : {}),
         });
       },
       cancelBuild() {

@@ -58,3 +58,36 @@ describe('review store', () => {
     assert.equal(store.getState().opening, false);
   });
 });
+
+describe('What changed in the review store', () => {
+  test('compare asks bundle.diff for the open bundle against the path typed; an empty path is explained; opening another bundle forgets it', async () => {
+    const inputs: [string, unknown][] = [];
+    const report = { version: 1, counts: { added: 1, changed: 0, removed: 0, unchanged: 0 }, images: [], notes: [], warnings: [] };
+    const transport: ApiTransport = {
+      async invoke(channel, input) {
+        inputs.push([channel, input]);
+        if (channel === 'bundle.inspect') return { result: { path: '/stick/week-2/bundle.json', manifest: {}, bundleSha256: 'x', warnings: [] } };
+        if (channel === 'bundle.diff') return { result: report };
+        return { error: { code: 'bad-usage', message: `no ${channel}` } };
+      },
+      subscribe: () => () => undefined,
+      ready: async () => undefined,
+    };
+    const store = createReviewStore(createApiClient(transport));
+    const s = store.getState;
+    await s().compare();
+    assert.equal(s().diff.status, 'idle', 'nothing open: nothing to compare');
+    s().setPath('/stick/week-2/bundle.json');
+    await s().open();
+    await s().compare();
+    const empty = s().diff;
+    assert.ok(empty.status === 'failed' && /Type the path of an older bundle folder/.test(empty.error.message));
+    s().setDiffPath(' /stick/week-1 ');
+    await s().compare();
+    assert.deepEqual(s().diff, { status: 'done', result: report });
+    assert.deepEqual(inputs.filter(([c]) => c === 'bundle.diff').map(([, i]) => i), [{ old: '/stick/week-1', new: '/stick/week-2' }]);
+    await s().open();
+    assert.equal(s().diff.status, 'idle');
+    assert.equal(s().diffPath, ' /stick/week-1 ', 'the older bundle stays as typed');
+  });
+});

@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApproveResult, BundleArtifactsResult, BundleInspectResult } from '../../shared/api-contract.js';
+import type { DiffReport } from '../../shared/diff-report.js';
 import type { SerializedError } from '../../shared/errors.js';
 import type { Phase, ProgressEvent } from '../../shared/progress.js';
 import type { VerifyReport } from '../../shared/verify-report.js';
@@ -48,6 +49,9 @@ export interface ReviewState {
   /** Where the HTML report goes. */
   reportPath: string;
   report: CallState<{ path: string }>;
+  /** "What changed": an older bundle folder (or its bundle.json) or an inventory to compare the open bundle with. */
+  diffPath: string;
+  diff: CallState<DiffReport>;
   setPath(path: string): void;
   open(): Promise<void>;
   verifyBundle(): Promise<void>;
@@ -61,6 +65,9 @@ export interface ReviewState {
   approve(): Promise<void>;
   setReportPath(path: string): void;
   exportReport(): Promise<void>;
+  setDiffPath(path: string): void;
+  /** Asks the host what the open bundle brings against `diffPath` (`ferry diff OLD NEW`). */
+  compare(): Promise<void>;
 }
 
 /** The paths of a one-path-a-line field. */
@@ -105,7 +112,26 @@ export function createReviewStore(api: ApiClient): StoreApi<ReviewState> {
     approval: { status: 'idle' },
     reportPath: '',
     report: { status: 'idle' },
+    diffPath: '',
+    diff: { status: 'idle' },
     setPath: (path) => set({ path }),
+    setDiffPath: (diffPath) => set({ diffPath }),
+    async compare() {
+      const { inspection, path, diffPath } = get();
+      const old = diffPath.trim();
+      if (!inspection || get().diff.status === 'running') return;
+      if (old === '') {
+        set({ diff: { status: 'failed', error: { code: 'bad-usage', message: 'Type the path of an older bundle folder (or its bundle.json) or of an inventory of the offline side.' } } });
+        return;
+      }
+      set({ diff: { status: 'running' } });
+      try {
+        const result = await api.call('bundle.diff', { old, new: bundleFolderOf(inspection, path) });
+        if (get().inspection === inspection) set({ diff: { status: 'done', result } });
+      } catch (error) {
+        if (get().inspection === inspection) set({ diff: { status: 'failed', error: toSerializedError(error) } });
+      }
+    },
     setTrustedKeys: (trustedKeys) => set({ trustedKeys }),
     setRequireApproval: (requireApproval) => set({ requireApproval }),
     setPolicyPath: (policyPath) => set({ policyPath }),
@@ -171,7 +197,7 @@ export function createReviewStore(api: ApiClient): StoreApi<ReviewState> {
         set({ openError: { code: 'bad-usage', message: 'Type the path of a bundle folder (the folder holding bundle.json).' } });
         return;
       }
-      set({ opening: true, openError: undefined, inspection: undefined, verify: { status: 'idle' }, artifacts: { status: 'idle' }, approval: { status: 'idle' }, report: { status: 'idle' } });
+      set({ opening: true, openError: undefined, inspection: undefined, verify: { status: 'idle' }, artifacts: { status: 'idle' }, approval: { status: 'idle' }, report: { status: 'idle' }, diff: { status: 'idle' } });
       try {
         const inspection = await api.call('bundle.inspect', { dir });
         set({ inspection, opening: false });

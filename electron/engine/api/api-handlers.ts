@@ -18,6 +18,7 @@ import { TOOL_VERSION } from '../version.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { createSessionSettings, type SessionSettings } from './session-settings.js';
 import { chartLogin, checkSource } from './source-check.js';
+import { planDeltaView } from './delta-handlers.js';
 import { reviewHandlers } from './review-handlers.js';
 import { settingsHandlers } from './settings-handlers.js';
 
@@ -78,6 +79,11 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
     'image.resolve': async ({ reference, insecureRegistries }) =>
       clients.use(settings.registryOptions(insecureRegistries), (client) => describeImage(reference, client), settings.revision?.()),
     'platforms.check': async ({ rows }) => ({ missing: missingPlatforms(rows) }),
+    // what a delta against the offline side's holdings would carry, per image (nothing fetched but manifests)
+    'bundle.planDelta': async (input) =>
+      (input.images?.length ?? 0) === 0
+        ? planDeltaView(input, undefined)
+        : clients.use(settings.registryOptions(input.insecureRegistries), (client) => planDeltaView(input, client), settings.revision?.()),
     // native dialogs: the Electron shell answers these in its main process; anywhere else they are unsupported
     'dialog.openFolder': async () => noDialogs(host),
     'dialog.openFile': async () => noDialogs(host),
@@ -110,6 +116,9 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
           ...(input.charts && input.charts.length > 0 ? { charts: input.charts } : {}),
           ...(input.files && input.files.length > 0 ? { files: input.files } : {}),
           ...(input.referrers ? { referrers: true } : {}),
+          // a delta: what the offline side holds is read (and its signatures checked) before any network work
+          ...(input.have && input.have.length > 0 ? { have: input.have } : {}),
+          ...(input.trustedKeys && input.trustedKeys.length > 0 ? { trustedKeys: input.trustedKeys } : {}),
           ...(await chartLogin(input.charts ?? [], settings)),
           // the registries, logins, CA files, concurrency and cache folder of the Settings
           registry: settings.registryOptions(input.insecureRegistries),

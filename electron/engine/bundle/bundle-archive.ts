@@ -4,7 +4,7 @@ import { FerryError } from '../errors/ferry-error.js';
 import { findFile, openBundleVolumes } from '../verify/bundle-volumes.js';
 import { blobPath } from './archive/archive-metadata.js';
 import { PartedFile, type PartSpec } from './archive/parted-file.js';
-import { listTarEntries, TarFormatError, type TarEntry } from './archive/tar-reader.js';
+import { entryPath, listTarEntries, TarFormatError, type TarEntry } from './archive/tar-reader.js';
 import { inspectBundle } from './inspect-bundle.js';
 
 /** Where one blob's bytes lie in the archive. */
@@ -67,7 +67,7 @@ export class BundleArchive {
     const file = await PartedFile.openForRead(specs);
     const entries = new Map<string, TarEntry>();
     try {
-      for await (const entry of listTarEntries(file, { signal: options.signal })) entries.set(entry.name, entry);
+      for await (const entry of listTarEntries(file, { signal: options.signal })) entries.set(entryPath(entry.name), entry);
     } catch (error) {
       await file.close();
       if (error instanceof TarFormatError) {

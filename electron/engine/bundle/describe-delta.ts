@@ -1,4 +1,5 @@
 import type { BundleManifest, DeltaBase } from '../../../shared/bundle-manifest.js';
+import { describeDeltaBase } from '../../../shared/delta.js';
 import { formatBytes } from '../../../shared/format.js';
 
 /**
@@ -24,11 +25,7 @@ export interface DeltaSummary {
   headline: string;
 }
 
-/** Describes one base of a delta in a line: its kind, id or sha256, signer and date. */
-export function describeDeltaBase(base: DeltaBase): string {
-  const what = base.kind === 'bundle' ? `bundle ${base.bundleId ?? '(no id)'} (bundle.json sha256 ${base.sha256.slice(0, 16)}…)` : `inventory sha256 ${base.sha256.slice(0, 16)}…`;
-  return `${what}${base.signer ? `, signed by key ${base.signer.slice(0, 16)}` : ''}${base.created ? `, made ${base.created}` : ''}`;
-}
+export { describeDeltaBase };
 
 /** Summarizes a bundle's `delta`; undefined for a complete bundle. */
 export function describeDelta(manifest: BundleManifest): DeltaSummary | undefined {

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { entryPath } from '../bundle/archive/tar-reader.js';
 import type { BlobRecord, BundleManifest, FileRecord } from '../../../shared/bundle-manifest.js';
 import { FILES_DIR } from '../files/plain-file-path.js';
 import { TAR_END_SPAN } from '../bundle/archive/tar-header.js';
@@ -150,7 +151,7 @@ export class ArchiveWalk implements ChunkSink {
   }
 
   private onEntry(e: TarEntry): void {
-    const name = e.name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+    const name = entryPath(e.name);
     const parts = this.ranges.namesOf(e.headerOffset, Math.max(e.dataOffset + e.size, e.headerOffset + 1));
     const problem = (kind: WalkProblem['kind'], detail: string, blob?: string): void => {
       this.outcome.problems.push({ kind, entry: name, parts, detail, ...(blob ? { blob } : {}) });

@@ -1,4 +1,5 @@
-import type { ImportSummary, WrittenOutput } from '../../../shared/api-contract.js';
+import type { ReactNode } from 'react';
+import type { ImportSummary, SavedInventory, WrittenOutput } from '../../../shared/api-contract.js';
 import { formatBytes } from '../../../shared/format.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
@@ -50,7 +51,7 @@ function WrittenOutputs({ summary }: { summary: ImportSummary }) {
 }
 
 /** What containerd now lists: each image name (as `ctr images ls` shows it) and digest. */
-function ContainerdReport({ result }: { result: NonNullable<ImportSummary['containerd']> }) {
+function ContainerdReport({ result, saved }: { result: NonNullable<ImportSummary['containerd']>; saved: ReactNode }) {
   return (
     <>
       <div className="verdict ok">
@@ -59,6 +60,7 @@ function ContainerdReport({ result }: { result: NonNullable<ImportSummary['conta
           {result.images.length} images ({formatBytes(result.bytes)}) into <code>{result.address}</code>, namespace {result.namespace}; ctr images ls lists each with its digest.
         </p>
       </div>
+      {saved}
       <table className="images compact report">
         <caption>Images containerd lists</caption>
         <thead>
@@ -84,27 +86,68 @@ function ContainerdReport({ result }: { result: NonNullable<ImportSummary['conta
   );
 }
 
+/** The inventory saved after the import: where, how big, what it lists, and what to do with it. */
+function InventorySaved({ saved }: { saved: SavedInventory }) {
+  const c = saved.counts;
+  return (
+    <div className="verdict ok inventory-saved" role="status">
+      <h3>Inventory saved for the next transfer</h3>
+      <p>
+        Wrote <code className="saved-path">{saved.file}</code> ({formatBytes(saved.bytes)}): {c.repositories} {c.repositories === 1 ? 'repository' : 'repositories'}, {c.tags} {c.tags === 1 ? 'tag' : 'tags'}, {c.blobs} {c.blobs === 1 ? 'blob' : 'blobs'} (
+        {formatBytes(c.bytes)}) now offline.
+      </p>
+      <p className="hint">Carry it back to the connected side and load it in Prepare, under Only carry what the offline side lacks: the next bundle carries only what is not here yet.</p>
+    </div>
+  );
+}
+
 /** The final report: each source reference and where it went (copyable), and the mirror configuration. */
 function ImportReportView({ summary }: { summary: ImportSummary }) {
   return (
     <>
-      <TargetReport summary={summary} />
+      <TargetReport summary={summary} saved={summary.inventory ? <InventorySaved saved={summary.inventory} /> : null} />
       <WrittenOutputs summary={summary} />
     </>
   );
 }
 
-/** The target's part of the report: registry, folder or containerd. */
-function TargetReport({ summary }: { summary: ImportSummary }) {
-  if (summary.containerd) return <ContainerdReport result={summary.containerd} />;
-  if (summary.placed) {
-    return (
-      <div className="verdict ok">
-        <h3>Placed</h3>
-        <p>
-          Wrote <code>{summary.placed.path}</code> ({formatBytes(summary.placed.bytes)}, sha256 <code className="digest">{summary.placed.sha256}</code>){summary.placed.replaced ? ', replacing the file of that name' : ''}. k3s and k0s import it when they start.
+/** "Save inventory for the next transfer": the choice and the file, written after a successful import. */
+function SaveInventoryField() {
+  const on = useImport((s) => s.saveInventory);
+  const path = useImport((s) => s.inventoryPath);
+  const setOn = useImport((s) => s.setSaveInventory);
+  const setPath = useImport((s) => s.setInventoryPath);
+  return (
+    <fieldset className="save-inventory">
+      <legend className="visually-hidden">Inventory</legend>
+      <label className="plain">
+        <input type="checkbox" checked={on} onChange={(e) => setOn(e.target.checked)} aria-describedby="import-inventory-hint" /> Save inventory for the next transfer
+      </label>
+      <div className="grid-form">
+        <label htmlFor="import-inventory">Inventory file</label>
+        <input id="import-inventory" type="text" value={path} onChange={(e) => setPath(e.target.value)} disabled={!on} placeholder="/media/usb/inventory.json" spellCheck={false} autoComplete="off" aria-describedby="import-inventory-hint" />
+        <p id="import-inventory-hint" className="hint span">
+          After a successful import, Ferry writes (or updates) this file with what is now offline. By default it goes beside the bundle folder on the same stick, so it travels back; on the connected side it makes the next bundle a delta.
         </p>
       </div>
+    </fieldset>
+  );
+}
+
+/** The target's part of the report: registry, folder or containerd; `saved` (the inventory saved) right after its verdict. */
+function TargetReport({ summary, saved }: { summary: ImportSummary; saved: ReactNode }) {
+  if (summary.containerd) return <ContainerdReport result={summary.containerd} saved={saved} />;
+  if (summary.placed) {
+    return (
+      <>
+        <div className="verdict ok">
+          <h3>Placed</h3>
+          <p>
+            Wrote <code>{summary.placed.path}</code> ({formatBytes(summary.placed.bytes)}, sha256 <code className="digest">{summary.placed.sha256}</code>){summary.placed.replaced ? ', replacing the file of that name' : ''}. k3s and k0s import it when they start.
+          </p>
+        </div>
+        {saved}
+      </>
     );
   }
   const report = summary.report;
@@ -119,6 +162,7 @@ function TargetReport({ summary }: { summary: ImportSummary }) {
           {s.seconds.toFixed(1)} s
         </p>
       </div>
+      {saved}
       <table className="images compact report">
         <caption>Where each image went</caption>
         <thead>
@@ -209,6 +253,7 @@ export function RunStep() {
   return (
     <section className="import-step" aria-labelledby="import-run-title">
       <h2 id="import-run-title">4. Run</h2>
+      {targetKind === 'serve' ? null : <SaveInventoryField />}
       <div className="actions">
         <button
           type="button"
@@ -241,6 +286,12 @@ export function RunStep() {
           ) : null}
           <div aria-live="polite">
             {run.status === 'failed' ? <ErrorMessage error={run.error} /> : null}
+            {run.status === 'failed' && state.inspection?.manifest.delta && run.error.code === 'not-found' && targetKind === 'registry' ? (
+              <p className="hint">
+                Nothing was pushed. Import the earlier bundle into this registry first (open it above, verify, import), then this one again; or, on the connected side, load a fresh inventory of this registry in Prepare and build the delta
+                again.
+              </p>
+            ) : null}
             {run.status === 'done' ? <ImportReportView summary={run.result} /> : null}
           </div>
         </div>

@@ -1,3 +1,5 @@
+import { deltaNumbers } from '../../../shared/delta.js';
+import { formatBytes } from '../../../shared/format.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { useImport } from '../../store/stores-context.js';
 import { CONTAINERD_SOCKETS, type ContainerdPreset, type TargetKind } from '../../store/import-store.js';
@@ -173,6 +175,75 @@ function OutputsFields() {
   );
 }
 
+/**
+ * A delta bundle's needs at the chosen target: a registry must hold what it relies on (checked before anything is
+ * pushed); a folder or containerd needs the complete archive, made from the delta and its **Base bundles**.
+ */
+function DeltaTarget({ kind }: { kind: TargetKind }) {
+  const manifest = useImport((s) => s.inspection?.manifest);
+  const bases = useImport((s) => s.bases);
+  const baseText = useImport((s) => s.baseText);
+  const baseError = useImport((s) => s.baseError);
+  const checking = useImport((s) => s.checkingBase);
+  const setBaseText = useImport((s) => s.setBaseText);
+  const addBase = useImport((s) => s.addBase);
+  const removeBase = useImport((s) => s.removeBase);
+  const n = manifest ? deltaNumbers(manifest) : undefined;
+  if (!n || kind === 'serve') return null;
+  const relies = `This bundle is a delta: it relies on ${n.blobsHeld} ${n.blobsHeld === 1 ? 'blob' : 'blobs'} (${formatBytes(n.bytesHeld)}) held offline.`;
+  if (kind === 'registry') {
+    return (
+      <p className="delta-note" role="note">
+        {relies} Before pushing anything, Ferry looks for each of them in the registry (and mounts it from another repository there when needed); if any is missing, nothing is pushed and each missing blob is named.
+      </p>
+    );
+  }
+  return (
+    <fieldset className="base-bundles">
+      <legend>Base bundles</legend>
+      <p id="import-base-hint" className="hint">
+        {relies} A folder or containerd needs the complete archive: add the earlier bundle{(manifest?.delta?.against.length ?? 0) > 1 ? 's' : ''} it was made against (every volume of a set); Ferry verifies each and streams the complete archive from all of them.
+      </p>
+      <form
+        className="key-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void addBase();
+        }}
+      >
+        <label htmlFor="import-base" className="visually-hidden">
+          Base bundle folder
+        </label>
+        <input id="import-base" type="text" value={baseText} onChange={(e) => setBaseText(e.target.value)} placeholder="/media/usb/last-week" spellCheck={false} autoComplete="off" aria-describedby="import-base-hint" />
+        <button type="submit" className="secondary small" disabled={checking}>
+          {checking ? 'Reading…' : 'Add base bundle'}
+        </button>
+      </form>
+      {baseError ? <ErrorMessage error={baseError} /> : null}
+      {bases.length > 0 ? (
+        <ul className="chips" aria-label="Base bundles">
+          {bases.map((b) => (
+            <li key={b.path} className="chip">
+              <span className="chip-path" title={b.path}>
+                {b.path}
+              </span>
+              <span className="chip-detail hint">
+                bundle {b.bundleId}
+                {b.named ? ', made against it ✓' : ', not one this delta names'}
+              </span>
+              <button type="button" className="secondary small" onClick={() => removeBase(b.path)} aria-label={`Remove base bundle ${b.path}`}>
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="empty">No base bundles yet: without them the delta is refused (nothing is placed).</p>
+      )}
+    </fieldset>
+  );
+}
+
 /** Step 3: where the bundle goes. */
 export function TargetStep() {
   const kind = useImport((s) => s.targetKind);
@@ -193,6 +264,7 @@ export function TargetStep() {
       {kind === 'registry' ? <RegistryTarget /> : null}
       {kind === 'folder' ? <FolderTarget /> : null}
       {kind === 'containerd' ? <ContainerdTarget /> : null}
+      <DeltaTarget kind={kind} />
       {kind === 'serve' ? null : <OutputsFields />}
       {kind === 'serve' ? (
         <div className="grid-form">

@@ -1,3 +1,4 @@
+import type { CreateBundleSummary } from '../../../shared/api-contract.js';
 import { formatBytes } from '../../../shared/format.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
@@ -27,6 +28,31 @@ export function buildCounts(images: number, charts: number, files: number): stri
   return [part(images, 'image'), ...(charts > 0 ? [part(charts, 'chart')] : []), ...(files > 0 ? [part(files, 'file')] : [])].join(', ');
 }
 
+/** "carries 12.3 MB of 410 MB; 397.7 MB held offline" for a delta (as `ferry bundle` says it). */
+export function carriesText(stats: CreateBundleSummary['stats']): string {
+  return `carries ${formatBytes(stats.bytes)} of ${formatBytes(stats.bytes + stats.bytesOmitted)}; ${formatBytes(stats.bytesOmitted)} held offline`;
+}
+
+/** The build's result line: where, how big, from the cache; for a delta what it carries of the whole. */
+function BuildDone({ summary, askedForDelta }: { summary: CreateBundleSummary; askedForDelta: boolean }) {
+  const { stats } = summary;
+  const delta = stats.bytesOmitted > 0;
+  return (
+    <>
+      {delta ? (
+        <p className="done" role="status">
+          ✓ Delta bundle {summary.manifest.id} built in {summary.dir}: {carriesText(stats)} ({stats.blobsOmitted} {stats.blobsOmitted === 1 ? 'blob' : 'blobs'} not carried); {formatBytes(stats.bytesFromCache)} from the cache, {stats.seconds.toFixed(1)} s.
+        </p>
+      ) : (
+        <p className="done" role="status">
+          ✓ Bundle {summary.manifest.id} built in {summary.dir} ({formatBytes(stats.bytes)}, {formatBytes(stats.bytesFromCache)} from the cache, {stats.seconds.toFixed(1)} s).
+        </p>
+      )}
+      {askedForDelta && !delta ? <p className="hint">Nothing these images need is held offline according to what was loaded: the bundle carries everything and is not a delta.</p> : null}
+    </>
+  );
+}
+
 /** Step 4: build the bundle with one overall progress bar, per-image rows and Cancel. */
 export function BuildStep() {
   const build = usePrepare((s) => s.build);
@@ -37,6 +63,7 @@ export function BuildStep() {
   const start = usePrepare((s) => s.startBuild);
   const cancel = usePrepare((s) => s.cancelBuild);
   const restored = usePrepare((s) => s.restored);
+  const have = usePrepare((s) => s.have.length);
   const running = build.status === 'running';
   return (
     <section aria-labelledby="step-build" className="step build">
@@ -65,11 +92,7 @@ export function BuildStep() {
       ) : null}
       {build.status === 'failed' && !build.cancelled ? <ErrorMessage error={build.error} /> : null}
       {build.status !== 'idle' && build.status !== 'done' ? <Items items={build.items} /> : null}
-      {build.status === 'done' ? (
-        <p className="done" role="status">
-          ✓ Bundle {build.summary.manifest.id} built in {build.summary.dir} ({formatBytes(build.summary.stats.bytes)}, {formatBytes(build.summary.stats.bytesFromCache)} from the cache, {build.summary.stats.seconds.toFixed(1)} s).
-        </p>
-      ) : null}
+      {build.status === 'done' ? <BuildDone summary={build.summary} askedForDelta={have > 0} /> : null}
     </section>
   );
 }

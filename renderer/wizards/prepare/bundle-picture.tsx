@@ -1,13 +1,60 @@
 import { formatBytes } from '../../../shared/format.js';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
+import { deltaNumbers } from '../../../shared/delta.js';
 
-/** Bytes saved by layers shared between images: the images' own sizes added up, minus the distinct blobs stored once (charts' blobs left out). */
-export function sharedSavings(manifest: BundleManifest): { perImage: number; stored: number; saved: number } {
+const WIDTH = 1000;
+const HEIGHT = 36;
+const MIN_SEGMENT = 8;
+
+/**
+ * Bytes saved by layers shared between images: the images' own sizes added up, minus the distinct blobs they need once
+ * (charts' blobs left out); and, for a delta, the bytes held offline (needed, not carried). `stored` is what the
+ * archive holds.
+ */
+export function sharedSavings(manifest: BundleManifest): { perImage: number; stored: number; saved: number; held: number; heldBlobs: number } {
   const perImage = manifest.images.reduce((n, i) => n + i.size, 0);
   const stored = manifest.blobs.reduce((n, b) => n + b.size, 0);
+  const delta = deltaNumbers(manifest);
+  const held = delta?.bytesHeld ?? 0;
   // charts' blobs (their manifest, config, .tgz and .prov: the chart's size) are no image's
   const charts = manifest.charts.reduce((n, c) => n + c.size, 0);
-  return { perImage, stored, saved: Math.max(0, perImage - (stored - charts)) };
+  return { perImage, stored, saved: Math.max(0, perImage - (stored + held - charts)), held, heldBlobs: delta?.blobsHeld ?? 0 };
+}
+
+/** A delta's picture: one bar of what the archive carries against what stays held offline. */
+function DeltaBar({ stored, held, heldBlobs }: { stored: number; held: number; heldBlobs: number }) {
+  const total = Math.max(1, stored + held);
+  const carriedWidth = Math.max(MIN_SEGMENT, (stored / total) * WIDTH);
+  return (
+    <div className="delta-picture">
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT / 2}`} preserveAspectRatio="none" role="img" aria-label={`Carried ${formatBytes(stored)}, held offline ${formatBytes(held)}`}>
+        <rect x={0} y={0} width={Math.min(WIDTH, carriedWidth)} height={HEIGHT / 2} className="carried-seg">
+          <title>Carried: {formatBytes(stored)}</title>
+        </rect>
+        <rect x={Math.min(WIDTH, carriedWidth)} y={0} width={Math.max(0, WIDTH - carriedWidth)} height={HEIGHT / 2} className="held-seg">
+          <title>Held offline, not carried: {formatBytes(held)}</title>
+        </rect>
+      </svg>
+      <ul className="legend" aria-label="Carried and held offline">
+        <li>
+          <svg width="12" height="12" aria-hidden="true">
+            <rect width="12" height="12" className="carried-seg" />
+          </svg>{' '}
+          carried <span className="muted">{formatBytes(stored)}</span>
+        </li>
+        <li>
+          <svg width="12" height="12" aria-hidden="true">
+            <rect width="12" height="12" className="held-seg" />
+          </svg>{' '}
+          held offline, not carried <span className="muted">{formatBytes(held)}</span>
+        </li>
+      </ul>
+      <p className="savings">
+        <strong>{formatBytes(held)} saved by the delta</strong>: {heldBlobs} {heldBlobs === 1 ? 'blob' : 'blobs'} the offline side holds are not carried; the archive carries {formatBytes(stored)} of {formatBytes(stored + held)}. Import it on top of
+        what it relies on (a registry holding them, or its base bundles).
+      </p>
+    </div>
+  );
 }
 
 /** The signatures, attestations and SBOMs carried with the images, counted by kind (`2 signatures, 1 sbom`), or undefined when none. */
@@ -47,13 +94,10 @@ function Carried({ manifest }: { manifest: BundleManifest }) {
   );
 }
 
-const WIDTH = 1000;
-const HEIGHT = 36;
-const MIN_SEGMENT = 8;
 
 /** A picture of the bundle: a stacked bar of size per image (SVG attributes, no inline styles) and the bytes saved by shared layers. */
 export function BundlePicture({ manifest }: { manifest: BundleManifest }) {
-  const { perImage, stored, saved } = sharedSavings(manifest);
+  const { perImage, stored, saved, held, heldBlobs } = sharedSavings(manifest);
   // every image stays visible: at least MIN_SEGMENT wide, the rest in proportion
   const raw = manifest.images.map((image) => Math.max(MIN_SEGMENT, (image.size / Math.max(1, perImage)) * WIDTH));
   const scale = WIDTH / Math.max(1, raw.reduce((n, w) => n + w, 0));
@@ -91,10 +135,12 @@ export function BundlePicture({ manifest }: { manifest: BundleManifest }) {
             ))}
           </ul>
           <p className="savings">
-            Images add up to {formatBytes(perImage)}; the archive stores {manifest.blobs.length} distinct blobs of {formatBytes(stored)} — <strong>{formatBytes(saved)} saved by shared layers</strong>. Archive: {formatBytes(manifest.archive.size)} in {manifest.archive.parts.length}{' '}
+            Images add up to {formatBytes(perImage)}; the archive stores {manifest.blobs.length} distinct blobs of {formatBytes(stored)}
+            {manifest.delta ? ` (${heldBlobs} more held offline)` : ''} — <strong>{formatBytes(saved)} saved by shared layers</strong>. Archive: {formatBytes(manifest.archive.size)} in {manifest.archive.parts.length}{' '}
             {manifest.archive.parts.length === 1 ? 'part' : 'parts'}
             {manifest.archive.parity ? ` + ${manifest.archive.parity.parts.length} parity` : ''}.
           </p>
+          {manifest.delta ? <DeltaBar stored={stored} held={held} heldBlobs={heldBlobs} /> : null}
           <Carried manifest={manifest} />
         </figcaption>
       </figure>

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { formatBytes } from '../../../shared/format.js';
 import type { SerializedError } from '../../../shared/errors.js';
 import { usePrepare } from '../../store/stores-context.js';
-import { LOGIN_CODES, registryOf, type Resolution } from '../../store/prepare-store.js';
+import type { DeltaPlanImage } from '../../../shared/api-contract.js';
+import { deltaPlanOf, LOGIN_CODES, registryOf, type Resolution } from '../../store/prepare-store.js';
 
 /** Height of one row in pixels (fixed, so the list can be virtualised). */
 export const ROW_HEIGHT = 64;
@@ -53,6 +54,18 @@ function Status({ resolution }: { resolution: Resolution | undefined }) {
   );
 }
 
+/** With holdings loaded: the bytes the offline side lacks against the image's total for its platforms. */
+function DeltaBytes({ plan }: { plan: DeltaPlanImage | undefined }) {
+  if (!plan || 'error' in plan) return null;
+  const text = plan.newBytes === 0 ? `nothing new: all ${formatBytes(plan.totalBytes)} held offline` : `new ${formatBytes(plan.newBytes)} of ${formatBytes(plan.totalBytes)}`;
+  return (
+    <span className="delta-bytes" title={`The offline side lacks ${plan.newBlobs} of this image's ${plan.blobs} blobs for the chosen platforms (manifests included): ${formatBytes(plan.newBytes)} of ${formatBytes(plan.totalBytes)} is carried.`}>
+      {' '}
+      · {text}
+    </span>
+  );
+}
+
 /** The image rows: only the visible ones are in the DOM, so a list of thousands stays smooth. */
 export function ImageList({ onEditPlatforms }: { onEditPlatforms: (reference: string) => void }) {
   const references = usePrepare((s) => s.references);
@@ -60,6 +73,8 @@ export function ImageList({ onEditPlatforms }: { onEditPlatforms: (reference: st
   const missing = usePrepare((s) => s.missing);
   const overrides = usePrepare((s) => s.overrides);
   const openLogin = usePrepare((s) => s.openLogin);
+  const plan = usePrepare((s) => deltaPlanOf(s.deltaPlan));
+  const planned = useMemo(() => new Map((plan?.images ?? []).map((i) => [i.reference, i])), [plan]);
   const [scrollTop, setScrollTop] = useState(0);
   const view = useRef<HTMLDivElement>(null);
   const windowList = useRef<HTMLUListElement>(null);
@@ -128,6 +143,7 @@ export function ImageList({ onEditPlatforms }: { onEditPlatforms: (reference: st
                       </button>
                     ) : null}{' '}
                     <Status resolution={resolution} />
+                    {resolution?.status === 'ok' ? <DeltaBytes plan={planned.get(reference)} /> : null}
                     {lacks && lacks.length > 0 ? (
                       <span className="warn" role="note">
                         {' '}

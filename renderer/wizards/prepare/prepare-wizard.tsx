@@ -4,6 +4,7 @@ import { usePrepare } from '../../store/stores-context.js';
 import { BuildStep } from './build-step.js';
 import { BundlePicture } from './bundle-picture.js';
 import { ChartsAndFiles } from './charts-files.js';
+import { DeltaHoldings } from './delta-holdings.js';
 import { ImageList } from './image-list.js';
 import { LoginDialog } from './login-dialog.js';
 import { MediaStep } from './media-step.js';
@@ -95,6 +96,7 @@ function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) 
       ) : null}
       <ImageList onEditPlatforms={onEditPlatforms} />
       <ChartsAndFiles />
+      <DeltaHoldings />
       <LoginDialog />
     </section>
   );

@@ -8,6 +8,7 @@ import { VerifyPanel } from './verify-panel.js';
 import { ApprovePanel } from './approve-panel.js';
 import { CarriedArtifacts, ChartsAndFiles } from './carried-artifacts.js';
 import { TrustSettings } from './trust-settings.js';
+import { DeltaLabel, WhatChanged } from './delta-panels.js';
 import './review.css';
 
 /** The Review wizard (security officer): open a bundle folder, read what it carries, verify it. */
@@ -42,6 +43,7 @@ export function ReviewWizard() {
         <>
           <section aria-labelledby="bundle-title" className="bundle-summary">
             <h2 id="bundle-title">Bundle {manifest.id}</h2>
+            <DeltaLabel manifest={manifest} />
             <dl>
               <dt>Created</dt>
               <dd>
@@ -66,6 +68,7 @@ export function ReviewWizard() {
             <WarningList warnings={inspection.warnings} />
           </section>
           <ImageTable manifest={manifest} />
+          <WhatChanged />
           <ChartsAndFiles manifest={manifest} />
           <CarriedArtifacts manifest={manifest} />
           <TrustSettings />

@@ -1,6 +1,14 @@
 import { TAR_BLOCK, paddedSize } from './tar-header.js';
 
 /** What a tar entry is. */
+/**
+ * An entry's path as every reader of a bundle's archive takes it: leading `./` and trailing `/` dropped (as tar and
+ * containerd read them). Verification and random access use this one rule, so they never see two different archives.
+ */
+export function entryPath(name: string): string {
+  return name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'character-device' | 'block-device' | 'fifo' | 'other';
 
 /** One entry of a tar archive, with where its bytes lie in the archive. */
