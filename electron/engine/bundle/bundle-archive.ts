@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import { FerryError } from '../errors/ferry-error.js';
+import { digestOf } from '../oci/digest.js';
 import { findFile, openBundleVolumes } from '../verify/bundle-volumes.js';
 import { blobPath } from './archive/archive-metadata.js';
 import { PartedFile, type PartSpec } from './archive/parted-file.js';
@@ -106,6 +107,16 @@ export class BundleArchive {
   async readBlob(digest: string): Promise<Buffer> {
     const blob = this.requireBlob(digest);
     return this.readRange(blob.offset, blob.size, digest);
+  }
+
+  /**
+   * A whole blob as a buffer, checked against its digest (a manifest read after verification: the media may have
+   * changed since); a mismatch is a `damaged` error naming the blob.
+   */
+  async readCheckedBlob(digest: string): Promise<Buffer> {
+    const bytes = await this.readBlob(digest);
+    if (digestOf(bytes) !== digest) throw new FerryError('damaged', `Blob ${digest} in the archive of ${this.dirs.join(', ')} does not match its digest; run ferry verify.`, { subject: digest });
+    return bytes;
   }
 
   /** A blob, or the byte range `[start, end)` of it, as a stream read straight from the parts. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { BundleManifestSchema, type BundleManifest } from '../../../shared/bundle-manifest.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { parseStrictJson } from '../util/parse-strict-json.js';
@@ -16,6 +16,12 @@ export interface BundleInspection {
   /** sha256 (hex) of the exact bytes of `bundle.json`: what signatures bind. */
   bundleSha256: string;
   warnings: string[];
+}
+
+/** Whether a path given for a bundle-or-inventory names a bundle (a folder, or a file named `bundle.json`); undefined when it does not exist. */
+export async function isBundlePath(path: string): Promise<boolean | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  return info === undefined ? undefined : info.isDirectory() || basename(path) === BUNDLE_FILE;
 }
 
 /** `bundle.json` larger than this is not read (a bundle of thousands of images stays far below). */

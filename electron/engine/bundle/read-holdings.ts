@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import type { BundleManifest, DeltaBase } from '../../../shared/bundle-manifest.js';
 import { escapeControl } from '../../../shared/format.js';
 import { FerryError } from '../errors/ferry-error.js';
@@ -10,8 +9,7 @@ import { parseManifest } from '../oci/parse-manifest.js';
 import { checkTrust } from '../trust/check-trust.js';
 import { readRegularFile } from '../util/read-regular-file.js';
 import { BundleArchive } from './bundle-archive.js';
-import { inspectBundle, MAX_BUNDLE_JSON_BYTES } from './inspect-bundle.js';
-import { BUNDLE_FILE } from './output-folder.js';
+import { inspectBundle, isBundlePath, MAX_BUNDLE_JSON_BYTES } from './inspect-bundle.js';
 
 /** One blob the offline side holds, and the repositories that hold it there. */
 export interface HeldBlob {
@@ -98,13 +96,9 @@ export async function readHoldings(paths: readonly string[], options: ReadHoldin
 
 /** A folder (or a file named bundle.json) is an old bundle; any other file an inventory. */
 async function haveKind(path: string): Promise<'bundle' | 'inventory'> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch {
-    throw new FerryError('bad-usage', `--have ${escapeControl(path)} does not exist; give an inventory file (ferry inventory) or the folder of a bundle already carried across.`, { subject: path });
-  }
-  return info.isDirectory() || basename(path) === BUNDLE_FILE ? 'bundle' : 'inventory';
+  const bundle = await isBundlePath(path);
+  if (bundle === undefined) throw new FerryError('bad-usage', `--have ${escapeControl(path)} does not exist; give an inventory file (ferry inventory) or the folder of a bundle already carried across.`, { subject: path });
+  return bundle ? 'bundle' : 'inventory';
 }
 
 /** An old bundle's holdings: every blob it carries or relies on, with the repositories whose images need it. */
@@ -148,10 +142,8 @@ async function learnRepositories(dir: string, manifest: BundleManifest, blobs: M
   try {
     const read = async (digest: string, mediaType: string): Promise<ReturnType<typeof parseManifest> | undefined> => {
       if (!archive.has(digest)) return undefined;
-      const bytes = await archive.readBlob(digest);
-      if (`sha256:${createHash('sha256').update(bytes).digest('hex')}` !== digest) return undefined;
       try {
-        return parseManifest(bytes, mediaType, digest);
+        return parseManifest(await archive.readCheckedBlob(digest), mediaType, digest);
       } catch {
         return undefined;
       }

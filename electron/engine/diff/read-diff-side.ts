@@ -1,13 +1,10 @@
-import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import type { BundleManifest, ImageRecord } from '../../../shared/bundle-manifest.js';
 import type { DiffSide } from '../../../shared/diff-report.js';
 import { escapeControl, formatPlatformRecord } from '../../../shared/format.js';
 import type { Inventory } from '../../../shared/inventory.js';
 import { BundleArchive } from '../bundle/bundle-archive.js';
-import { inspectBundle } from '../bundle/inspect-bundle.js';
-import { BUNDLE_FILE } from '../bundle/output-folder.js';
+import { inspectBundle, isBundlePath } from '../bundle/inspect-bundle.js';
 import { FerryError, isAbortError } from '../errors/ferry-error.js';
 import { readInventory } from '../inventory/read-inventory.js';
 import { walkImage, type ReadManifest } from '../inventory/walk-image.js';
@@ -58,11 +55,8 @@ const REFERRER_TAG = /^sha256-[a-f0-9]{64}(?:\.[A-Za-z0-9_-]+)?$/;
  * when the path does not exist, and the readers' errors otherwise, each prefixed with the side's role.
  */
 export async function readDiffSide(path: string, options: ReadDiffSideOptions): Promise<DiffSideData> {
-  let isBundle: boolean;
-  try {
-    const info = await stat(path);
-    isBundle = info.isDirectory() || basename(path) === BUNDLE_FILE;
-  } catch {
+  const isBundle = await isBundlePath(path);
+  if (isBundle === undefined) {
     throw new FerryError('not-found', `${options.role} ${escapeControl(path)} does not exist; give a bundle folder (or its bundle.json) or an inventory file (ferry inventory).`, { subject: path });
   }
   try {
@@ -132,11 +126,7 @@ async function readImageBlobs(dir: string, manifest: BundleManifest, options: Re
   try {
     const read: ReadManifest = async (digest, mediaType) => {
       if (!archive.has(digest)) return undefined;
-      const bytes = await archive.readBlob(digest);
-      if (`sha256:${createHash('sha256').update(bytes).digest('hex')}` !== digest) {
-        throw new FerryError('damaged', `manifest ${digest} in the archive does not match its digest (run ferry verify)`, { subject: digest });
-      }
-      return { mediaType, bytes };
+      return { mediaType, bytes: await archive.readCheckedBlob(digest) };
     };
     const result: (Map<string, number> | undefined)[] = [];
     for (const image of manifest.images) {

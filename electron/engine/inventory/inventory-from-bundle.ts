@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import { BundleArchive } from '../bundle/bundle-archive.js';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { inspectBundle } from '../bundle/inspect-bundle.js';
 import { chartSourceName } from '../charts/map-chart.js';
-import { FerryError, isAbortError } from '../errors/ferry-error.js';
+import { isAbortError } from '../errors/ferry-error.js';
 import { isManifestMediaType, MediaType } from '../oci/media-types.js';
 import { registryProblem } from '../reference/parse-reference.js';
 import type { VerifiedBundle } from '../verify/open-verified-bundle.js';
@@ -39,11 +38,7 @@ export async function addBundleContent(builder: InventoryBuilder, manifest: Bund
   const read: ReadManifest | undefined = archive
     ? async (digest, mediaType) => {
         if (!archive.has(digest)) return undefined;
-        const bytes = await archive.readBlob(digest);
-        if (`sha256:${createHash('sha256').update(bytes).digest('hex')}` !== digest) {
-          throw new FerryError('damaged', `Manifest ${digest} in the archive does not match its digest.`, { subject: digest });
-        }
-        return { mediaType, bytes };
+        return { mediaType, bytes: await archive.readCheckedBlob(digest) };
       }
     : undefined;
   const attributed = new Set<string>();
