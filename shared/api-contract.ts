@@ -70,6 +70,8 @@ export const API_INPUTS = {
       split: z.union([TextSchema, z.number().int().positive()]).optional(),
       force: z.boolean().optional(),
       imagePlatforms: z.array(z.strictObject({ image: TextSchema, platforms: z.array(TextSchema).min(1) })).max(10_000).optional(),
+      /** Every platform asked for is required of every image (an image lacking one fails the build), instead of "whichever of these each image has". */
+      allPlatformsRequired: z.boolean().optional(),
       parity: z.number().int().min(1).max(32).optional(),
       signKey: UserPathSchema.optional(),
       includeForeignLayers: z.boolean().optional(),

@@ -94,6 +94,12 @@ export const ImageRecordSchema = z.looseObject({
    * platforms filtered out are not in the archive. Absent in older bundles and when the image is as published.
    */
   originalManifest: z.looseObject({ digest, size, mediaType: z.string() }).optional(),
+  /**
+   * The platforms asked for (the bundle's `platforms`, or this image's own) that the image does not publish, as they
+   * were asked (`linux/arm64`): carried without them, so nodes of those platforms cannot run it. Absent when it has
+   * every one asked for, when every platform was kept, and in older bundles.
+   */
+  missingPlatforms: z.array(z.string()).optional(),
 });
 
 /** One blob in the archive, stored at `blobs/sha256/<hex>`. */

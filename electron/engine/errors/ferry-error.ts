@@ -1,20 +1,23 @@
-import type { ErrorCode, SerializedError } from '../../../shared/errors.js';
+import type { ErrorCode, ErrorHint, SerializedError } from '../../../shared/errors.js';
 
 /** The one error type the engine throws: a code, a sentence a user can act on, and the thing at fault. */
 export class FerryError extends Error {
   readonly code: ErrorCode;
   readonly subject?: string;
+  /** What the user can do about it, worded by each surface (see {@link ErrorHint}). */
+  readonly hint?: ErrorHint;
 
-  constructor(code: ErrorCode, message: string, options: { subject?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { subject?: string; cause?: unknown; hint?: ErrorHint } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FerryError';
     this.code = code;
     if (options.subject !== undefined) this.subject = options.subject;
+    if (options.hint !== undefined) this.hint = options.hint;
   }
 
   /** The form that crosses IPC, JSON output and logs. */
   toJSON(): SerializedError {
-    return { code: this.code, message: this.message, ...(this.subject ? { subject: this.subject } : {}) };
+    return { code: this.code, message: this.message, ...(this.subject ? { subject: this.subject } : {}), ...(this.hint ? { hint: this.hint } : {}) };
   }
 }
 
