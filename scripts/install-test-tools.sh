@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real components Ferry's tests run against (Debian/Ubuntu): the CNCF distribution
-# registry, skopeo, containerd (ctr), umoci, zstd (zstd test layers), htpasswd, openssl and Chromium (HTML reports, the app e2e). Run as root (or with sudo).
+# registry, skopeo, containerd (ctr), umoci, dockerd (docker.io: the docker-daemon: tests start their own engine), zstd (zstd test layers), htpasswd, openssl and Chromium (HTML reports, the app e2e). Run as root (or with sudo).
 set -euo pipefail
-packages=(docker-registry skopeo containerd umoci zstd apache2-utils openssl ca-certificates chromium dosfstools e2fsprogs fusefat file)
+packages=(docker-registry skopeo containerd umoci docker.io zstd apache2-utils openssl ca-certificates chromium dosfstools e2fsprogs fusefat file)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

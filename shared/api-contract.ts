@@ -107,7 +107,10 @@ export const API_INPUTS = {
   /** Checks one chart or file source of the Prepare wizard before it is added (nothing fetched). */
   'source.check': z.strictObject({ kind: z.enum(['chart', 'file']), source: UserPathSchema }),
   'list.read': z.strictObject({ path: UserPathSchema }),
-  'image.resolve': z.strictObject({ reference: TextSchema, insecureRegistries: z.array(TextSchema).max(100).optional() }),
+  /** One image's live lookup; `lookupId` (chosen by the caller) lets `image.cancelResolve` stop it. */
+  'image.resolve': z.strictObject({ reference: TextSchema, insecureRegistries: z.array(TextSchema).max(100).optional(), lookupId: z.string().min(1).max(100).optional() }),
+  /** Stops the `image.resolve` with this `lookupId`: it answers `cancelled` once stopped (a cancel that arrives first stops it at once). */
+  'image.cancelResolve': z.strictObject({ lookupId: z.string().min(1).max(100) }),
   'platforms.check': z.strictObject({
     rows: z.array(z.strictObject({ wanted: z.array(TextSchema).max(64), available: z.array(TextSchema).max(256) })).max(10_000),
   }),
@@ -127,6 +130,12 @@ export const API_INPUTS = {
       keyFile: UserPathSchema,
     })
     .refine((i) => (i.dir === undefined) !== (i.dirs === undefined), { message: 'exactly one of dir (one folder) or dirs (every volume of a set)', path: ['dirs'] }),
+  /** Review: the bundle's signatures and approvals on every folder given, each checked, and against `trustedKeys` when given. */
+  'bundle.signatures': z.strictObject({ dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder').max(64), trustedKeys: z.array(UserPathSchema).max(100).optional() }),
+  /** Review: signs as preparer (`ferry sign`) the bundle folder, or every copy or volume given (each verified whole first). */
+  'bundle.sign': z.strictObject({ dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder').max(64), keyFile: UserPathSchema }),
+  /** Review: the other mounted volumes holding the same bundle (by id) at their root: copies written to media earlier. */
+  'bundle.copies': z.strictObject({ dir: UserPathSchema }),
   'bundle.import': z
     .strictObject({
       dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder'),
@@ -167,6 +176,15 @@ export const API_INPUTS = {
     .refine((i) => !i.dryRun || i.to !== undefined, { message: 'a dry run maps images onto a registry (to)', path: ['dryRun'] })
     .refine((i) => !i.bases?.length || i.to === undefined, { message: 'bases make a delta complete for a folder or containerd; a registry (to) must hold them itself', path: ['bases'] })
     .refine((i) => !i.dryRun || i.inventory === undefined, { message: 'a dry run imports nothing, so there is no inventory to save', path: ['inventory'] }),
+  /**
+   * Rebuilds lost or damaged parts from parity (`ferry repair`): in place for one folder, or into `toDir` (a new or
+   * empty folder) for every volume of a set: bundle.json, signatures and every part found are copied there first.
+   */
+  'bundle.repair': z
+    .strictObject({ dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder').max(64), toDir: UserPathSchema.optional() })
+    .refine((i) => i.dirs.length === 1 || i.toDir !== undefined, { message: 'the volumes of a set are repaired into one folder: name it (toDir)', path: ['toDir'] }),
+  /** Saves the report of a finished import (`reportId` from its summary) as `import-report.json` is written by `ferry import`. */
+  'import.saveReport': z.strictObject({ reportId: z.string().min(1).max(100), file: UserPathSchema }),
   'bundle.serve': z.strictObject({
     dirs: z.array(UserPathSchema).min(1, 'at least one bundle folder'),
     /** The loopback port (0 picks a free one). */
@@ -195,7 +213,7 @@ export type ApiChannel = keyof typeof API_INPUTS;
 export type ApiInput<C extends ApiChannel> = z.input<(typeof API_INPUTS)[C]>;
 
 /** The calls that start a long job: they answer `{ jobId }` at once. */
-export const JOB_CHANNELS = ['bundle.verify', 'bundle.create', 'bundle.import', 'bundle.serve', 'media.write'] as const;
+export const JOB_CHANNELS = ['bundle.verify', 'bundle.create', 'bundle.import', 'bundle.serve', 'media.write', 'bundle.repair'] as const;
 
 /** A call that starts a long job. */
 export type JobChannel = (typeof JOB_CHANNELS)[number];
@@ -340,6 +358,41 @@ export interface ApproveResult {
   volumes: { dir: string; file: string }[];
 }
 
+/** What `bundle.signatures` answers: every signature found, checked; trust is known only when trusted keys were read. */
+export interface BundleSignaturesResult {
+  /** sha256 (hex) of the `bundle.json` the signatures were checked against. */
+  bundleSha256: string;
+  /** Each signature (with `volumes` when several folders were given). */
+  signatures: SignatureCheck[];
+  /** The trusted keys read (file and full key id); empty: nobody's trust was checked. */
+  trustedKeys: { file: string; keyId: string }[];
+  /** Trusted key files that could not be read, each with why (the others still count). */
+  keyProblems: { file: string; message: string }[];
+  /** The folders disagree (a signature on some only). */
+  warnings: string[];
+}
+
+/** What `bundle.sign` answers: the preparer signature written to every folder given. */
+export interface SignResult {
+  keyId: string;
+  bundleId: string;
+  volumes: { dir: string; file: string }[];
+}
+
+/** What `bundle.copies` answers: the mounted volumes holding the same bundle at their root. */
+export interface BundleCopiesResult {
+  bundleId: string;
+  copies: { dir: string; label: string; sameBundleJson: boolean }[];
+  /** Why volumes could not be listed, when they could not (then `copies` is empty). */
+  problem?: string;
+}
+
+/** What `bundle.report` answers: where the page went, and the integrity verdict it holds (a Verify run of this session). */
+export interface ReportResult {
+  path: string;
+  integrity?: { ok: boolean; verifiedAt: string };
+}
+
 /** The mirror configuration an import generated, as text to copy onto the nodes. */
 export interface MirrorConfigText {
   /** containerd `hosts.toml`, one per source registry (goes to `<config_path>/<source>/hosts.toml`). */
@@ -399,8 +452,30 @@ export interface ImportSummary {
     stats: { blobsUploaded: number; blobsMounted: number; blobsExisting: number; bytesUploaded: number; manifestsPushed: number; tagsPushed: number; tagsExisting?: number; seconds: number };
   };
   reportFile?: string;
+  /** With `report` (not a dry run): the id `import.saveReport` saves it by (the host keeps the report itself). */
+  reportId?: string;
   /** With `inventory`: the inventory written or updated after the import. */
   inventory?: SavedInventory;
+}
+
+/** What `bundle.repair` finishes with: the folder repaired, each bad part and whether it was rebuilt. */
+export interface RepairSummary {
+  /** The folder repaired (the one given, or `toDir`). */
+  dir: string;
+  /** Every data and parity part now matches bundle.json. */
+  whole: boolean;
+  parityParts: number;
+  damaged: { name: string; rebuilt: boolean; problem: string; reason?: string }[];
+  /** Why it is not whole, one sentence each. */
+  problems: string[];
+  /** With `toDir`: the files copied there from the volumes. */
+  copied?: string[];
+}
+
+/** What `import.saveReport` answers: the file written and its size. */
+export interface SavedReport {
+  file: string;
+  bytes: number;
 }
 
 /** A removable volume as `media.list` lists it. */
@@ -478,6 +553,7 @@ export interface JobResults {
   'bundle.import': ImportSummary;
   'bundle.serve': ServeSummary;
   'media.write': MediaWriteSummary;
+  'bundle.repair': RepairSummary;
 }
 
 /** The result of each call (a job call's immediate answer is its job id). */
@@ -490,7 +566,10 @@ export interface ApiResults {
   'bundle.artifacts': BundleArtifactsResult;
   'bundle.diff': DiffReport;
   'bundle.planDelta': DeltaPlanResult;
-  'bundle.report': { path: string };
+  'bundle.report': ReportResult;
+  'bundle.signatures': BundleSignaturesResult;
+  'bundle.sign': SignResult;
+  'bundle.copies': BundleCopiesResult;
   'settings.get': SettingsView;
   'settings.setRegistry': SettingsView;
   'settings.removeRegistry': SettingsView;
@@ -504,9 +583,12 @@ export interface ApiResults {
   'list.read': ListReadResult;
   'source.check': SourceCheckResult;
   'image.resolve': ImageResolveResult;
+  'image.cancelResolve': { cancelled: boolean };
   'platforms.check': { missing: string[][] };
   'media.plan': MediaPlanResult;
   'media.write': JobStarted;
+  'bundle.repair': JobStarted;
+  'import.saveReport': SavedReport;
   'dialog.openFolder': DialogResult;
   'dialog.openFile': DialogResult;
   'dialog.saveFile': DialogResult;

@@ -100,6 +100,17 @@ export const ImageRecordSchema = z.looseObject({
    * every one asked for, when every platform was kept, and in older bundles.
    */
   missingPlatforms: z.array(z.string()).optional(),
+  /**
+   * The platforms this image was asked for on its own (a list file's per-image `platforms`), in place of the bundle's
+   * `platforms`, formatted as those are. Absent when it follows the bundle's `platforms`, and in older bundles.
+   */
+  requestedPlatforms: z.array(z.string()).optional(),
+  /**
+   * Ferry built this image's manifest: its source (a legacy `docker save` archive, or a Docker Engine that sends one)
+   * holds none, so `digest` is Ferry's and not a registry's. `configDigest` (the image ID Docker shows) is the stable
+   * identity: the same image gives the same config digest wherever it is read. Absent for images carried as published.
+   */
+  builtManifest: z.looseObject({ configDigest: digest }).optional(),
 });
 
 /** One blob in the archive, stored at `blobs/sha256/<hex>`. */

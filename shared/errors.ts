@@ -55,6 +55,28 @@ export const ERROR_HINTS = [
   'repair',
   /** A part is missing: bring (or open too) the volume that holds it. */
   'other-volume',
+  /** Cosign signatures were not checked: give the cosign public keys. */
+  'cosign-key',
+  /** The output folder already holds a bundle: choose another folder or replace it. */
+  'replace-existing',
+  /** The archive would do better in smaller parts: split it when bundling. */
+  'split',
+  /** A delta needs the earlier bundles it was made against (or a registry that holds their blobs): give them too. */
+  'base-bundles',
+  /** A target volume holds another bundle's files: clear it, or replace them. */
+  'replace-media',
+  /** A target does not say how much room it has (or two share one volume): say how much of each to use. */
+  'capacity',
+  /** A part of the bundle is too big for the media: split the bundle into smaller parts first. */
+  'resplit',
+  /** A registry sent too slowly and was cut: check the network, or relax the minimum rate. */
+  'low-speed',
+  /** A chart repository needs a login. */
+  'chart-login',
+  /** containerd's client is missing: write to a k3s/k0s images folder instead. */
+  'images-folder',
+  /** A delta's base is missing from the target: make the delta again against a fresh inventory of it. */
+  'fresh-inventory',
 ] as const;
 
 /** One of {@link ERROR_HINTS}. */
@@ -69,4 +91,17 @@ export interface SerializedError {
   subject?: string;
   /** What the user can do, worded by each surface (CLI flags, the app's fields and buttons). */
   hint?: ErrorHint;
+}
+
+/**
+ * The registry an error's subject names, as Docker reads a reference: the part before the first `/` when it looks
+ * like a host (a dot, a port or `localhost`), docker.io for other references, the subject itself when it is only a
+ * host. For the surfaces' advice ("allow HOST"); undefined when the subject names none.
+ */
+export function registryOfSubject(subject: string | undefined): string | undefined {
+  if (subject === undefined || subject === '') return undefined;
+  const slash = subject.indexOf('/');
+  if (slash < 0) return /^[\w-]+(\.[\w-]+)*(:\d+)?$/.test(subject) && /[.:]|^localhost$/.test(subject) ? subject : undefined;
+  const first = subject.slice(0, slash);
+  return /[.:]/.test(first) || first === 'localhost' ? first : 'docker.io';
 }

@@ -1,3 +1,5 @@
+import type { ErrorHint } from './errors.js';
+
 /** The phases a long job goes through, in the order a user meets them. */
 export type Phase =
   | 'resolve'
@@ -28,7 +30,8 @@ export type ProgressEvent =
     }
   | { kind: 'item-start'; phase: Phase; item: string; totalBytes?: number }
   | { kind: 'item-end'; phase: Phase; item: string; bytes?: number; cached?: boolean; detail?: string }
-  | { kind: 'warning'; message: string; subject?: string }
+  /** `hint`: what the user can do, worded by each surface (shared/errors.ts `ErrorHint`). */
+  | { kind: 'warning'; message: string; subject?: string; hint?: ErrorHint }
   /** A long-running service is up (a served bundle): where to reach it, until the job is cancelled. */
   | { kind: 'serving'; url: string; repositories: string[] };
 

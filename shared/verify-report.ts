@@ -3,6 +3,8 @@
  * together, in a form that crosses IPC and prints as `--json`.
  */
 
+import type { ErrorHint } from './errors.js';
+
 /** The kinds of integrity fault; each fault also names the file, part and blob at fault. */
 export type IntegrityFaultKind =
   | 'missing-file'
@@ -34,6 +36,17 @@ export interface IntegrityFault {
   dir?: string;
   /** The check that found it. */
   check?: IntegrityCheckId;
+  /** A missing part: where the opened volumes' own files (SHA256SUMS, README.txt) say it is; absent when none says. */
+  holder?: PartHolder;
+}
+
+/** Where a missing part is, as the volumes of a set written by `ferry write` say. */
+export interface PartHolder {
+  /** The volume (1-based) of the set that holds it, and how many the set has. */
+  volume?: number;
+  volumes?: number;
+  /** An opened folder that should hold it (its SHA256SUMS or README.txt lists it here): it was lost from there. */
+  dir?: string;
 }
 
 /** The checks of an integrity verification, in the order they are reported. */
@@ -167,6 +180,8 @@ export interface PolicyViolation {
   message: string;
   /** The image or thing at fault. */
   subject?: string;
+  /** What the user can do, worded by each surface (shared/errors.ts `ErrorHint`). */
+  hint?: ErrorHint;
 }
 
 /** The policy half of a verification. */

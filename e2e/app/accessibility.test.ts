@@ -1,6 +1,7 @@
 // Every wizard audited with axe-core (WCAG 2.1 A and AA rules: names of controls, labels, roles, contrast,
 // landmarks) in the states users meet — empty, filled, verified, dialogs open — in light and dark themes,
-// at 1024×700 in Debian Chromium; and a whole review done with the keyboard only.
+// at 1280×800 in Debian Chromium (the Settings dialog also at 800×600); a whole review done with the keyboard only;
+// and the focus moved to the result when Verify and Import finish (never dropped on the page body).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
@@ -32,6 +33,17 @@ after(async () => {
 const isFocused = (locator: Locator): Promise<boolean> =>
   locator.evaluate((el: unknown) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement);
 
+/** What has the keyboard focus, as text ("body" when the focus fell to the page body). */
+const FOCUSED = "(() => { const el = document.activeElement; return el && el !== document.body ? el.tagName.toLowerCase() + ': ' + (el.textContent || '').trim().slice(0, 200) : 'body'; })()";
+
+/** Waits until the keyboard focus is on an element (not the page body) whose text matches. */
+async function focusLandsOn(text: RegExp, what: string): Promise<void> {
+  const check = `new RegExp(${JSON.stringify(text.source)}, ${JSON.stringify(text.flags)}).test(${FOCUSED})`;
+  await page.waitForFunction(check, undefined, { timeout: 10_000 }).catch(async () => {
+    throw new Error(`${what}: the focus is on ${(await page.evaluate(FOCUSED)) as string}, not on ${text}`);
+  });
+}
+
 /** Runs axe on the page as it is, in light and dark, and fails listing every violation with the elements at fault. */
 async function audit(state: string): Promise<void> {
   await auditPage(page, state);
@@ -40,7 +52,7 @@ async function audit(state: string): Promise<void> {
 
 describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
   test('Prepare: empty (charts and files section, options), then with resolved rows (one not found)', async () => {
-    await page.getByRole('tab', { name: /Prepare/ }).click();
+    assert.equal(await page.getByRole('tab', { name: /Prepare/ }).getAttribute('aria-selected'), 'true', 'the app opens on Prepare');
     await audit('Prepare, empty');
     await page.getByLabel('Insecure registries').fill(registry.host);
     await page.getByLabel(/Image references/).fill(`${registry.host}/test/single:1.0\n${registry.host}/test/multi:1\n${registry.host}/test/missing:1`);
@@ -52,8 +64,11 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
 
   test('Settings dialog', async () => {
     await page.getByRole('button', { name: 'Settings' }).click();
-    await page.getByRole('dialog', { name: 'Settings' }).waitFor();
+    await page.getByRole('dialog', { name: 'Settings' }).getByText(/The cache holds/).waitFor();
     await audit('Settings dialog');
+    await page.setViewportSize({ width: 800, height: 600 });
+    await audit('Settings dialog at 800×600');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.keyboard.press('Escape');
     await page.getByRole('dialog', { name: 'Settings' }).waitFor({ state: 'detached' });
   });
@@ -74,6 +89,8 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
     assert.ok(await isFocused(verify), 'Verify is reachable with Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /^Verdict: intact/ }).or(page.getByText(/intact/).first()).waitFor({ timeout: 60_000 });
+    // the focus follows the result, so the keyboard user reads on from the verdict
+    await focusLandsOn(/verdict|intact/i, 'after Verify in Review');
     await audit('Review, bundle verified');
     await page.screenshot({ path: app.shot('a11y-02-review.png'), fullPage: true });
   });
@@ -87,6 +104,7 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
     await page.getByRole('heading', { name: /^Bundle / }).waitFor();
     await page.getByRole('button', { name: 'Verify', exact: true }).click();
     await page.getByRole('heading', { name: /^Verdict: / }).waitFor({ timeout: 60_000 });
+    await focusLandsOn(/verdict|intact/i, 'after Verify in Import');
     await audit('Import, verified, registry target');
     const targets = page.getByRole('group', { name: 'Import into' }).getByRole('radio');
     assert.ok((await targets.count()) >= 3, 'the import targets are offered');
@@ -101,6 +119,26 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
     await page.evaluate("document.querySelector('main').appendChild(Object.assign(document.createElement('button'), { id: 'unnamed-probe' })) && undefined");
     await assert.rejects(audit('with an unnamed button'), /button-name/);
     await page.evaluate("document.getElementById('unnamed-probe').remove()");
-    assert.ok(audited.length >= 9, `${audited.length} states audited: ${audited.join('; ')}`);
+    assert.ok(audited.length >= 10, `${audited.length} states audited: ${audited.join('; ')}`);
+  });
+
+  test('the wizard tabs by keyboard: arrows move from the focused tab, Home and End, and wrap', async () => {
+    const tab = (name: RegExp): Locator => page.getByRole('tab', { name });
+    const selected = async (): Promise<string> => ((await page.getByRole('tab', { selected: true }).textContent()) ?? '').split(' ')[0]!;
+    assert.equal(await selected(), 'Import');
+    await tab(/Review/).focus();
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await selected(), 'Prepare');
+    assert.ok(await isFocused(tab(/Prepare/)), 'the focus follows the selection');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await selected(), 'Import');
+    await page.keyboard.press('Home');
+    assert.equal(await selected(), 'Prepare');
+    await page.keyboard.press('End');
+    assert.equal(await selected(), 'Import');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await selected(), 'Prepare');
+    assert.equal(await tab(/Prepare/).getAttribute('tabindex'), '0', 'only the selected tab is in the Tab order');
+    assert.equal(await tab(/Import/).getAttribute('tabindex'), '-1');
   });
 });

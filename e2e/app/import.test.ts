@@ -1,8 +1,8 @@
 // The app's Import wizard end to end: a real bundle, real target registries (plain HTTP, and Basic auth over TLS
-// with a CA file), a k3s images folder and a served bundle — driven in Debian Chromium at 1024×700.
+// with a CA file), a k3s images folder and a served bundle — driven in Debian Chromium, each screen looked at 800×600 and 1280×800.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -26,6 +26,8 @@ import {
   type TestChart,
 } from '../harness/index.js';
 import { startAppUnderTest, type AppUnderTest } from '../harness/app-harness.js';
+import { runFerry } from '../harness/ferry-cli.js';
+import { approveBundle, generateSigningKey, writeToMedia, type GeneratedSigningKey } from '../../electron/engine/index.js';
 
 let bundle: TestBundle;
 let plain: RegistryHandle;
@@ -89,7 +91,7 @@ describe('the Import wizard', () => {
     await page.goto(app.host.openUrl);
     await page.getByRole('tab', { name: /Import/ }).click();
     await page.getByText(/Open a bundle folder \(or the removable media/).waitFor();
-    await page.screenshot({ path: app.shot('import-01-empty.png') });
+    await app.shotAtBothSizes('import-01-empty');
     // removable media: the host lists volumes (none on this machine is fine: the empty state says what to do)
     await page.getByRole('radio', { name: 'Removable media' }).check();
     await page.getByRole('button', { name: 'Look for media again' }).waitFor();
@@ -97,7 +99,7 @@ describe('the Import wizard', () => {
     if (listed === 0) await page.getByText(/No removable media found/).waitFor();
     await page.getByRole('button', { name: 'Open bundle' }).click();
     await page.getByRole('alert').filter({ hasText: /Choose the volume/ }).waitFor();
-    await page.screenshot({ path: app.shot('import-02-media.png') });
+    await app.shotAtBothSizes('import-02-media');
 
     await openBundle(bundle.dir);
     const table = page.getByRole('table', { name: /Carried/ });
@@ -107,7 +109,7 @@ describe('the Import wizard', () => {
     // nothing goes further before a verification
     assert.equal(await importButton().isDisabled(), true);
     assert.match(await page.locator('#import-blocked').innerText(), /Verify the bundle first/);
-    await page.screenshot({ path: app.shot('import-03-opened.png'), fullPage: true });
+    await app.shotAtBothSizes('import-03-opened');
   });
 
   test('verify shows every part verified and the verdict "intact"; then the Import button is enabled', async () => {
@@ -120,7 +122,7 @@ describe('the Import wizard', () => {
     assert.ok(bundle.manifest.archive.parts.length >= 3, 'a split bundle');
     assert.equal(await importButton().isEnabled(), true);
     assert.equal(await page.locator('#import-blocked').count(), 0);
-    await page.screenshot({ path: app.shot('import-04-verified.png'), fullPage: true });
+    await app.shotAtBothSizes('import-04-verified');
   });
 
   test('the mapping preview (a dry run) lists where each image would go, pushing nothing', async () => {
@@ -138,7 +140,7 @@ describe('the Import wizard', () => {
     }
     const catalog = await skopeo(['list-tags', ...skopeoFlags(plain), `docker://${plain.host}/mirror/test/single`]);
     assert.notEqual(catalog.code, 0, 'the dry run pushed nothing');
-    await page.screenshot({ path: app.shot('import-05-preview.png'), fullPage: true });
+    await app.shotAtBothSizes('import-05-preview');
   });
 
   test('import into a registry: the report lists every image and the target holds the bundle digests; mirror configuration is shown', async () => {
@@ -165,7 +167,7 @@ describe('the Import wizard', () => {
     assert.ok(yaml.includes(`"${source}":`) && yaml.includes(`"http://${plain.host}"`), yaml);
     await page.getByRole('button', { name: 'Copy registries.yaml' }).click();
     await page.getByRole('status').filter({ hasText: /Copied|Cannot reach the clipboard/ }).first().waitFor();
-    await page.screenshot({ path: app.shot('import-06-report.png'), fullPage: true });
+    await app.shotAtBothSizes('import-06-report');
   });
 
   test('import with a login and a CA file into a Basic-auth TLS registry; the password is nowhere in the page or the API answers', async () => {
@@ -175,7 +177,7 @@ describe('the Import wizard', () => {
     await page.getByLabel('User name').fill(secured.username!);
     await page.getByLabel('Password', { exact: true }).fill(password);
     await page.getByLabel('CA file').fill(secured.caFile!);
-    await page.screenshot({ path: app.shot('import-07-credentials.png'), fullPage: true });
+    await app.shotAtBothSizes('import-07-credentials');
     await importButton().click();
     await page.getByRole('heading', { name: `Imported into ${secured.host}/site` }).waitFor({ timeout: 120_000 });
     for (const image of bundle.manifest.images) {
@@ -194,7 +196,7 @@ describe('the Import wizard', () => {
     assert.ok(!received.some((body) => body.includes(password)), 'password in an API response');
     assert.ok(!JSON.stringify(app.jobMessages).includes(password), 'password in a job message');
     await page.getByText(/The password was sent with the last import and is not kept/).waitFor();
-    await page.screenshot({ path: app.shot('import-08-credentials-report.png'), fullPage: true });
+    await app.shotAtBothSizes('import-08-credentials-report');
   });
 
   test('a damaged bundle shows the fault naming the part, and the Import button stays disabled with the reason', async () => {
@@ -213,7 +215,7 @@ describe('the Import wizard', () => {
       await page.getByRole('radio', { name: kind }).check();
       assert.equal(await page.getByRole('button', { name: kind.startsWith('Serve') ? 'Start serving' : 'Place archive' }).isDisabled(), true, kind);
     }
-    await page.screenshot({ path: app.shot('import-09-damaged.png'), fullPage: true });
+    await app.shotAtBothSizes('import-09-damaged');
   });
 
   test('a k3s/k0s folder: the verified archive lands as ferry-<id>.tar', async () => {
@@ -228,7 +230,7 @@ describe('the Import wizard', () => {
     assert.ok(existsSync(file), file);
     assert.equal(statSync(file).size, bundle.manifest.archive.size);
     assert.ok((await page.getByText(file).count()) > 0);
-    await page.screenshot({ path: app.shot('import-10-folder.png'), fullPage: true });
+    await app.shotAtBothSizes('import-10-folder');
   });
 
   test('serve: shows the URL, skopeo reads an image from it, and Stop closes it', async () => {
@@ -243,13 +245,13 @@ describe('the Import wizard', () => {
     const served = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]);
     assert.equal(served.code, 0, served.stderr);
     assert.equal(sha256Digest(served.stdout), image.digest);
-    await page.screenshot({ path: app.shot('import-11-serving.png'), fullPage: true });
+    await app.shotAtBothSizes('import-11-serving');
     await page.getByRole('button', { name: 'Stop serving' }).click();
     await page.getByText(`Stopped serving ${url}.`).waitFor();
     const after = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { timeoutMs: 20_000 });
     assert.notEqual(after.code, 0, 'closed after Stop');
     assert.deepEqual(app.api.runningJobs(), []);
-    await page.screenshot({ path: app.shot('import-12-stopped.png'), fullPage: true });
+    await app.shotAtBothSizes('import-12-stopped');
     assert.deepEqual(app.cspViolations, []);
   });
 
@@ -263,7 +265,7 @@ describe('the Import wizard', () => {
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate<string | undefined>('document.activeElement?.textContent'), 'Trust checks (optional)');
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot({ path: app.shot('import-13-dark.png') });
+    await app.shotAtBothSizes('import-13-dark');
     await page.emulateMedia({ colorScheme: 'light' });
   });
 });
@@ -329,7 +331,7 @@ describe('the Import wizard into a running containerd, with charts, files and co
     const blocked = await page.locator('#import-blocked').innerText();
     assert.match(blocked, /Not signed by the given cosign keys/);
     assert.ok(blocked.includes(carrying.manifest.images[0]!.reference), blocked);
-    await page.screenshot({ path: app.shot('import-14-cosign-refused.png'), fullPage: true });
+    await app.shotAtBothSizes('import-14-cosign-refused');
     // the engine checks on its own: a call that skips the wizard's gate imports nothing either
     const started = await app.api.invoke('bundle.import', { dirs: [carrying.dir], toContainerd: containerd.address, cosignKeys: [key.publicKeyFile] });
     assert.ok(started.ok, JSON.stringify(started));
@@ -369,7 +371,7 @@ describe('the Import wizard into a running containerd, with charts, files and co
     await page.getByLabel('Write charts to folder').fill(chartsTo);
     await page.getByLabel('Write files to folder').fill(filesTo);
     assert.deepEqual(await unnamedControls(), []);
-    await page.screenshot({ path: app.shot('import-15-containerd-target.png'), fullPage: true });
+    await app.shotAtBothSizes('import-15-containerd-target');
     await loadButton().click();
     await page.getByRole('heading', { name: 'Loaded into containerd' }).waitFor({ timeout: 120_000 });
     const table = await page.getByRole('table', { name: 'Images containerd lists' }).innerText();
@@ -389,7 +391,169 @@ describe('the Import wizard into a running containerd, with charts, files and co
     assert.ok(charts.includes(tgz) && charts.includes(chart.digest.slice('sha256:'.length)), charts);
     const files = await page.getByRole('region', { name: 'Files written' }).innerText();
     assert.ok(files.includes(written) && files.includes(hex(notes)), files);
-    await page.screenshot({ path: app.shot('import-16-containerd-report.png'), fullPage: true });
+    await app.shotAtBothSizes('import-16-containerd-report');
+    assert.deepEqual(app.cspViolations, []);
+  });
+});
+
+/** Every key path of a JSON value (`images[].blobs.uploaded`), to compare two reports' shapes. */
+function keyPaths(value: unknown, at = ''): string[] {
+  if (Array.isArray(value)) return [...new Set(value.flatMap((v) => keyPaths(v, `${at}[]`)))].sort();
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => [`${at}.${k}`, ...keyPaths(v, `${at}.${k}`)]).sort();
+  return [];
+}
+
+describe('the Import wizard on a set of two sticks: signers named, Save report, a lost part placed and repaired, no stale boxes', () => {
+  let set: TestBundle;
+  let alice: GeneratedSigningKey;
+  let bob: GeneratedSigningKey;
+  let stranger: GeneratedSigningKey;
+  let stick1: string;
+  let stick2: string;
+  let keys: string;
+  const folderField = (n: number) => (n === 1 ? page.getByLabel('Bundle folder', { exact: true }) : page.getByLabel(`Volume folder ${n}`, { exact: true }));
+  const trustedKeys = () => page.getByLabel('Trusted public keys');
+
+  before(async () => {
+    keys = await makeTempDir('ferry-app-set-keys');
+    [alice, bob, stranger] = await Promise.all(['alice', 'bob', 'stranger'].map((n) => generateSigningKey(join(keys, n))));
+    set = await makeTestBundle({ split: '1MiB', bigLayers: 2, parity: 1, signKey: alice.privateKeyFile });
+    await approveBundle([set.dir], bob.privateKeyFile);
+    stick1 = join(set.work, 'stick-1');
+    stick2 = join(set.work, 'stick-2');
+    mkdirSync(stick1);
+    mkdirSync(stick2);
+    // the engine's own write (as ferry write): the data parts on the first stick, the parity part on the second
+    const written = await writeToMedia({ dir: set.dir, targets: [stick1, stick2], capacity: 2 * 1024 * 1024 + 256 * 1024 });
+    assert.ok(written.ok);
+    assert.deepEqual(written.volumes[1]!.parts, ['bundle.tar.p01']);
+    assert.ok(written.volumes[0]!.parts.includes('bundle.tar.002'));
+  });
+  after(async () => {
+    await set?.cleanup();
+    if (keys) await removeDir(keys);
+  });
+
+  test('both sticks opened as one bundle: the verdict names who prepared and who approved it, by key; the focus moves to it', async () => {
+    await page.goto(app.host.openUrl);
+    await page.getByRole('tab', { name: /Import/ }).click();
+    await page.getByRole('radio', { name: 'A folder' }).check();
+    await folderField(1).fill(stick1);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await folderField(2).fill(stick2);
+    await page.getByRole('button', { name: 'Open bundle' }).click();
+    await page.getByRole('heading', { name: /^Bundle / }).waitFor();
+    if ((await page.locator('details.checks-form[open]').count()) === 0) await page.getByText('Trust checks (optional)', { exact: true }).click();
+    await trustedKeys().fill(`${alice.publicKeyFile}\n${bob.publicKeyFile}`);
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    const verdict = page.getByRole('heading', { name: /^Verdict: intact/ });
+    await verdict.waitFor({ timeout: 60_000 });
+    assert.equal(await verdict.innerText(), `Verdict: intact · prepared by ${alice.keyId.slice(0, 16)} (trusted) · approved by ${bob.keyId.slice(0, 16)} (trusted)`);
+    // every part of both sticks was read
+    const parts = await page.getByRole('list', { name: 'Parts verified', exact: true }).innerText();
+    for (const part of [...set.manifest.archive.parts, ...(set.manifest.archive.parity?.parts ?? [])]) assert.ok(parts.includes(part.name), `${part.name} in ${parts}`);
+    await page.locator('.verdict-title:focus').waitFor();
+    await app.shotAtBothSizes('import-set-01-verified');
+  });
+
+  test('import, then Copy says "Copied" (and the clipboard holds it), and Save report writes the CLI\'s import-report.json', async () => {
+    await page.getByRole('radio', { name: 'A registry', exact: true }).check();
+    await page.getByLabel('Registry', { exact: true }).fill(`${plain.host}/set`);
+    await page.getByRole('checkbox', { name: /Insecure/ }).check();
+    await page.getByRole('checkbox', { name: 'Save inventory for the next transfer' }).uncheck();
+    await importButton().click();
+    await page.getByRole('heading', { name: `Imported into ${plain.host}/set` }).waitFor({ timeout: 120_000 });
+    // the focus went to the result, not the page body
+    await page.locator('.run-result:focus').waitFor();
+    for (const image of set.manifest.images) assert.equal(await rawDigest(plain, `${plain.host}/set/${image.reference.replace(/^[^/]+\//, '')}`), image.digest);
+
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(app.host.openUrl).origin });
+    const first = set.manifest.images[0]!;
+    const copy = page.getByRole('button', { name: `Copy the target reference of ${first.reference}` });
+    await copy.click();
+    await page.getByRole('row').filter({ hasText: first.reference }).getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+    assert.equal(await copy.innerText(), '✓ Copied');
+    const target = await page.getByRole('row').filter({ hasText: first.reference }).locator('code.target-ref').innerText();
+    assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), target);
+    await app.shotAtBothSizes('import-set-02-copied');
+
+    const reports = join(set.work, 'reports');
+    mkdirSync(reports);
+    const file = join(reports, 'import-report.json');
+    await page.getByLabel('Report file').fill(file);
+    await page.getByRole('button', { name: 'Save report' }).click();
+    await page.getByRole('status').filter({ hasText: `Saved ${file}` }).waitFor();
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { bundleId: string; target: string; images: { source: string; target: string; digest: string }[] };
+    // the same report ferry import writes: same shape, same images and digests
+    const cliFile = join(reports, 'cli-report.json');
+    const env = { HOME: join(set.work, 'home'), DOCKER_CONFIG: join(set.work, 'home', '.docker'), XDG_RUNTIME_DIR: join(set.work, 'home'), REGISTRY_AUTH_FILE: '' };
+    const cli = await runFerry(['import', stick1, stick2, '--to', `${plain.host}/set`, '--insecure-registry', plain.host, '--report', cliFile], { env });
+    assert.equal(cli.code, 0, cli.stderr);
+    const written = JSON.parse(readFileSync(cliFile, 'utf8')) as typeof saved;
+    assert.deepEqual(keyPaths(saved), keyPaths(written));
+    assert.equal(saved.bundleId, set.manifest.id);
+    assert.equal(saved.target, written.target);
+    assert.deepEqual(
+      saved.images.map((i) => [i.source, i.target, i.digest]),
+      written.images.map((i) => [i.source, i.target, i.digest]),
+    );
+    await app.shotAtBothSizes('import-set-03-report-saved');
+  });
+
+  test('a second verification replaces the last run: "not trusted" shows alone, with no "Imported" box or saved report left under it', async () => {
+    await trustedKeys().fill(stranger.publicKeyFile);
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.getByRole('heading', { name: 'Verdict: not trusted' }).waitFor({ timeout: 60_000 });
+    await page.locator('.verdict-title:focus').waitFor();
+    assert.equal(await page.getByRole('heading', { name: /^Imported into/ }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Save report' }).count(), 0);
+    assert.equal(await page.getByRole('table', { name: 'Where each image went' }).count(), 0);
+    // the signers are still named, with the stranger's key not trusting them
+    assert.match(await page.locator('p.signers').innerText(), new RegExp(`prepared by ${alice.keyId.slice(0, 16)} \\(not a trusted key\\)`));
+    await app.shotAtBothSizes('import-set-04-not-trusted');
+    await trustedKeys().fill(`${alice.publicKeyFile}\n${bob.publicKeyFile}`);
+  });
+
+  test('a part lost from the first stick: alone, the second stick names volume 1 as its holder; both open, the verdict says it was lost there; Repair rebuilds it and verify passes', async () => {
+    rmSync(join(stick1, 'bundle.tar.002'));
+    // the second stick alone
+    await page.getByRole('button', { name: 'Remove bundle folder 1' }).click();
+    assert.equal(await folderField(1).inputValue(), stick2);
+    await page.getByRole('button', { name: 'Open bundle' }).click();
+    await page.getByRole('heading', { name: /^Bundle / }).waitFor();
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.getByRole('heading', { name: /^Verdict: damaged/ }).waitFor({ timeout: 60_000 });
+    const where = page.getByRole('list', { name: 'Where the missing parts are' });
+    assert.match(await where.innerText(), /bundle\.tar\.002 is on volume 1 of 2, which is not open: add that volume's folder/);
+    assert.match(await page.locator('#import-blocked').innerText(), /open every volume of the set/);
+    assert.equal(await page.getByRole('button', { name: 'Repair', exact: true }).count(), 0, 'parity cannot rebuild every part of a missing stick');
+    await app.shotAtBothSizes('import-set-05-volume-not-open');
+
+    // both sticks: the part belongs on the first, which is open: lost there
+    await folderField(1).fill(stick1);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await folderField(2).fill(stick2);
+    await page.getByRole('button', { name: 'Open bundle' }).click();
+    await page.getByRole('heading', { name: /^Bundle / }).waitFor();
+    assert.equal(await page.getByRole('heading', { name: /^Verdict/ }).count(), 0, 'opening again clears the last verdict');
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.getByRole('heading', { name: 'Verdict: damaged (1 fault)' }).waitFor({ timeout: 60_000 });
+    assert.equal(await where.innerText(), `bundle.tar.002 belongs on volume 1 of 2 (${stick1}), which is open, but is not there: it was deleted or lost from that volume.`);
+    // the app never names a command-line tool
+    assert.ok(!(await page.locator('#panel-import').innerText()).includes('ferry repair'));
+    const into = join(set.work, 'repaired');
+    await page.getByLabel('Repair into folder').fill(into);
+    await app.shotAtBothSizes('import-set-06-missing-part');
+    await page.getByRole('button', { name: 'Repair', exact: true }).click();
+    await page.getByRole('heading', { name: 'Repaired: rebuilt bundle.tar.002' }).waitFor({ timeout: 60_000 });
+    const verdict = page.getByRole('heading', { name: /^Verdict: intact/ });
+    await verdict.waitFor({ timeout: 60_000 });
+    assert.match(await verdict.innerText(), new RegExp(`prepared by ${alice.keyId.slice(0, 16)} \\(trusted\\) · approved by ${bob.keyId.slice(0, 16)} \\(trusted\\)`));
+    assert.equal(await folderField(1).inputValue(), into);
+    assert.equal(readFileSync(join(into, 'bundle.tar.002')).equals(readFileSync(join(set.dir, 'bundle.tar.002'))), true);
+    assert.equal(await importButton().isEnabled(), true);
+    await app.shotAtBothSizes('import-set-07-repaired');
+    assert.deepEqual(await unnamedControls(), []);
     assert.deepEqual(app.cspViolations, []);
   });
 });

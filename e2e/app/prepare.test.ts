@@ -106,31 +106,99 @@ describe('the Prepare wizard', () => {
     await page.screenshot({ path: app.shot('prepare-03-resolved.png') });
   });
 
-  test('platforms: a default with a warning on images that lack it, and the foreign-layer choice explained', async () => {
+  test('Build checks everything first: every problem at once, each on its row or field; rows in error are not counted; nothing is built', async () => {
     const { page } = app;
+    const unknown = `${registry.host}/test/absent:1`;
+    await page.getByText(/^5 images: 3 resolved, 2 with errors\.$/).waitFor({ timeout: 20_000 });
+    await page.getByLabel('Output folder', { exact: true }).fill('');
+    await page.getByRole('radio', { name: /Custom size/ }).check();
+    await page.getByLabel('Part size', { exact: true }).fill('4Gi');
+    await page.getByLabel('Parity parts', { exact: true }).fill('40');
+    const build = page.getByRole('button', { name: /^Build bundle/ });
+    assert.equal(await build.innerText(), 'Build bundle (3 images)', 'the rows in error are not counted');
+    await build.click();
+    const problems = page.getByRole('list', { name: 'Problems' });
+    await problems.waitFor();
+    const listed = await problems.getByRole('listitem').allInnerTexts();
+    assert.equal(listed.length, 5, listed.join('\n'));
+    assert.match(listed[0]!, new RegExp(`^${unknown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be carried .*not found`));
+    assert.match(listed[1]!, /^Nginx:1\.27 cannot be carried .*lowercase/);
+    assert.match(listed[2]!, /output folder/);
+    assert.match(listed[3]!, /Type a part size like 700MB/, '4Gi is refused before the build, as the engine would refuse it');
+    assert.match(listed[4]!, /Parity is a whole number/);
+    assert.match(await page.locator('.prepare .problems strong').innerText(), /Nothing was built: 5 problems need fixing first/);
+    // each also on its field
+    assert.match(await page.locator('.options .field-problem').first().innerText(), /output folder/);
+    assert.match(await page.locator('.options fieldset .field-problem').innerText(), /part size/);
+    assert.ok(!app.jobMessages.some((m) => 'result' in m || 'error' in m), 'no build was started');
+    await app.shotAtBothSizes('prepare-problems');
+    // fixing a field takes its problem away at once
+    await page.getByLabel('Parity parts', { exact: true }).fill('');
+    await page.getByLabel('Part size', { exact: true }).fill('4GiB');
+    await problems.getByRole('listitem').nth(2).waitFor();
+    assert.equal(await problems.getByRole('listitem').count(), 3);
+    await page.getByRole('radio', { name: /No split/ }).check();
+  });
+
+  test('platforms: each image carries whichever of the chosen it has; one with none is in error on its row; the hint says which', async () => {
+    const { page } = app;
+    const hint = page.locator('#platforms-hint');
+    assert.match(await hint.innerText(), /^None chosen: every image is carried exactly as published/);
     const arm64 = page.getByRole('checkbox', { name: /linux\/arm64\)/ }).first();
     await arm64.focus();
     await page.keyboard.press('Space');
-    // single and shared publish linux/amd64 only
-    await row(seeded.single.fullRef).filter({ hasText: /lacks linux\/arm64/ }).waitFor();
-    await row(seeded.shared.fullRef).filter({ hasText: /lacks linux\/arm64/ }).waitFor();
-    assert.doesNotMatch(await row(seeded.multi.fullRef).innerText(), /lacks/);
-    await page.screenshot({ path: app.shot('prepare-04-platform-warning.png') });
-    // one image gets its own platforms: its warning goes, the others keep theirs
-    await page.getByRole('button', { name: `Platforms for ${seeded.single.fullRef}` }).click();
-    const own = page.getByRole('group', { name: `Own platforms of ${seeded.single.fullRef}` });
-    await own.getByRole('checkbox', { name: /Use the bundle's platforms/ }).uncheck();
-    await own.getByRole('checkbox', { name: /linux\/amd64\)/ }).check();
-    await own.getByRole('checkbox', { name: /linux\/arm64\)/ }).uncheck();
-    await row(seeded.single.fullRef).filter({ hasText: /lacks/ }).waitFor({ state: 'detached' });
-    assert.match(await row(seeded.single.fullRef).innerText(), /Platforms: linux\/amd64/);
-    assert.match(await row(seeded.shared.fullRef).innerText(), /lacks linux\/arm64/);
-    await page.screenshot({ path: app.shot('prepare-04b-own-platforms.png') });
-    await own.getByRole('button', { name: 'Done' }).click();
-    await arm64.uncheck();
+    assert.match(await hint.innerText(), /^Each image carries whichever of these it has/, 'the hint follows the boxes');
+    // single and shared publish linux/amd64 only: none of the chosen, an error on the row, not counted
+    await row(seeded.single.fullRef).filter({ hasText: /none of the chosen platforms/ }).waitFor();
+    await row(seeded.shared.fullRef).filter({ hasText: /none of the chosen platforms/ }).waitFor();
+    assert.doesNotMatch(await row(seeded.multi.fullRef).innerText(), /none of the chosen|carried without/);
+    assert.equal(await page.getByRole('button', { name: /^Build bundle/ }).innerText(), 'Build bundle (1 image)');
+    // amd64 too: they are carried without arm64, a warning
     await page.getByRole('checkbox', { name: /linux\/amd64\)/ }).first().check();
-    await page.getByText('lacks linux/arm64').first().waitFor({ state: 'detached' });
-    assert.equal(await rows().getByText(/lacks/).count(), 0);
+    await row(seeded.single.fullRef).filter({ hasText: /carried without linux\/arm64/ }).waitFor();
+    assert.match(await row(seeded.shared.fullRef).innerText(), /carried without linux\/arm64/);
+    assert.doesNotMatch(await row(seeded.multi.fullRef).innerText(), /carried without/);
+    assert.equal(await page.getByRole('button', { name: /^Build bundle/ }).innerText(), 'Build bundle (3 images)');
+    assert.match(await page.locator('.step').nth(1).innerText(), /Every image must have every chosen platform/);
+    await app.shotAtBothSizes('prepare-platforms-mixed');
+  });
+
+  test('an image’s platforms open next to its row and offer only the platforms it publishes', async () => {
+    const { page } = app;
+    const button = page.getByRole('button', { name: `Platforms for ${seeded.multi.fullRef}` });
+    await button.click();
+    const panel = page.getByRole('dialog', { name: `Platforms of ${seeded.multi.fullRef}` });
+    await panel.waitFor();
+    const b = (await button.boundingBox())!;
+    const p = (await panel.boundingBox())!;
+    assert.ok(Math.abs(p.y - (b.y + b.height)) <= 8, `right under its button: panel top ${p.y}, button bottom ${b.y + b.height}`);
+    assert.ok(Math.abs(p.x + p.width - (b.x + b.width)) <= 2, `right-aligned to its button: ${p.x + p.width} vs ${b.x + b.width}`);
+    const offered = (await panel.locator('.popover-checks label').allInnerTexts()).map((t) => t.trim()).sort();
+    assert.deepEqual(offered, ['linux/amd64', 'linux/arm/v7', 'linux/arm64/v8'], 'only what multi publishes');
+    assert.ok(await panel.getByRole('checkbox', { name: /Use the bundle's choice/ }).isChecked());
+    await app.shotAtBothSizes('prepare-platform-panel');
+    // its own: starts from the chosen platforms it has, one unticked
+    await panel.getByRole('checkbox', { name: /Use the bundle's choice/ }).uncheck();
+    assert.ok(await panel.getByRole('checkbox', { name: 'linux/amd64', exact: true }).isChecked());
+    assert.ok(await panel.getByRole('checkbox', { name: 'linux/arm64/v8', exact: true }).isChecked());
+    await panel.getByRole('checkbox', { name: 'linux/arm64/v8', exact: true }).uncheck();
+    assert.equal(await button.innerText(), 'Platforms: linux/amd64');
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    assert.equal(await button.evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement), true, 'the focus is back on the row button');
+    // single publishes one platform: that is all it offers
+    await page.getByRole('button', { name: `Platforms for ${seeded.single.fullRef}` }).click();
+    const single = page.getByRole('dialog', { name: `Platforms of ${seeded.single.fullRef}` });
+    assert.deepEqual((await single.locator('.popover-checks label').allInnerTexts()).map((t) => t.trim()), ['linux/amd64']);
+    await single.getByRole('button', { name: 'Done' }).click();
+    // back to the bundle's choice, and linux/amd64 alone
+    await button.click();
+    await panel.getByRole('checkbox', { name: /Use the bundle's choice/ }).check();
+    await panel.getByRole('button', { name: 'Done' }).click();
+    assert.equal(await button.innerText(), 'Platforms…');
+    await page.getByRole('checkbox', { name: /linux\/arm64\)/ }).first().uncheck();
+    await page.getByText(/carried without linux\/arm64/).first().waitFor({ state: 'detached' });
+    assert.match(await page.locator('#platforms-hint').innerText(), /^Each image carries whichever/);
     assert.match(await page.locator('.step').nth(1).innerText(), /foreign/i);
   });
 
@@ -199,6 +267,31 @@ describe('the Prepare wizard', () => {
     await page.screenshot({ path: app.shot('prepare-08-media-written.png'), fullPage: true });
   });
 
+  test('a mixed list with linux/amd64 and linux/arm64 chosen builds: each image carries whichever of them it has', async () => {
+    const { page } = app;
+    const dir = join(work, 'mixed');
+    await page.getByLabel(/Image references/).fill(`${seeded.multi.fullRef}\n${seeded.single.fullRef}\n`);
+    await waitForText(seeded.multi.fullRef, /sha256:/);
+    await waitForText(seeded.single.fullRef, /sha256:/);
+    await page.getByRole('checkbox', { name: /linux\/arm64\)/ }).first().check();
+    await row(seeded.single.fullRef).filter({ hasText: /carried without linux\/arm64/ }).waitFor();
+    await page.getByLabel('Output folder', { exact: true }).fill(dir);
+    await page.getByRole('radio', { name: /No split/ }).check();
+    const before = app.jobMessages.length;
+    await page.getByRole('button', { name: 'Build bundle (2 images)' }).click();
+    await page.getByRole('heading', { name: '5. Result' }).waitFor({ timeout: 60_000 });
+    const final = app.jobMessages.slice(before).filter((m) => 'result' in m).at(-1)!;
+    const summary = (final as { result: CreateBundleSummary }).result;
+    const byRef = new Map(summary.manifest.images.map((i) => [i.reference, i]));
+    assert.equal(byRef.get(seeded.multi.fullRef)?.manifests.length, 2, 'multi carries amd64 and arm64');
+    assert.deepEqual(byRef.get(seeded.multi.fullRef)?.missingPlatforms ?? [], []);
+    assert.equal(byRef.get(seeded.single.fullRef)?.digest, seeded.single.digest, 'single carried as it is: linux/amd64 only');
+    assert.deepEqual(byRef.get(seeded.single.fullRef)?.missingPlatforms, ['linux/arm64']);
+    assert.ok((await verifyBundle({ dirs: [dir] })).ok);
+    await app.shotAtBothSizes('prepare-mixed-built');
+    await page.getByRole('checkbox', { name: /linux\/arm64\)/ }).first().uncheck();
+  });
+
   test('Cancel right after the start leaves nothing complete-looking and says a rerun resumes', async () => {
     const { page } = app;
     const dir = join(work, 'cancelled');
@@ -213,6 +306,10 @@ describe('the Prepare wizard', () => {
     await page.screenshot({ path: app.shot('prepare-09-building.png'), fullPage: true });
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByText('Build cancelled.').waitFor({ timeout: 20_000 });
+    // no row is left fetching once the build is gone
+    const items = await page.getByRole('list', { name: 'Images, charts and files in this build' }).innerText();
+    assert.doesNotMatch(items, /fetching|resolving/, items);
+    assert.match(items, /stopped/);
     assert.match(await page.locator('.cancelled').innerText(), /resume/);
     const left = existsSync(dir) ? readdirSync(dir) : [];
     assert.ok(!left.includes('bundle.json') && !left.includes('SHA256SUMS'), left.join(','));
@@ -243,6 +340,10 @@ describe('the Prepare wizard', () => {
     assert.equal((await page.getByLabel(/Image references/).inputValue()).trim(), `${medium()}\n${seeded.single.fullRef}`);
     await waitForText(medium(), /sha256:/);
     await waitForText(seeded.single.fullRef, /sha256:/);
+    // the same file again: nothing twice, and said so
+    await zone.dispatchEvent('drop', { dataTransfer });
+    await page.getByText('Added 0 images from airgap-images.txt (2 already in the list).').waitFor();
+    assert.equal((await page.getByLabel(/Image references/).inputValue()).trim(), `${medium()}\n${seeded.single.fullRef}`);
   });
 
   test('a row that needs a login offers Log in…: the dialog saves it in the host, the row resolves, the password leaves the page', async () => {

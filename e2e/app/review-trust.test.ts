@@ -1,13 +1,30 @@
-// The Review wizard as a security officer uses it: image signatures (cosign) and SBOMs, bundle signatures and
-// approvals, policy results, "Approve with my key", the HTML report, and a virtualised list of 1,200 images.
-// Real parts only: docker-registry, the engine's createBundle/signBundle, the web host, Debian Chromium.
+// The Review wizard as a security officer uses it: the signatures panel on open, image signatures (cosign) and SBOMs,
+// bundle signatures and approvals in one wording, policy results, "Sign as preparer" and "Approve with my key" on every
+// copy written to media, the HTML report with the integrity verdict, images lacking a platform, long names, and a
+// virtualised list of 1,200 images. Real parts only: docker-registry, the engine's createBundle/signBundle/keygen and
+// writeToMedia, loop-mounted ext4 volumes, the web host, Debian Chromium, and the real `ferry verify` on each copy.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BundleManifest } from '../../shared/bundle-manifest.js';
-import { createBundle, generateSigningKey, signBundle, type GeneratedSigningKey } from '../../electron/engine/index.js';
-import { cosignAttachSbom, cosignSign, makeCosignKey, makeSpdxSbom, makeTempDir, removeDir, seedTestImages, startRegistry, type CosignKey, type RegistryHandle, type SeededTestImages } from '../harness/index.js';
+import { createBundle, generateSigningKey, signBundle, writeToMedia, type GeneratedSigningKey } from '../../electron/engine/index.js';
+import {
+  cosignAttachSbom,
+  cosignSign,
+  makeCosignKey,
+  makeSpdxSbom,
+  makeTempDir,
+  mountLoopImageOrDir,
+  removeDir,
+  seedTestImages,
+  startRegistry,
+  type CosignKey,
+  type RegistryHandle,
+  type SeededTestImages,
+  type TestVolume,
+} from '../harness/index.js';
+import { runFerry } from '../harness/ferry-cli.js';
 import { startAppUnderTest, type AppUnderTest } from '../harness/app-harness.js';
 
 let work: string;
@@ -18,6 +35,10 @@ let alice: GeneratedSigningKey;
 let bob: GeneratedSigningKey;
 let dir: string;
 let manifest: BundleManifest;
+/** An unsigned bundle of linux/amd64 and linux/arm64 (two of its images publish amd64 only), written to two volumes. */
+let filtered: string;
+let filteredManifest: BundleManifest;
+let volumes: TestVolume[] = [];
 let app: AppUnderTest;
 
 before(async () => {
@@ -41,13 +62,32 @@ before(async () => {
   alice = await generateSigningKey(join(work, 'alice'));
   bob = await generateSigningKey(join(work, 'bob'));
   await signBundle(dir, alice.privateKeyFile, 'preparer');
+  filtered = join(work, 'filtered');
+  filteredManifest = (
+    await createBundle({
+      images: ['test/multi:1', 'test/shared:1', 'test/single:1.0'].map((r) => `${registry.host}/${r}`),
+      outputDir: filtered,
+      platforms: ['linux/amd64', 'linux/arm64'],
+      cache: false,
+      registry: { insecureRegistries: [registry.host] },
+    })
+  ).manifest;
+  // two sticks, each holding a copy written earlier (as Prepare's Write to media does)
+  for (const name of ['stick-a', 'stick-b']) {
+    const volume = await mountLoopImageOrDir(join(work, name), join(work, `${name}.img`), 'ext4', 32 * 1024 * 1024);
+    volumes.push(volume);
+    await writeToMedia({ dir: filtered, targets: [volume.dir] });
+  }
   app = await startAppUnderTest();
   await app.page.goto(app.host.openUrl);
   await app.page.getByRole('heading', { name: 'Ferry' }).waitFor();
+  await app.page.getByRole('tab', { name: /Review/ }).click();
 });
 
 after(async () => {
   await app?.close();
+  for (const v of volumes) await v.cleanup();
+  volumes = [];
   await registry?.stop();
   if (work) await removeDir(work);
 });
@@ -76,6 +116,24 @@ describe('Review: trust, approval, policy, cosign, report', () => {
     assert.match(await artifacts.innerText(), new RegExp(`${images.multi.repository}[\\s\\S]*Cosign signature: 1 carried`));
     assert.match(await page.locator('.charts').innerText(), /No Helm charts carried/);
     await page.screenshot({ path: app.shot('10-review-trust-opened.png'), fullPage: true });
+  });
+
+  test('the signatures panel shows on open: the preparer signature, valid, its key, and trust once keys are given', async () => {
+    const { page } = app;
+    const panel = page.getByRole('region', { name: 'Signatures and approvals' });
+    const line = panel.getByRole('list', { name: 'Signatures' }).getByRole('listitem');
+    await line.first().waitFor();
+    assert.equal(await line.count(), 1);
+    assert.match(await line.innerText(), new RegExp(`Preparer valid, key ${alice.keyId.slice(0, 16)}, trust not checked \\(no trusted keys given\\)`));
+    // only bob trusted: alice's key is not a trusted one
+    await page.getByLabel('Trusted public keys').fill(bob.publicKeyFile);
+    await panel.getByText(`Preparer valid, key ${alice.keyId.slice(0, 16)}, not a trusted key`).waitFor();
+    await app.shotAtBothSizes('review-trust-signatures-untrusted');
+    await page.getByLabel('Trusted public keys').fill(alice.publicKeyFile);
+    await panel.getByText(`Preparer valid, key ${alice.keyId.slice(0, 16)}, trusted (${alice.publicKeyFile})`).waitFor();
+    await app.shotAtBothSizes('review-trust-signatures-trusted');
+    await page.getByLabel('Trusted public keys').fill('');
+    await panel.getByText(/trust not checked/).waitFor();
   });
 
   test('a cosign public key: the signed image shows "signed by key" with that key, the others unsigned', async () => {
@@ -119,7 +177,16 @@ describe('Review: trust, approval, policy, cosign, report', () => {
     assert.match(verdict, new RegExp(`Preparer valid, key ${alice.keyId.slice(0, 16)}, trusted`));
     assert.match(verdict, new RegExp(`Approver valid, key ${bob.keyId.slice(0, 16)}, trusted`));
     assert.equal(await page.getByRole('list', { name: 'Trust problems' }).count(), 0);
+    // one source of truth, one wording: the Approve box, the panel and the verdict say the same of bob's approval
+    const words = `Approver valid, key ${bob.keyId.slice(0, 16)}, trusted (${bob.publicKeyFile})`;
+    for (const where of [page.locator('section.approve'), page.getByRole('region', { name: 'Signatures and approvals' }), page.locator('.verdict')]) {
+      assert.match(await where.getByRole('list', { name: 'Signatures' }).innerText(), new RegExp(words.replace(/[()]/g, '\\$&')));
+    }
+    assert.equal(await page.getByText('not a trusted key').count(), 0);
+    // focus moved to the verdict when Verify finished
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'verdict');
     await page.screenshot({ path: app.shot('13-review-approved-verified.png'), fullPage: true });
+    await app.shotAtBothSizes('review-trust-approved-verified');
   });
 
   test('"require approval" without the approver trusted names what is missing', async () => {
@@ -156,7 +223,109 @@ describe('Review: trust, approval, policy, cosign, report', () => {
     assert.ok(html.includes(manifest.id), 'the report names the bundle');
     assert.ok(html.includes(bob.keyId.slice(0, 16)), 'the report lists the approval');
     assert.match(html, /forbiddenTags/);
+    // the Verify run just before (policy) judged this bundle.json: its integrity verdict is in the page
+    assert.match(html, /<h2>Integrity<\/h2><p>Intact: \d+ blobs/);
+    await page.getByText(/with the integrity verdict of Verify at .*: intact/).waitFor();
     await page.screenshot({ path: app.shot('16-review-report.png'), fullPage: true });
+    await app.shotAtBothSizes('review-trust-report');
+  });
+});
+
+describe('Review: an unsigned bundle also written to two sticks', () => {
+  test('the copies are named; Approve is refused and offers Sign as preparer; both then land on every copy, and ferry verify passes on each', async (t) => {
+    const { page } = app;
+    const plain = volumes.filter((v) => v.kind === 'dir');
+    if (plain.length > 0) {
+      t.skip(`no real volumes to find copies on: ${plain[0]!.fallbackReason}`);
+      return;
+    }
+    await page.getByLabel('Trusted public keys').fill('');
+    await page.getByLabel(/Require an approval/).uncheck();
+    await page.getByLabel('Policy file').fill('');
+    await openBundle(filtered);
+    const notice = page.getByRole('note', { name: /This bundle was also written to/ });
+    await notice.waitFor();
+    for (const v of volumes) assert.ok((await notice.innerText()).includes(v.dir), v.dir);
+    assert.equal(await notice.getByRole('checkbox', { name: /Sign and approve every copy \(3 folders\)/ }).isChecked(), true);
+    await page.getByRole('region', { name: 'Signatures and approvals' }).getByText(/No signature: this bundle is not signed/).waitFor();
+    await app.shotAtBothSizes('review-copies-unsigned');
+    // approving an unsigned bundle: refused, and Sign as preparer is right there
+    await page.getByLabel('My private key').fill(bob.privateKeyFile);
+    await page.getByRole('button', { name: 'Approve with my key' }).click();
+    const alert = page.locator('section.approve').getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /no valid preparer signature/);
+    assert.doesNotMatch(await alert.innerText(), /--sign-key|ferry bundle/, 'the app names its own buttons, not CLI flags');
+    const sign = page.getByRole('group', { name: 'Sign as preparer' });
+    await sign.waitFor();
+    await app.shotAtBothSizes('review-copies-approve-refused');
+    await sign.getByLabel("Preparer's private key").fill(alice.privateKeyFile);
+    await sign.getByRole('button', { name: 'Sign as preparer' }).click();
+    await sign.getByText(new RegExp(`Signed as preparer with key ${alice.keyId.slice(0, 16)}`)).waitFor({ timeout: 60_000 });
+    await page.getByRole('region', { name: 'Signatures and approvals' }).getByText(new RegExp(`Preparer valid, key ${alice.keyId.slice(0, 16)}`)).waitFor();
+    await page.getByRole('button', { name: 'Approve with my key' }).click();
+    await page.getByText(new RegExp(`Approved with key ${bob.keyId.slice(0, 16)} on 3 folders`)).waitFor({ timeout: 60_000 });
+    await app.shotAtBothSizes('review-copies-approved');
+    for (const folder of [filtered, ...volumes.map((v) => v.dir)]) {
+      assert.ok(existsSync(join(folder, 'signatures', `preparer-${alice.keyId.slice(0, 16)}.json`)), `preparer signature on ${folder}`);
+      assert.ok(existsSync(join(folder, 'signatures', `approver-${bob.keyId.slice(0, 16)}.json`)), `approval on ${folder}`);
+      const verified = await runFerry(['verify', folder, '--require-approval', '--trust', alice.publicKeyFile, '--trust', bob.publicKeyFile]);
+      assert.equal(verified.code, 0, `ferry verify ${folder}: ${verified.stdout}${verified.stderr}`);
+    }
+  });
+
+  test('images lacking a chosen platform: a warning on their rows and the count in the summary', async () => {
+    const { page } = app;
+    const lacking = filteredManifest.images.filter((i) => (i.missingPlatforms?.length ?? 0) > 0);
+    assert.equal(lacking.length, 2, 'test/shared and test/single publish linux/amd64 only');
+    await openBundle(filtered);
+    await page.getByText(/⚠ 2 images lack a chosen platform/).waitFor();
+    const table = page.getByRole('table', { name: /Images/ });
+    for (const image of filteredManifest.images) {
+      const row = table.getByRole('row').filter({ hasText: image.reference });
+      const warning = row.getByRole('note');
+      if (image.missingPlatforms?.length) assert.match(await warning.innerText(), /not carried for linux\/arm64: nodes of that platform cannot run it/);
+      else assert.equal(await warning.count(), 0, image.reference);
+    }
+    await app.shotAtBothSizes('review-missing-platforms');
+  });
+
+  test('long names wrap at / : @ (or after a hyphen), never inside a word', async () => {
+    const { page } = app;
+    const synthetic = join(work, 'long-names');
+    mkdirSync(synthetic);
+    const template = manifest.images[0]!;
+    const names = ['platform-engineering/observability/collectors/opentelemetry-collector-contrib', 'security/scanners/vulnerability-database-updater', 'team/app'];
+    const images = names.map((repository) => ({ ...template, referrers: [], reference: `registry.example.internal:5000/${repository}:2024.10.01-release`, source: `registry.example.internal:5000/${repository}:2024.10.01-release`, registry: 'registry.example.internal:5000', repository, tag: '2024.10.01-release' }));
+    writeFileSync(join(synthetic, 'bundle.json'), JSON.stringify({ ...manifest, images }, null, 2));
+    await openBundle(join(synthetic, 'bundle.json'));
+    await page.setViewportSize({ width: 800, height: 600 });
+    // where each line of every reference cell ends: the character before each break must be a separator
+    const breaks = (await page.evaluate(`(() => {
+      const out = [];
+      for (const cell of document.querySelectorAll('table.images th.reference')) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        let prevTop = null, prevChar = '';
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (node.parentElement.closest('.source')) continue;
+          for (let i = 0; i < node.data.length; i++) {
+            const range = document.createRange();
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const rect = range.getClientRects()[0];
+            if (!rect) continue;
+            if (prevTop !== null && rect.top > prevTop + 2) out.push(prevChar + '|' + node.data[i]);
+            prevTop = rect.top;
+            prevChar = node.data[i];
+          }
+        }
+      }
+      return out;
+    })()`)) as string[];
+    assert.ok(breaks.length > 0, 'at 800 px the long references wrap');
+    // a hyphen ends a word too (`opentelemetry-collector`): the browser may break after one, never between letters
+    for (const b of breaks) assert.match(b, /^[/:@-]\|/, `a reference broke inside a word: ${b}`);
+    await app.shotAtBothSizes('review-long-names');
   });
 });
 

@@ -32,12 +32,13 @@ async function openBundle(dir: string): Promise<void> {
 }
 
 describe('the Review wizard', () => {
-  test('opens from the printed URL (token → cookie) with the three wizards and Review selected', async () => {
+  test('opens from the printed URL (token → cookie) with the three wizards; Review is one click away', async () => {
     await page.goto(app.host.openUrl);
     assert.equal(new URL(page.url()).search, '', 'the token is dropped from the address bar');
     await page.getByRole('heading', { name: 'Ferry' }).waitFor();
     const tabs = page.getByRole('tab');
     assert.deepEqual((await tabs.allTextContents()).map((t) => t.split(' ')[0]), ['Prepare', 'Review', 'Import']);
+    await page.getByRole('tab', { name: /Review/ }).click();
     assert.equal(await page.getByRole('tab', { name: /Review/ }).getAttribute('aria-selected'), 'true');
     // keyboard: arrows move between the wizards
     await page.getByRole('tab', { name: /Review/ }).focus();
@@ -65,7 +66,10 @@ describe('the Review wizard', () => {
     assert.match(text, /linux\/arm64/);
     assert.ok((await page.getByText(bundle.manifest.id).count()) > 0);
     assert.match(await page.locator('.bundle-summary').innerText(), new RegExp(`in ${bundle.manifest.archive.parts.length} parts`));
+    // opened: the signatures panel says at once that this bundle is not signed
+    await page.getByRole('region', { name: 'Signatures and approvals' }).getByText(/No signature: this bundle is not signed/).waitFor();
     await page.screenshot({ path: shot('02-review-images.png'), fullPage: true });
+    await app.shotAtBothSizes('review-images');
   });
 
   test('Verify shows the verdict "intact"', async () => {
@@ -79,7 +83,10 @@ describe('the Review wizard', () => {
     const progress = jobMessages.filter((m) => m.jobId === final.jobId && 'event' in m && m.event.kind === 'bytes');
     assert.ok(progress.length >= 1, 'byte progress was sent');
     assert.ok('result' in jobMessages.filter((m) => m.jobId === final.jobId).at(-1)!);
+    // focus went to the verdict (the Verify button was disabled while it ran), not to the page body
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'verdict');
     await page.screenshot({ path: shot('03-review-intact.png'), fullPage: true });
+    await app.shotAtBothSizes('review-intact');
   });
 
   test('a flipped byte in a part: Verify shows the fault naming the part', async () => {
@@ -91,6 +98,8 @@ describe('the Review wizard', () => {
     await page.getByRole('heading', { name: /^Verdict: damaged/ }).waitFor({ timeout: 30_000 });
     const faults = await page.getByRole('list', { name: 'Faults' }).innerText();
     assert.ok(faults.includes(part), faults);
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'verdict');
+    await app.shotAtBothSizes('review-damaged');
     await page.screenshot({ path: shot('04-review-damaged.png'), fullPage: true });
   });
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Locator } from 'playwright-core';
 import type { ApiChannel, JobMessage } from '../../shared/api-contract.js';
 import { buildSingleImage, makeLayer, makeTempDir, pushImage, removeDir, startRegistry, type RegistryHandle } from '../harness/index.js';
 import { startAppUnderTest, type AppUnderTest } from '../harness/app-harness.js';
@@ -28,6 +29,16 @@ async function runJob(channel: ApiChannel, input: unknown): Promise<{ result?: u
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${channel} did not finish`);
+}
+
+/** Asserts an element is inside the window and inside the dialog's visible part (not scrolled out of view). */
+async function assertInView(locator: Locator, what: string): Promise<void> {
+  const { height, width } = app.page.viewportSize()!;
+  const box = await locator.boundingBox();
+  const dialogBox = await app.page.getByRole('dialog', { name: 'Settings' }).boundingBox();
+  assert.ok(box && dialogBox, `${what} is shown`);
+  assert.ok(box.y >= 0 && box.y + box.height <= height && box.x >= 0 && box.x + box.width <= width, `${what} in the window: ${JSON.stringify(box)}`);
+  assert.ok(box.y >= dialogBox.y && box.y + box.height <= dialogBox.y + dialogBox.height, `${what} in the dialog's view: ${JSON.stringify({ box, dialogBox })}`);
 }
 
 before(async () => {
@@ -64,12 +75,42 @@ describe('Settings', () => {
     await dialog.getByText(/The cache holds/).waitFor();
     await dialog.getByLabel('Cache folder').fill(join(work, 'cache'));
     await dialog.getByLabel('Concurrency').fill('3');
-    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    // at the smallest window the Save button sits low in the dialog: "Saved." shows beside it, in view, as a status
+    await page.setViewportSize({ width: 800, height: 600 });
+    const save = dialog.getByRole('button', { name: 'Save', exact: true });
+    await save.click();
     await dialog.getByText(new RegExp(`The cache holds 0 B in 0 blobs \\(${join(work, 'cache').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`)).waitFor();
+    const saved = dialog.getByRole('status').filter({ hasText: /^Saved\.$/ });
+    await saved.waitFor();
+    assert.equal(await dialog.getByRole('status').filter({ hasText: /Saved/ }).count(), 1, 'one "Saved." only, the one beside Save');
+    await assertInView(saved, 'Saved.');
+    const [savedBox, saveBox] = [await saved.boundingBox(), await save.boundingBox()];
+    assert.ok(savedBox && saveBox && Math.abs(savedBox.y + savedBox.height / 2 - (saveBox.y + saveBox.height / 2)) < saveBox.height, `beside Save: ${JSON.stringify({ savedBox, saveBox })}`);
+    await app.shotAtBothSizes('settings-01-saved');
     const view = await app.api.invoke('settings.get', {});
     assert.ok(view.ok);
     assert.deepEqual((view.result as { concurrency: number }).concurrency, 3);
     await page.screenshot({ path: app.shot('20-settings-open.png') });
+  });
+
+  test('a mistake shows beside the button that made it, and the next action clears it', async () => {
+    const { page } = app;
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await page.setViewportSize({ width: 800, height: 600 });
+    // Save registry without a host: the error sits beside Save registry, in view
+    await dialog.getByRole('button', { name: 'Save registry' }).click();
+    const noHost = dialog.getByRole('alert').filter({ hasText: /Type the registry host/ });
+    await noHost.waitFor();
+    await assertInView(noHost, 'the registry host error');
+    await app.shotAtBothSizes('settings-02-registry-error');
+    await page.setViewportSize({ width: 800, height: 600 });
+    // the next action (Save in Jobs and cache) replaces it with its own outcome, beside its own button
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    const saved = dialog.getByRole('status').filter({ hasText: /^Saved\.$/ });
+    await saved.waitFor();
+    await assertInView(saved, 'Saved.');
+    assert.equal(await dialog.getByRole('alert').count(), 0, 'the registry error is gone');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   test('with the registry\'s CA but no login, the Basic-auth registry refuses the bundle job', async () => {

@@ -105,7 +105,7 @@ describe('ferry approve on every volume of a set', () => {
     assert.deepEqual(sigs(dirs[1]!), [`preparer-${alice.short}.json`]);
     const text = await runFerry(['verify', ...dirs, ...trustArgs()], { env });
     assert.equal(text.code, 0, text.stdout + text.stderr);
-    assert.ok(text.stdout.includes(`warning: approval by ${bob.short} is on ${dirs[0]} only (not on ${dirs[1]}) — run ferry approve on every volume`), text.stdout);
+    assert.ok(text.stdout.includes(`warning: approval by ${bob.short} is on ${dirs[0]} only (not on ${dirs[1]}) — approve again with every volume`), text.stdout);
     // the volume without the approval named first: the union still finds it
     const reversed = await runFerry(['verify', dirs[1]!, dirs[0]!, ...trustArgs(), '--json'], { env });
     assert.equal(reversed.code, 0, reversed.stdout + reversed.stderr);
@@ -160,7 +160,7 @@ describe('ferry approve on every volume of a set', () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.ok(r.stderr.includes(`The approval was written to ${dirs[0]}, but not to ${second.dir}`), r.stderr);
     assert.match(r.stderr, /EROFS|EACCES/);
-    assert.match(r.stderr, /run ferry approve again with every volume/);
+    assert.match(r.stderr, /writable and approve again with every volume/);
     assert.deepEqual(sigs(dirs[0]!), [approvalName(), `preparer-${alice.short}.json`].sort());
     // nothing half-written anywhere: no temp file, nothing else in signatures/
     for (const d of dirs) assert.ok(!sigs(d).some((n) => n.startsWith('.') || n.endsWith('.partial')), `${d}: ${sigs(d).join(', ')}`);

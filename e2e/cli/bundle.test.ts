@@ -225,7 +225,7 @@ describe('platform filters', () => {
     assert.match(inspect.stdout, /docker load cannot load it/);
   });
 
-  test('a platform the image lacks is an error naming the image and the platforms it has; nothing is left', async () => {
+  test('an image with none of the platforms asked is an error naming the image and the platforms it has; nothing is left', async () => {
     const dir = join(work, 'missing');
     const r = await runFerry(['bundle', images.multi.fullRef, '--platform', 'linux/s390x', '-o', dir, '--insecure-registry', registry.host], { env });
     assert.equal(r.code, 1);

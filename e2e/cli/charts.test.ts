@@ -237,7 +237,7 @@ describe('Helm charts in a bundle', () => {
     try {
       const denied = await runFerry(['bundle', '--chart', `${locked.url}/webapp@0.1.0`, '-o', join(work, 'locked-denied')], { env });
       assert.equal(denied.code, 1);
-      assert.match(denied.stderr, /needs credentials \(HTTP 401\): use --chart-username/);
+      assert.match(denied.stderr, /needs credentials \(HTTP 401\)\. Give the login with --chart-username/);
       const out = join(work, 'locked');
       const ok = await runFerry(['bundle', '--chart', `${locked.url}/webapp@0.1.0`, '--chart-username', 'helm', '--chart-password', 's3cret', '-o', out], { env });
       assert.equal(ok.code, 0, ok.stderr);

@@ -90,7 +90,7 @@ describe('ferry import DELTA --to a registry', () => {
     const [base, tools] = [images.base.digest, images.tools.digest];
     assert.match(r.stderr, new RegExp(`- Blob ${base} \\(.*\\) needed by ${ref('test/app:2.0')}, ${ref('test/tool:2.1')} is not in the target: looked in ${empty.host}/mirror/test/app`));
     assert.match(r.stderr, new RegExp(`- Blob ${tools} \\(.*\\) needed by ${ref('test/tool:2.1')} is not in the target`));
-    assert.match(r.stderr, new RegExp(`To fix: import the earlier bundle \\(id ${v1.id}\\) into ${empty.host}/mirror first, or rebuild the delta against a fresh inventory \\(ferry inventory --from ${empty.host}/mirror`));
+    assert.match(r.stderr, new RegExp(`To fix: import the earlier bundle \\(id ${v1.id}\\) into ${empty.host}/mirror first, or make the delta again against a fresh inventory of ${empty.host}/mirror\\. Make one there with ferry inventory --from ${empty.host}/mirror`));
     assert.deepEqual(await catalog(empty), [], 'nothing was pushed');
   });
 
@@ -132,7 +132,7 @@ describe('ferry import DELTA --to-dir / --to-containerd', () => {
     const dir = join(work, 'images-no-base');
     const r = await ferry(['import', deltaDir, '--to-dir', dir]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, new RegExp(`is a delta bundle \\(id ${delta.id}\\): its archive lacks 2 blobs .* nothing was placed\\. Give the earlier bundle it was made against \\(id ${v1.id}\\) with --base DIR`));
+    assert.match(r.stderr, new RegExp(`is a delta bundle \\(id ${delta.id}\\): its archive lacks 2 blobs .* nothing was placed\\. A complete archive needs the earlier bundle it was made against \\(id ${v1.id}\\) too.* Give them with --base DIR`));
     assert.ok(!existsSync(dir) || readdirSync(dir).length === 0, 'nothing written');
   });
 

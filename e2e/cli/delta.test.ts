@@ -289,7 +289,7 @@ describe('--have edge cases', () => {
     const refused = join(work, 'refused');
     const bad = await runFerry(['bundle', ref('test/app:2.0'), '--have', v1Dir, '--trust', other.publicKeyFile, '-o', refused, '--insecure-registry', source.host, '--no-cache'], { env });
     assert.equal(bad.code, 1, bad.stdout);
-    assert.match(bad.stderr, /given with --have is not trusted/);
+    assert.match(bad.stderr, /given for what the offline side holds, is not trusted/);
     assert.ok(!existsSync(refused), 'nothing written');
     const inventory = await runFerry(['bundle', ref('test/app:2.0'), '--have', inventoryFile, '--trust', other.publicKeyFile, '-o', refused, '--insecure-registry', source.host, '--no-cache'], { env });
     assert.equal(inventory.code, 1, inventory.stdout);

@@ -154,13 +154,21 @@ describe('ferry serve over a split bundle', () => {
     assert.equal((await get('/v2/test/multi/manifests/1')).status, 200);
   });
 
-  test('tags list and catalog (with n/last pagination)', async () => {
+  test('tags list and catalog (with n/last pagination and Link)', async () => {
     const tags = JSON.parse((await get('/v2/test/single/tags/list')).body.toString()) as { name: string; tags: string[] };
     assert.deepEqual(tags, { name: 'test/single', tags: ['1.0'] });
     const catalog = JSON.parse((await get('/v2/_catalog')).body.toString()) as { repositories: string[] };
     assert.deepEqual(catalog.repositories, ['test/big', 'test/multi', 'test/shared', 'test/single']);
-    const page = JSON.parse((await get('/v2/_catalog?n=2&last=test/big')).body.toString()) as { repositories: string[] };
-    assert.deepEqual(page.repositories, ['test/multi', 'test/shared']);
+    const paged = await get('/v2/_catalog?n=2&last=test/big');
+    assert.deepEqual((JSON.parse(paged.body.toString()) as { repositories: string[] }).repositories, ['test/multi', 'test/shared']);
+    // more after this page: a Link to the next, as the distribution spec says (the conformance test compares it with distribution)
+    assert.equal(paged.headers.link, '</v2/_catalog?last=test%2Fshared&n=2>; rel="next"');
+    const last = await get('/v2/_catalog?n=2&last=test/shared');
+    assert.deepEqual((JSON.parse(last.body.toString()) as { repositories: string[] }).repositories, ['test/single']);
+    assert.equal(last.headers.link, undefined);
+    const tooMany = await get('/v2/test/single/tags/list?n=1001');
+    assert.equal(tooMany.status, 400);
+    assert.equal(errorCode(tooMany.body), 'PAGINATION_NUMBER_INVALID');
   });
 
   test('many concurrent blob downloads are all byte-exact', async () => {

@@ -615,6 +615,30 @@ export const NAMED_CASES: readonly HostileCase[] = [
     fault: [/registry/],
     craft: (d) => void (d.json.images[0]!.registry = 'docker.io'),
   },
+  {
+    name: 'names/missing-platform-carried',
+    group: 'names',
+    about: 'missingPlatforms lists linux/amd64, which the image carries, and leaves out linux/arm64, asked for and not carried',
+    level: 'bundle-json',
+    commands: RELATIVE,
+    fault: [/missingPlatforms/],
+    craft(d) {
+      d.json.platforms = ['linux/amd64', 'linux/arm64'];
+      d.json.images[0]!.missingPlatforms = ['linux/amd64'];
+    },
+  },
+  {
+    name: 'names/missing-platform-not-asked',
+    group: 'names',
+    about: 'missingPlatforms lists windows/amd64, which was never asked for (the bundle asked linux/amd64 and linux/arm64)',
+    level: 'bundle-json',
+    commands: RELATIVE,
+    fault: [/missingPlatforms/, /windows\/amd64/],
+    craft(d) {
+      d.json.platforms = ['linux/amd64', 'linux/arm64'];
+      d.json.images[0]!.missingPlatforms = ['linux/arm64', 'windows/amd64'];
+    },
+  },
   // 2. Paths and links ------------------------------------------------------------------------------------------------
   {
     name: 'paths/registry-dotdot',
@@ -1142,6 +1166,18 @@ export const NAMED_CASES: readonly HostileCase[] = [
     commands: ['verify', 'inspect', 'review', 'sign'],
     fault: [/files|source/],
     craft: (d) => void (d.json.files[0]!.source = `${CONTROLS.rlo}txt.exe`),
+  },
+  {
+    name: 'controls/missing-platform-esc',
+    group: 'controls',
+    about: 'ESC and a bidi override in an image\'s missingPlatforms',
+    level: 'bundle-json',
+    commands: ['verify', 'inspect', 'review', 'sign'],
+    fault: [/missingPlatforms/],
+    craft(d) {
+      d.json.platforms = ['linux/amd64', 'linux/arm64'];
+      d.json.images[0]!.missingPlatforms = [`linux/arm64${CONTROLS.esc}[2J${CONTROLS.rlo}`];
+    },
   },
   {
     name: 'controls/signature-file-name',

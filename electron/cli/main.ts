@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { FerryError, isAbortError, serializeError } from '../engine/errors/ferry-error.js';
+import { cliErrorJson, withCliAdvice } from './output/error-hints.js';
 import { TOOL_VERSION } from '../engine/version.js';
 import { registerBundleCommand } from './commands/bundle-command.js';
 import { registerInspectCommand } from './commands/inspect-command.js';
@@ -70,9 +71,9 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const serialized = serializeError(error);
-    if (json) stdout.write(`${JSON.stringify({ type: 'error', error: serialized })}\n`);
+    if (json) stdout.write(`${JSON.stringify({ type: 'error', error: cliErrorJson(serialized) })}\n`);
     const cancelled = isAbortError(error) || controller.signal.aborted;
-    stderr.write(`ferry: ${cancelled ? 'cancelled; nothing complete was left behind' : `error: ${serialized.message}`}\n`);
+    stderr.write(`ferry: ${cancelled ? 'cancelled; nothing complete was left behind' : `error: ${withCliAdvice(serialized.message, serialized.hint, serialized.subject)}`}\n`);
     if (!cancelled && serialized.code === 'internal' && process.env.FERRY_DEBUG && error instanceof Error) stderr.write(`${error.stack}\n`);
     return error instanceof FerryError && USAGE_CODES.has(error.code) ? EXIT.usage : EXIT.failed;
   } finally {

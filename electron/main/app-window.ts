@@ -20,6 +20,9 @@ export function windowPreferences(preload: string): Electron.WebPreferences {
   };
 }
 
+/** The window's default size and the smallest it may be made (the renderer lays out down to 800×600). */
+export const APP_WINDOW_SIZE = { width: 1280, height: 800, minWidth: 800, minHeight: 600 } as const;
+
 /** True for a URL of the app's own origin. */
 function isAppUrl(raw: string): boolean {
   try {
@@ -48,10 +51,7 @@ export function hardenSession(s: Session = session.defaultSession): void {
  */
 export function createAppWindow(preload: string, icon: string | undefined): BrowserWindow {
   const window = new BrowserWindow({
-    width: 1200,
-    height: 800,
-    minWidth: 1024,
-    minHeight: 700,
+    ...APP_WINDOW_SIZE,
     show: false,
     title: 'Ferry',
     ...(icon ? { icon } : {}),

@@ -5,7 +5,7 @@ import type { ApiResponse, HostMessage } from '../../shared/api-contract.js';
 import { createApiClient } from '../api/api-client.js';
 import type { ApiTransport } from '../api/api-transport.js';
 import { followHostCommands } from './host-commands.js';
-import { createReviewStore } from './review-store.js';
+import { createReviewStore, openBundle } from './review-store.js';
 
 test('open-bundle opens Review on that folder, also when it arrived before anyone listened', async () => {
   const listeners = new Set<(m: HostMessage) => void>();
@@ -36,7 +36,7 @@ test('open-bundle opens Review on that folder, also when it arrived before anyon
   assert.deepEqual(shown, ['review']);
   assert.equal(review.getState().path, '/media/usb/bundle-1');
   assert.deepEqual(inspected[0], ['bundle.inspect', { dir: '/media/usb/bundle-1' }]);
-  assert.equal(review.getState().inspection?.manifest.id, 'b-1');
+  assert.equal(openBundle(review.getState())?.manifest.id, 'b-1');
 
   // later commands go straight through; after unsubscribing nothing happens
   push({ command: 'open-bundle', dir: '/tmp/other' });

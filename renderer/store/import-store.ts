@@ -1,20 +1,10 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ApiInput, BundleInspectResult, ImportSummary, MediaVolume } from '../../shared/api-contract.js';
+import type { ApiInput, BundleInspectResult, ImportSummary, MediaVolume, RepairSummary, SavedReport } from '../../shared/api-contract.js';
 import type { SerializedError } from '../../shared/errors.js';
-import type { Phase, ProgressEvent } from '../../shared/progress.js';
 import type { VerifyReport } from '../../shared/verify-report.js';
 import type { ApiClient } from '../api/api-client.js';
 import { toSerializedError } from '../api/api-call-error.js';
-import { applyProgress, type JobProgress } from './review-store.js';
-
-/** One row of a job's item list (a part being verified, an image being pushed). */
-export interface ItemRow {
-  name: string;
-  /** The phase the item belongs to (an import verifies the parts, then pushes the images). */
-  phase: Phase;
-  status: 'running' | 'done' | 'failed';
-  detail?: string;
-}
+import { cancelJob, runCall, runJob, slotOf, type CallState, type ItemRow, type JobState } from './job.js';
 
 /** Where the bundle comes from: a typed folder, or detected removable volumes (several for a multi-volume set). */
 export type SourceKind = 'folder' | 'media';
@@ -37,13 +27,6 @@ export interface ContainerdForm {
   preset: ContainerdPreset;
   address: string;
 }
-
-/** A job with progress and per-item rows. */
-export type JobState<R> =
-  | { status: 'idle' }
-  | { status: 'running'; progress: JobProgress; items: ItemRow[]; cancel: () => void }
-  | { status: 'done'; result: R; items: ItemRow[] }
-  | { status: 'failed'; error: SerializedError; items: ItemRow[] };
 
 /** The serve job: starting, then serving at a URL until stopped. */
 export type ServeState =
@@ -86,6 +69,9 @@ export interface BaseBundle {
 /** The inventory file every import offers to save: the name the connected side loads (Prepare, ferry bundle --have). */
 export const INVENTORY_FILE = 'inventory.json';
 
+/** The report file `ferry import` writes (`import-report.json`): Save report's default name, beside the bundle. */
+export const REPORT_FILE = 'import-report.json';
+
 /** The folder holding a path (`/media/usb/bundle` → `/media/usb`), for POSIX and Windows paths; a root stays itself. */
 export function parentFolder(path: string): string {
   const trimmed = path.replace(/[\\/]+$/, '');
@@ -119,7 +105,8 @@ export function defaultInventoryPath(bundleFolder: string, mounts: readonly stri
 /** The Import wizard's state; every change goes through an action below. */
 export interface ImportState {
   sourceKind: SourceKind;
-  path: string;
+  /** The typed folders: one bundle folder, or every volume of a set (one field each). */
+  folders: string[];
   volumes?: MediaVolume[];
   volumesLoading: boolean;
   volumesError?: SerializedError;
@@ -154,13 +141,24 @@ export interface ImportState {
   preview: JobState<ImportSummary>;
   run: JobState<ImportSummary>;
   serve: ServeState;
+  /** Rebuild lost parts from parity (`ferry repair`): in place for one folder, into `repairTo` for the volumes of a set. */
+  repair: JobState<RepairSummary>;
+  repairTo: string;
+  /** Save report: the last import's report written as `import-report.json` to `reportFile`. */
+  reportFile: string;
+  reportSave: CallState<SavedReport>;
   setSourceKind(kind: SourceKind): void;
+  /** Sets the first folder (one bundle folder). */
   setPath(path: string): void;
+  setFolderAt(index: number, path: string): void;
+  addFolder(): void;
+  removeFolder(index: number): void;
   loadVolumes(): Promise<void>;
   toggleVolume(mount: string): void;
   open(): Promise<void>;
   setChecks(patch: Partial<ChecksForm>): void;
   verifyBundle(): Promise<void>;
+  cancelVerify(): void;
   setTargetKind(kind: TargetKind): void;
   setRegistry(patch: Partial<RegistryForm>): void;
   setFolder(folder: string): void;
@@ -181,6 +179,13 @@ export interface ImportState {
   cancelRun(): void;
   startServe(): Promise<void>;
   stopServe(): void;
+  setRepairTo(path: string): void;
+  /** Rebuilds what parity can; a whole bundle is then verified again (from `repairTo` when it was repaired there). */
+  repairBundle(): Promise<void>;
+  cancelRepair(): void;
+  setReportFile(path: string): void;
+  /** Writes the last import's report (kept by the host) to `reportFile`. */
+  saveReport(): Promise<void>;
 }
 
 /** Why the bundle cannot go further yet, or undefined when it may be imported. */
@@ -191,7 +196,12 @@ export function blockedReason(state: Pick<ImportState, 'inspection' | 'verify' |
   if (v.status === 'running') return 'Wait for the verification to finish.';
   if (v.status === 'failed') return `The verification did not finish (${v.error.message}); verify again.`;
   if (!v.result.ok) {
-    if (!v.result.integrity.ok) return 'The bundle is damaged: bring a good copy (or repair it with ferry repair), then verify again.';
+    if (!v.result.integrity.ok) {
+      // a missing part not lost from an open volume: some volume of the set is not open
+      const missing = v.result.integrity.faults.some((f) => f.kind === 'missing-file' && f.part !== undefined && f.holder?.dir === undefined);
+      const rebuild = (v.result.integrity.repair?.rebuildable ?? 0) > 0;
+      return `The bundle is damaged: ${missing ? 'open every volume of the set, or ' : ''}${rebuild ? 'rebuild the lost parts from parity (Repair, under the verdict)' : 'bring a good copy of the damaged parts'}, then verify again.`;
+    }
     const unsigned = v.result.cosign && !v.result.cosign.ok ? v.result.cosign.images.filter((i) => i.verdict !== 'signed-by-key').map((i) => i.image) : [];
     if (v.result.cosign && !v.result.cosign.ok && (!v.result.trust || v.result.trust.ok) && (!v.result.policy || v.result.policy.ok)) {
       const names = unsigned.length > 0 ? unsigned.join(', ') : 'the images';
@@ -200,17 +210,6 @@ export function blockedReason(state: Pick<ImportState, 'inspection' | 'verify' |
     return 'The bundle is not trusted (signatures, approval or policy): it cannot be imported.';
   }
   return undefined;
-}
-
-/** Folds one event into a job's item rows. */
-export function applyItem(items: ItemRow[], event: ProgressEvent): ItemRow[] {
-  if (event.kind !== 'item-start' && event.kind !== 'item-end') return items;
-  const row: ItemRow =
-    event.kind === 'item-start'
-      ? { name: event.item, phase: event.phase, status: 'running' }
-      : { name: event.item, phase: event.phase, status: event.detail && event.phase === 'verify' ? 'failed' : 'done', ...(event.detail ? { detail: event.detail } : {}) };
-  const same = (i: ItemRow): boolean => i.name === row.name && i.phase === row.phase;
-  return items.some(same) ? items.map((i) => (same(i) ? row : i)) : [...items, row];
 }
 
 /** Marks the rows of parts (or files) the verdict found at fault. */
@@ -227,29 +226,22 @@ const lines = (text: string): string[] =>
     .map((l) => l.trim())
     .filter((l) => l !== '');
 
-const emptyProgress = (): JobProgress => ({ done: 0, total: 0, rate: 0, etaSeconds: null });
+/** The folders as typed: trimmed, empty ones left out, each once. */
+const typedFolders = (folders: string[]): string[] => [...new Set(folders.map((f) => f.trim()).filter((f) => f !== ''))];
+
+/** `folder` + `name` with the folder's own separator (for Save report's default path). */
+function besideFolder(folder: string, name: string): string {
+  return defaultInventoryPath(folder).replace(/inventory\.json$/, name);
+}
 
 /** Makes the Import wizard's store on an API client. */
 export function createImportStore(api: ApiClient): StoreApi<ImportState> {
   return createStore<ImportState>()((set, get) => {
-    /** Runs a job into one of the job slots, folding progress and items. */
-    const runJob = async <K extends 'verify' | 'preview' | 'run', R>(key: K, start: (onProgress: (e: ProgressEvent) => void) => { result: Promise<unknown>; cancel(): Promise<void> }): Promise<void> => {
-      const onProgress = (event: ProgressEvent): void => {
-        const state = get()[key];
-        if (state.status !== 'running') return;
-        set({ [key]: { ...state, progress: applyProgress(state.progress, event), items: applyItem(state.items, event) } } as Partial<ImportState>);
-      };
-      const job = start(onProgress);
-      set({ [key]: { status: 'running', progress: emptyProgress(), items: [], cancel: () => void job.cancel().catch(() => undefined) } } as Partial<ImportState>);
-      try {
-        const result = (await job.result) as R;
-        const s = get()[key];
-        set({ [key]: { status: 'done', result, items: s.status === 'running' ? s.items : [] } } as Partial<ImportState>);
-      } catch (error) {
-        const s = get()[key];
-        set({ [key]: { status: 'failed', error: toSerializedError(error), items: s.status === 'running' ? s.items : [] } } as Partial<ImportState>);
-      }
-    };
+    const verifySlot = slotOf(get, set, 'verify');
+    const previewSlot = slotOf(get, set, 'preview');
+    const runSlot = slotOf(get, set, 'run');
+    const repairSlot = slotOf(get, set, 'repair');
+    const reportSlot = slotOf(get, set, 'reportSave');
 
     /** The target fields of a registry import (never the login). */
     const registryInput = (): Pick<ApiInput<'bundle.import'>, 'to' | 'map' | 'insecureRegistries' | 'caFiles'> => {
@@ -296,11 +288,33 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
     const inventoryProblem = (): string | undefined =>
       get().saveInventory && get().inventoryPath.trim() === '' ? `Type where the inventory goes (like ${INVENTORY_FILE} beside the bundle on the stick), or untick Save inventory for the next transfer.` : undefined;
 
-    const resetAfterSource: Partial<ImportState> = { inspection: undefined, openError: undefined, dirs: [], verify: { status: 'idle' }, preview: { status: 'idle' }, run: { status: 'idle' }, bases: [], baseError: undefined };
+    // a new source replaces every result of the last one
+    const resetAfterSource: Partial<ImportState> = {
+      inspection: undefined,
+      openError: undefined,
+      dirs: [],
+      verify: { status: 'idle' },
+      preview: { status: 'idle' },
+      run: { status: 'idle' },
+      repair: { status: 'idle' },
+      reportSave: { status: 'idle' },
+      bases: [],
+      baseError: undefined,
+    };
+
+    /** Runs an import into the run slot: the last run's report (and its saved copy) go first. */
+    const startImport = async (input: ApiInput<'bundle.import'>): Promise<void> => {
+      set({ reportSave: { status: 'idle' } });
+      await runJob(runSlot, (onProgress) => api.startJob('bundle.import', input, onProgress));
+    };
+
+    /** Stops before an import with the reason, in place of the last run's result. */
+    const refuseRun = (message: string): void => set({ run: { status: 'failed', items: [], cancelled: false, error: { code: 'bad-usage', message } }, reportSave: { status: 'idle' } });
+
 
     return {
       sourceKind: 'folder',
-      path: '',
+      folders: [''],
       volumesLoading: false,
       chosenVolumes: [],
       opening: false,
@@ -323,12 +337,19 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
       preview: { status: 'idle' },
       run: { status: 'idle' },
       serve: { status: 'idle' },
+      repair: { status: 'idle' },
+      repairTo: '',
+      reportFile: '',
+      reportSave: { status: 'idle' },
 
       setSourceKind: (sourceKind) => {
         set({ sourceKind });
         if (sourceKind === 'media' && !get().volumes && !get().volumesLoading) void get().loadVolumes();
       },
-      setPath: (path) => set({ path }),
+      setPath: (path) => get().setFolderAt(0, path),
+      setFolderAt: (index, path) => set({ folders: get().folders.map((f, i) => (i === index ? path : f)) }),
+      addFolder: () => set({ folders: get().folders.length >= 64 ? get().folders : [...get().folders, ''] }),
+      removeFolder: (index) => set({ folders: get().folders.length <= 1 ? [''] : get().folders.filter((_, i) => i !== index) }),
       async loadVolumes() {
         set({ volumesLoading: true, volumesError: undefined });
         try {
@@ -343,7 +364,8 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
         set({ chosenVolumes: chosen.includes(mount) ? chosen.filter((m) => m !== mount) : [...chosen, mount] });
       },
       async open() {
-        const dirs = get().sourceKind === 'folder' ? [get().path.trim()].filter((d) => d !== '') : [...get().chosenVolumes];
+        // every folder (or chosen volume) goes to verify and import; the first is read for what the bundle carries
+        const dirs = get().sourceKind === 'folder' ? typedFolders(get().folders) : [...get().chosenVolumes];
         if (dirs.length === 0) {
           set({
             openError: {
@@ -361,7 +383,7 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
           const mounts = (get().volumes ?? []).flatMap((v) => (v.mount === null ? [] : [v.mount]));
           const readOnly = get().sourceKind === 'media' && (get().volumes ?? []).some((v) => v.mount !== null && dirs.includes(v.mount) && v.readOnly);
           const folder = inspection.path.replace(/[\\/]bundle\.json$/, '') || dirs[0]!;
-          set({ inspection, dirs, opening: false, inventoryPath: defaultInventoryPath(folder, mounts), saveInventory: !readOnly });
+          set({ inspection, dirs, opening: false, inventoryPath: defaultInventoryPath(folder, mounts), saveInventory: !readOnly, reportFile: besideFolder(folder, REPORT_FILE) });
         } catch (error) {
           set({ openError: toSerializedError(error), opening: false });
         }
@@ -370,13 +392,23 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
       async verifyBundle() {
         const dirs = get().dirs;
         if (get().verify.status === 'running' || dirs.length === 0) return;
-        await runJob<'verify', VerifyReport>('verify', (onProgress) => api.startJob('bundle.verify', { dirs, ...checksInput() }, onProgress));
+        // a new verdict replaces the last one, and the import that the last one let through
+        set({ run: get().run.status === 'running' ? get().run : { status: 'idle' }, reportSave: { status: 'idle' } });
+        const final = await runJob(verifySlot, (onProgress) => api.startJob('bundle.verify', { dirs, ...checksInput() }, onProgress));
         // a part read to its end can still be at fault (a sum that does not match): the verdict marks its row
-        const v = get().verify;
-        if (v.status === 'done') set({ verify: { ...v, items: markFaults(v.items, v.result) } });
+        if (final?.status === 'done') set({ verify: { ...final, items: markFaults(final.items, final.result) } });
       },
-      // the last run's report belongs to the target it ran on
-      setTargetKind: (targetKind) => set({ targetKind, ...(get().run.status !== 'running' && targetKind !== get().targetKind ? { run: { status: 'idle' } } : {}) }),
+      cancelVerify: () => cancelJob(verifySlot),
+      // the last run's report (and a stopped server's note) belong to the target they ran on
+      setTargetKind: (targetKind) => {
+        if (targetKind === get().targetKind) return;
+        const serve = get().serve;
+        set({
+          targetKind,
+          ...(get().run.status !== 'running' ? { run: { status: 'idle' }, reportSave: { status: 'idle' } } : {}),
+          ...(serve.status === 'stopped' || serve.status === 'failed' ? { serve: { status: 'idle' } } : {}),
+        });
+      },
       setRegistry: (patch) => set({ registry: { ...get().registry, ...patch }, ...(patch.to !== undefined || patch.map !== undefined ? { preview: { status: 'idle' } } : {}) }),
       setFolder: (folder) => set({ folder }),
       setContainerd: (patch) => {
@@ -423,10 +455,10 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
         const dirs = get().dirs;
         if (dirs.length === 0 || get().preview.status === 'running') return;
         if (get().registry.to.trim() === '') {
-          set({ preview: { status: 'failed', items: [], error: { code: 'bad-usage', message: 'Type the target registry first: host[:port][/prefix], e.g. registry.local:5000/mirror.' } } });
+          set({ preview: { status: 'failed', items: [], cancelled: false, error: { code: 'bad-usage', message: 'Type the target registry first: host[:port][/prefix], e.g. registry.local:5000/mirror.' } } });
           return;
         }
-        await runJob<'preview', ImportSummary>('preview', (onProgress) => api.startJob('bundle.import', { dirs, ...registryInput(), dryRun: true }, onProgress));
+        await runJob(previewSlot, (onProgress) => api.startJob('bundle.import', { dirs, ...registryInput(), dryRun: true }, onProgress));
       },
       async runImport() {
         const state = get();
@@ -434,41 +466,38 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
         const dirs = state.dirs;
         const problem = inventoryProblem();
         if (problem) {
-          set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: problem } } });
+          refuseRun(problem);
           return;
         }
         if (state.targetKind === 'folder') {
           const toDir = state.folder.trim();
           if (toDir === '') {
-            set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: 'Type the images folder (k3s: /var/lib/rancher/k3s/agent/images, k0s: /var/lib/k0s/images).' } } });
+            refuseRun('Type the images folder (k3s: /var/lib/rancher/k3s/agent/images, k0s: /var/lib/k0s/images).');
             return;
           }
-          await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, toDir, ...checksInput(), ...outputsInput(), ...deltaInput('place') }, onProgress));
+          await startImport({ dirs, toDir, ...checksInput(), ...outputsInput(), ...deltaInput('place') });
           return;
         }
         if (state.targetKind === 'containerd') {
           const toContainerd = state.containerd.address.trim();
           if (toContainerd === '') {
-            set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: `Type containerd's socket (k3s: ${CONTAINERD_SOCKETS.k3s}, k0s: ${CONTAINERD_SOCKETS.k0s}, containerd: ${CONTAINERD_SOCKETS.containerd}).` } } });
+            refuseRun(`Type containerd's socket (k3s: ${CONTAINERD_SOCKETS.k3s}, k0s: ${CONTAINERD_SOCKETS.k0s}, containerd: ${CONTAINERD_SOCKETS.containerd}).`);
             return;
           }
-          await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, toContainerd, ...checksInput(), ...outputsInput(), ...deltaInput('place') }, onProgress));
+          await startImport({ dirs, toContainerd, ...checksInput(), ...outputsInput(), ...deltaInput('place') });
           return;
         }
         if (state.registry.to.trim() === '') {
-          set({ run: { status: 'failed', items: [], error: { code: 'bad-usage', message: 'Type the target registry first: host[:port][/prefix].' } } });
+          refuseRun('Type the target registry first: host[:port][/prefix].');
           return;
         }
         const { username, password } = state.registry;
         const login = username.trim() !== '' && password !== '' ? { credentials: { username: username.trim(), password } } : {};
         // the password goes to the host once, with this call, and is not kept here
         set({ registry: { ...state.registry, password: '' }, passwordSent: 'credentials' in login });
-        await runJob<'run', ImportSummary>('run', (onProgress) => api.startJob('bundle.import', { dirs, ...registryInput(), ...checksInput(), ...outputsInput(), ...deltaInput('registry'), ...login }, onProgress));
+        await startImport({ dirs, ...registryInput(), ...checksInput(), ...outputsInput(), ...deltaInput('registry'), ...login });
       },
-      cancelRun() {
-        const run = get().run;
-        if (run.status === 'running') run.cancel();
-      },
+      cancelRun: () => cancelJob(runSlot),
       async startServe() {
         const state = get();
         if (blockedReason(state) !== undefined || state.serve.status === 'starting' || state.serve.status === 'serving') return;
@@ -497,6 +526,38 @@ export function createImportStore(api: ApiClient): StoreApi<ImportState> {
       stopServe() {
         const s = get().serve;
         if (s.status === 'starting' || s.status === 'serving') s.cancel();
+      },
+      setRepairTo: (repairTo) => set({ repairTo }),
+      async repairBundle() {
+        const { dirs, repair } = get();
+        if (dirs.length === 0 || repair.status === 'running' || get().verify.status === 'running') return;
+        const toDir = get().repairTo.trim();
+        if (dirs.length > 1 && toDir === '') {
+          set({ repair: { status: 'failed', items: [], cancelled: false, error: { code: 'bad-usage', message: 'The parts are on several volumes: type a new or empty folder to gather the set into and repair it there.' } } });
+          return;
+        }
+        const final = await runJob(repairSlot, (onProgress) => api.startJob('bundle.repair', { dirs, ...(toDir !== '' ? { toDir } : {}) }, onProgress));
+        if (final?.status !== 'done' || !final.result.whole) return;
+        // the repaired bundle is the one to verify and import now: from the folder it was gathered into
+        if (toDir !== '') {
+          const folder = final.result.dir;
+          set({ sourceKind: 'folder', folders: [folder], dirs: [folder], inventoryPath: defaultInventoryPath(folder), reportFile: besideFolder(folder, REPORT_FILE) });
+        }
+        set({ verify: { status: 'idle' } });
+        await get().verifyBundle();
+      },
+      cancelRepair: () => cancelJob(repairSlot),
+      setReportFile: (reportFile) => set({ reportFile }),
+      async saveReport() {
+        const run = get().run;
+        const reportId = run.status === 'done' ? run.result.reportId : undefined;
+        const file = get().reportFile.trim();
+        if (reportId === undefined) return;
+        if (file === '') {
+          set({ reportSave: { status: 'failed', error: { code: 'bad-usage', message: `Type where the report goes (like ${REPORT_FILE} beside the bundle).` } } });
+          return;
+        }
+        await runCall(reportSlot, () => api.call('import.saveReport', { reportId, file }));
       },
     };
   });

@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { CacheInfo, SettingsView } from '../../shared/api-contract.js';
+import { escapeControl } from '../../shared/format.js';
 import type { SerializedError } from '../../shared/errors.js';
 import type { ApiClient } from '../api/api-client.js';
 import { toSerializedError } from '../api/api-call-error.js';
@@ -9,6 +10,9 @@ export type Theme = 'system' | 'light' | 'dark';
 
 /** Where the chosen theme is remembered in this browser. */
 export const THEME_KEY = 'ferry.theme';
+
+/** Where in the Settings an action ran: its notice or error shows beside the button that did it. */
+export type SettingsPlace = 'load' | 'registries' | 'options' | 'cache';
 
 /** The registry form as typed (the password is sent once and then forgotten here). */
 export interface RegistryForm {
@@ -30,8 +34,10 @@ export interface SettingsState {
   cache?: CacheInfo;
   busy: boolean;
   error?: SerializedError;
-  /** The last thing done, for the live region ("Saved 127.0.0.1:5000"). */
+  /** The last thing done, for the live region beside its button ("Saved 127.0.0.1:5000."). */
   notice?: string;
+  /** Where the last action ran: its notice or error shows there, in view. */
+  at?: SettingsPlace;
   theme: Theme;
   openDialog(): void;
   closeDialog(): void;
@@ -52,8 +58,20 @@ class FormProblem extends Error {}
 
 const EMPTY_FORM: RegistryForm = { host: '', username: '', password: '', caFile: '', insecure: false };
 
+/** The part of `<html>` the theme is put on (typed here so the store also loads under Node's tests). */
+interface ThemeRoot {
+  classList: { add(...names: string[]): void; remove(...names: string[]): void };
+}
+/** The part of localStorage that remembers the theme. */
+interface ThemeStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+const browser = globalThis as { document?: { documentElement: ThemeRoot }; localStorage?: ThemeStorage };
+
 /** Puts the theme on `<html>` (`theme-light` / `theme-dark`; none follows prefers-color-scheme). */
-export function applyTheme(theme: Theme, root: { classList: DOMTokenList } | undefined = globalThis.document?.documentElement): void {
+export function applyTheme(theme: Theme, root: ThemeRoot | undefined = browser.document?.documentElement): void {
   if (!root) return;
   root.classList.remove('theme-light', 'theme-dark');
   if (theme !== 'system') root.classList.add(`theme-${theme}`);
@@ -62,7 +80,7 @@ export function applyTheme(theme: Theme, root: { classList: DOMTokenList } | und
 /** The theme remembered in this browser (system when none or unreadable). */
 function storedTheme(): Theme {
   try {
-    const value = globalThis.localStorage?.getItem(THEME_KEY);
+    const value = browser.localStorage?.getItem(THEME_KEY);
     return value === 'light' || value === 'dark' ? value : 'system';
   } catch {
     return 'system';
@@ -74,8 +92,10 @@ export function createSettingsStore(api: ApiClient): StoreApi<SettingsState> {
   const theme = storedTheme();
   applyTheme(theme);
   return createStore<SettingsState>()((set, get) => {
-    const run = async (what: () => Promise<Partial<SettingsState>>): Promise<void> => {
-      set({ busy: true, error: undefined, notice: undefined });
+    const run = async (at: SettingsPlace, what: () => Promise<Partial<SettingsState>>): Promise<void> => {
+      // one action at a time (the buttons stay focusable while busy, so a second press lands here)
+      if (get().busy) return;
+      set({ busy: true, error: undefined, notice: undefined, at });
       try {
         set({ ...(await what()), busy: false });
       } catch (error) {
@@ -93,16 +113,16 @@ export function createSettingsStore(api: ApiClient): StoreApi<SettingsState> {
         set({ open: true });
         void get().load();
       },
-      closeDialog: () => set({ open: false, form: { ...get().form, password: '' } }),
+      closeDialog: () => set({ open: false, form: { ...get().form, password: '' }, error: undefined, notice: undefined, at: undefined }),
       load: () =>
-        run(async () => {
+        run('load', async () => {
           const settings = await api.call('settings.get', {});
           const cache = await api.call('cache.info', { dir: settings.cacheDir });
           return { settings, cache, concurrency: String(settings.concurrency), cacheDir: settings.cacheDir };
         }),
       setForm: (patch) => set({ form: { ...get().form, ...patch } }),
       saveRegistry: () =>
-        run(async () => {
+        run('registries', async () => {
           const { host, username, password, caFile, insecure } = get().form;
           if (host.trim() === '') throw new FormProblem('Type the registry host (host or host:port).');
           const settings = await api.call('settings.setRegistry', {
@@ -113,14 +133,14 @@ export function createSettingsStore(api: ApiClient): StoreApi<SettingsState> {
             insecure,
           });
           // the password now lives in the host only
-          return { settings, form: { ...EMPTY_FORM }, notice: `Saved ${host.trim()}.` };
+          return { settings, form: { ...EMPTY_FORM }, notice: `Saved ${escapeControl(host.trim())}.` };
         }),
       removeRegistry: (host) =>
-        run(async () => ({ settings: await api.call('settings.removeRegistry', { host }), notice: `Removed ${host}.` })),
+        run('registries', async () => ({ settings: await api.call('settings.removeRegistry', { host }), notice: `Removed ${escapeControl(host)}.` })),
       setConcurrency: (concurrency) => set({ concurrency }),
       setCacheDir: (cacheDir) => set({ cacheDir }),
       saveOptions: () =>
-        run(async () => {
+        run('options', async () => {
           const n = Number(get().concurrency);
           if (!Number.isInteger(n) || n < 1 || n > 64) throw new FormProblem('Concurrency is a whole number from 1 to 64.');
           const dir = get().cacheDir.trim();
@@ -128,17 +148,17 @@ export function createSettingsStore(api: ApiClient): StoreApi<SettingsState> {
           const cache = await api.call('cache.info', { dir: settings.cacheDir });
           return { settings, cache, notice: 'Saved.' };
         }),
-      refreshCache: () => run(async () => ({ cache: await api.call('cache.info', get().settings ? { dir: get().settings!.cacheDir } : {}) })),
+      refreshCache: () => run('cache', async () => ({ cache: await api.call('cache.info', get().settings ? { dir: get().settings!.cacheDir } : {}) })),
       clearCache: () =>
-        run(async () => {
+        run('cache', async () => {
           const cache = await api.call('cache.clear', get().settings ? { dir: get().settings!.cacheDir } : {});
           return { cache, notice: 'Cache cleared.' };
         }),
       setTheme(next) {
         applyTheme(next);
         try {
-          if (next === 'system') globalThis.localStorage?.removeItem(THEME_KEY);
-          else globalThis.localStorage?.setItem(THEME_KEY, next);
+          if (next === 'system') browser.localStorage?.removeItem(THEME_KEY);
+          else browser.localStorage?.setItem(THEME_KEY, next);
         } catch {
           // storage refused: the choice lasts for this page only
         }

@@ -21,6 +21,7 @@ export interface BundleFlags {
   chartPassword?: string;
   output: string;
   platform: string[];
+  allPlatformsRequired?: boolean;
   insecureRegistry: string[];
   caFile: string[];
   split?: string;
@@ -61,6 +62,7 @@ export async function runBundle(ctx: CommandContext, refs: string[], flags: Bund
         ...(flags.chartUsername !== undefined ? { chartAuth: { username: flags.chartUsername, password: flags.chartPassword ?? '' } } : {}),
         outputDir: flags.output,
         platforms: flags.platform,
+        ...(flags.allPlatformsRequired ? { allPlatformsRequired: true } : {}),
         includeForeignLayers: flags.includeForeignLayers ?? false,
         ...(flags.split !== undefined ? { split: flags.split } : {}),
         ...(flags.parity !== undefined ? { parity: checkParityCount(flags.parity) } : {}),
@@ -107,6 +109,13 @@ export async function runBundle(ctx: CommandContext, refs: string[], flags: Bund
     if (flags.referrers) {
       const kinds = ['signature', 'attestation', 'sbom', 'other'].map((k) => [k, referrers.filter((r) => r.kind === k).length] as const).filter(([, n]) => n > 0);
       ctx.stdout.write(`Referrers carried: ${referrers.length === 0 ? 'none found' : kinds.map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ')} (listed per image in bundle.json).\n`);
+    }
+    const lacking = manifest.images.filter((i) => (i.missingPlatforms?.length ?? 0) > 0);
+    if (lacking.length > 0) {
+      ctx.stdout.write(
+        `${lacking.length} image(s) lack a platform asked for and are carried without it (MISSING above; bundle.json missingPlatforms): ` +
+          `nodes of those platforms cannot run them. --all-platforms-required makes this an error.\n`,
+      );
     }
     if (result.signature) {
       ctx.stdout.write(`Signed as preparer with key ${result.signature.keyId.slice(0, 16)} (${relative(result.dir, result.signature.file)}).\n`);

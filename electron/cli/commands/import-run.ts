@@ -6,7 +6,8 @@ import type { ImportReport } from '../../engine/import/import-report.js';
 import { FerryError } from '../../engine/errors/ferry-error.js';
 import { formatBytes, formatDuration } from '../output/format-bytes.js';
 import { outputMode } from '../output/output-mode.js';
-import { createProgressPrinter } from '../output/progress-printer.js';
+import { withCliAdvice } from '../output/error-hints.js';
+import { createProgressPrinter, progressJson } from '../output/progress-printer.js';
 import type { CommandContext } from '../command-context.js';
 import { placeBundle } from './place-bundle.js';
 import { DEFAULT_REPORT } from './import-report-file.js';
@@ -106,7 +107,7 @@ export async function runImport(ctx: CommandContext, dirs: string[], flags: Impo
       const add = new InventoryBuilder();
       await addPlacedBundleToInventory(add, bundle, flags.namespace, { signal: ctx.signal });
       const onProgress = (e: ProgressEvent): void => {
-        if (e.kind === 'warning') ctx.stderr.write(flags.json ? `${JSON.stringify({ type: 'progress', ...e })}\n` : `warning: ${e.message}\n`);
+        if (e.kind === 'warning') ctx.stderr.write(flags.json ? `${JSON.stringify(progressJson(e))}\n` : `warning: ${withCliAdvice(e.message, e.hint, e.subject)}\n`);
       };
       const written = await updateInventory({ file: flags.inventory, previous, add, onProgress });
       printInventory(written, flags.json, ctx.stdout);

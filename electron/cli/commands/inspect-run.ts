@@ -3,8 +3,10 @@ import { inspectBundle } from '../../engine/bundle/inspect-bundle.js';
 import { FerryError } from '../../engine/errors/ferry-error.js';
 import { DELTA_NOT_LOADABLE, describeDelta } from '../../engine/bundle/describe-delta.js';
 import type { CommandContext } from '../command-context.js';
+import { cliAdvice } from '../output/error-hints.js';
 import { formatBytes } from '../output/format-bytes.js';
 import { printImageTable } from '../output/image-table.js';
+import { collidingTagAdvice, collidingTags } from '../../engine/bundle/archive/colliding-tags.js';
 import { printChartList, printFileList } from '../output/file-list.js';
 
 /** Runs `ferry inspect` once its flags are parsed: the implementation, imported only when the command runs. */
@@ -16,7 +18,7 @@ export async function runInspect(
   if (flags.against !== undefined && !flags.html) {
     throw new FerryError('bad-usage', '--against adds "What changed" to the HTML report: give --html REPORT.html too (or run ferry diff OLD NEW).');
   }
-  const { manifest, warnings, path } = await inspectBundle(dir);
+  const { manifest, warnings, hints, path } = await inspectBundle(dir);
   if (flags.html) {
     // "What changed" against an older bundle or an inventory (the same diff as `ferry diff OLD DIR`), first: a bad OLD fails fast
     const diff = flags.against === undefined ? undefined : await (await import('../../engine/diff/diff-holdings.js')).diffHoldings(flags.against, dir, { signal: ctx.signal });
@@ -46,7 +48,9 @@ export async function runInspect(
     const summary = delta
       ? { isDelta: true, against: delta.against, blobsCarried: delta.blobsCarried, bytesCarried: delta.bytesCarried, blobsReliedOn: delta.blobsOmitted, bytesReliedOn: delta.bytesOmitted, loadableAlone: false, notLoadable: delta.notLoadable, note: DELTA_NOT_LOADABLE }
       : { isDelta: false };
-    ctx.stdout.write(`${JSON.stringify({ type: 'result', path, warnings, delta: summary, bundle: manifest }, null, 2)}\n`);
+    // per image, the platforms asked for that it lacks (also in bundle.images[].missingPlatforms)
+    const missingPlatforms = manifest.images.filter((i) => (i.missingPlatforms?.length ?? 0) > 0).map((i) => ({ image: i.reference, missing: i.missingPlatforms! }));
+    ctx.stdout.write(`${JSON.stringify({ type: 'result', path, warnings, hints, advice: hints.map((h) => cliAdvice(h)), delta: summary, missingPlatforms, bundle: manifest }, null, 2)}\n`);
     return;
   }
   const out = ctx.stdout;
@@ -55,7 +59,7 @@ export async function runInspect(
   if (delta) {
     out.write(`  DELTA: relies on ${delta.blobsOmitted} blob${delta.blobsOmitted === 1 ? '' : 's'} (${formatBytes(delta.bytesOmitted)}) held offline; carries ${delta.blobsCarried} blobs (${formatBytes(delta.bytesCarried)}) of ${formatBytes(delta.bytesCarried + delta.bytesOmitted)}\n`);
     for (const line of delta.againstText) out.write(`    made against ${line}\n`);
-    out.write(`    ${DELTA_NOT_LOADABLE}\n`);
+    out.write(`    ${DELTA_NOT_LOADABLE} ${cliAdvice('base-bundles')}\n`);
   }
   out.write('\n');
   printImageTable(manifest, out);
@@ -63,9 +67,12 @@ export async function runInspect(
   for (const image of manifest.images) {
     out.write(`  ${image.source}\n    from     ${image.reference}\n    original ${image.originalDigest}\n`);
     if (image.digest !== image.originalDigest) out.write(`    carried  ${image.digest} (platforms filtered)\n`);
+    if (image.missingPlatforms?.length) out.write(`    missing  ${image.missingPlatforms.join(', ')} (asked for, not published: nodes of ${image.missingPlatforms.length === 1 ? 'that platform' : 'those platforms'} cannot run it)\n`);
     if (image.originalManifest) out.write(`    the published index is carried too, as evidence for signatures over ${image.originalDigest.slice(0, 19)}…\n`);
     if (!image.dockerLoadable) out.write(`    not in manifest.json: docker load cannot load it (a layer is not carried${delta ? ', or is held offline: this is a delta' : ''})\n`);
   }
+  // index.json gives each image only its tag (containerd's convention): how to reach each when tags collide
+  for (const collision of collidingTags(manifest.images.map((i) => ({ name: i.reference, tag: i.tag })))) out.write(`  note: ${collidingTagAdvice(collision)}\n`);
   const carried = manifest.images.some((i) => (i.referrers?.length ?? 0) > 0)
     ? await (await import('../../engine/referrers/bundle-artifacts.js')).readBundleArtifacts(dir, { signal: ctx.signal })
     : undefined;
@@ -84,4 +91,5 @@ export async function runInspect(
   for (const part of manifest.archive.parts) out.write(`  ${part.name}  ${formatBytes(part.size)}  ${part.sha256}\n`);
   // the delta's warning is the DELTA block at the top
   for (const w of warnings.filter((w) => !delta || !w.startsWith(delta.headline))) out.write(`\nwarning: ${w}\n`);
+  for (const h of hints.filter((h) => h !== 'base-bundles')) out.write(`  ${cliAdvice(h)}\n`);
 }

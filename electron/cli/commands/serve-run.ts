@@ -4,6 +4,7 @@ import { FerryError } from '../../engine/errors/ferry-error.js';
 import { serveBundle } from '../../engine/serve/serve-bundle.js';
 import type { CommandContext } from '../command-context.js';
 import { outputMode } from '../output/output-mode.js';
+import { withCliAdvice } from '../output/error-hints.js';
 import { createProgressPrinter } from '../output/progress-printer.js';
 
 /** The parsed flags of `ferry serve`. */
@@ -25,7 +26,7 @@ export async function runServe(ctx: CommandContext, dirs: string[], flags: Serve
   let serving = false;
   const onProgress: OnProgress = (event) => {
     if (!serving) printer.onProgress(event);
-    else if (event.kind === 'warning') ctx.stderr.write(`${escapeControl(`warning: ${event.message}`)}\n`);
+    else if (event.kind === 'warning') ctx.stderr.write(`${escapeControl(`warning: ${withCliAdvice(event.message, event.hint, event.subject)}`)}\n`);
   };
   const served = await serveBundle(
     {

@@ -1,5 +1,6 @@
 import { verifyBundle, verifyFailure, type VerifyBundleOptions } from '../../engine/verify/verify-bundle.js';
 import type { CommandContext } from '../command-context.js';
+import { withAdviceField } from '../output/error-hints.js';
 import { outputMode } from '../output/output-mode.js';
 import { createProgressPrinter } from '../output/progress-printer.js';
 import { printVerifyReport } from '../output/verify-report-text.js';
@@ -36,7 +37,7 @@ export async function runVerify(ctx: CommandContext, dirs: string[], flags: Veri
   } finally {
     printer.stop();
   }
-  if (mode === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'result', ...report })}\n`);
+  if (mode === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'result', ...report, ...(report.policy ? { policy: { ...report.policy, violations: report.policy.violations.map(withAdviceField) } } : {}) })}\n`);
   else printVerifyReport(report, ctx.stdout);
   const failure = verifyFailure(report, mode === 'json' ? 'in the report' : 'above');
   if (failure) throw failure;

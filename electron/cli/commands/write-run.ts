@@ -6,6 +6,7 @@ import { parseSize } from '../../engine/bundle/parse-size.js';
 import { planMediaBySize, type MediaPlan } from '../../engine/media/plan-media.js';
 import { planWrite, writeToMedia, type WriteMediaOptions, type WriteMediaResult } from '../../engine/media/write-to-media.js';
 import type { CommandContext } from '../command-context.js';
+import { withAdviceField, withCliAdvice } from '../output/error-hints.js';
 import { formatBytes, formatDuration } from '../output/format-bytes.js';
 import { outputMode } from '../output/output-mode.js';
 import { createProgressPrinter } from '../output/progress-printer.js';
@@ -76,12 +77,12 @@ export async function runWrite(ctx: CommandContext, dir: string, flags: WriteFla
 
 /** Prints a plan (with --plan or --dry-run, or when it cannot be carried out) and fails when it has problems. */
 function reportPlan(plan: MediaPlan, flags: WriteFlags, ctx: CommandContext): void {
-  if (flags.json) ctx.stdout.write(`${JSON.stringify({ type: 'plan', plan })}\n`);
+  if (flags.json) ctx.stdout.write(`${JSON.stringify({ type: 'plan', plan: { ...plan, problems: plan.problems.map(withAdviceField) } })}\n`);
   else if (plan.ok) printPlan(plan, ctx.stdout);
   else for (const note of plan.notes) ctx.stdout.write(`note: ${note}\n`);
   if (!plan.ok) {
     const first = plan.problems[0]!;
-    throw new FerryError(first.code, `${plan.problems.map((p) => p.message).join(' ')} Nothing was written.`, first.subject !== undefined ? { subject: first.subject } : {});
+    throw new FerryError(first.code, `${plan.problems.map((p) => withCliAdvice(p.message, p.hint, p.subject)).join(' ')} Nothing was written.`, first.subject !== undefined ? { subject: first.subject } : {});
   }
 }
 

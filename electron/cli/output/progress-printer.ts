@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import { escapeControl } from '../../../shared/format.js';
 import type { OnProgress, ProgressEvent } from '../../../shared/progress.js';
+import { cliAdvice, withCliAdvice } from './error-hints.js';
 import { formatBytes, formatDuration } from './format-bytes.js';
 import { guardStream, rawStream } from './guarded-stream.js';
 import type { OutputMode } from './output-mode.js';
@@ -21,10 +22,16 @@ export interface ProgressPrinter {
 export function createProgressPrinter(mode: OutputMode, err: NodeJS.WritableStream = process.stderr): ProgressPrinter {
   if (mode === 'json') {
     const out = guardStream(err);
-    return { onProgress: (e) => out.write(`${JSON.stringify({ type: 'progress', ...e })}\n`), stop: () => {} };
+    return { onProgress: (e) => out.write(`${JSON.stringify(progressJson(e))}\n`), stop: () => {} };
   }
   if (mode === 'plain') return plainPrinter(guardStream(err));
   return ttyPrinter(rawStream(err));
+}
+
+/** A progress event as `--json` prints it: a warning with a hint also carries the command line's advice. */
+export function progressJson(e: ProgressEvent): Record<string, unknown> {
+  const advice = e.kind === 'warning' ? cliAdvice(e.hint, e.subject) : undefined;
+  return { type: 'progress', ...e, ...(advice === undefined ? {} : { advice }) };
 }
 
 /** An event's text fields (bundle names, engine messages) escaped to one line each: safe beside cursor sequences. */
@@ -57,7 +64,7 @@ function plainPrinter(err: NodeJS.WritableStream): ProgressPrinter {
         break;
       }
       case 'warning':
-        err.write(`warning: ${e.message}\n`);
+        err.write(`warning: ${withCliAdvice(e.message, e.hint, e.subject)}\n`);
         break;
       default:
         break;
@@ -110,7 +117,7 @@ function ttyPrinter(err: NodeJS.WritableStream): ProgressPrinter {
         });
         break;
       case 'warning':
-        multi.log(`warning: ${e.message}\n`);
+        multi.log(`warning: ${withCliAdvice(e.message, e.hint, e.subject)}\n`);
         break;
       default:
         break;

@@ -2,6 +2,7 @@ import { escapeControl } from '../../../shared/format.js';
 import type { IntegrityCheckId, IntegrityFault, VerifyReport } from '../../../shared/verify-report.js';
 import { describeCosignVia } from '../../engine/index.js';
 import { formatBytes } from './format-bytes.js';
+import { withCliAdvice } from './error-hints.js';
 
 const TITLES: Record<IntegrityCheckId, string> = {
   'bundle-json': 'bundle.json',
@@ -81,7 +82,7 @@ function printTrustAndPolicy(report: VerifyReport, out: NodeJS.WritableStream): 
   if (report.policy) {
     const { policy } = report;
     out.write(`\n${policy.ok ? '✓' : '✗'} policy ${policy.file}: ${policy.ok ? 'no violations' : `${policy.violations.length} violation(s)`}\n`);
-    for (const v of policy.violations) out.write(`      ${v.rule}: ${escapeControl(v.message)}\n`);
+    for (const v of policy.violations) out.write(`      ${v.rule}: ${escapeControl(withCliAdvice(v.message, v.hint, v.subject))}\n`);
   }
   if (report.cosign) {
     const { cosign } = report;

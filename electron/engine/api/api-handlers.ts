@@ -6,19 +6,20 @@ import { createBundle, type JobControls } from '../bundle/create-bundle.js';
 import { inspectBundle } from '../bundle/inspect-bundle.js';
 import { listVolumes } from '../media/list-volumes.js';
 import { planWrite, writeToMedia } from '../media/write-to-media.js';
-import { describeImage, missingPlatforms } from '../bundle/describe-image.js';
+import { missingPlatforms } from '../bundle/describe-image.js';
+import { describeSource } from '../sources/describe-source.js';
 import { readListFile } from '../bundle/read-list-file.js';
 import { RegistryClientPool } from '../registry/registry-client-pool.js';
 import { approveBundle } from '../trust/approve-bundle.js';
 import { checkVolumeSignatures } from '../trust/check-volume-signatures.js';
 import { readBundleForSigning } from '../trust/sign-bundle.js';
-import { verifyBundle } from '../verify/verify-bundle.js';
-import { importJob, serveJob } from './import-handlers.js';
+import { importHandlers } from './import-handlers.js';
 import { TOOL_VERSION } from '../version.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { createSessionSettings, type SessionSettings } from './session-settings.js';
 import { chartLogin, checkSource } from './source-check.js';
 import { planDeltaView } from './delta-handlers.js';
+import { createCancellableLookups } from './cancellable-lookups.js';
 import { reviewHandlers } from './review-handlers.js';
 import { settingsHandlers } from './settings-handlers.js';
 
@@ -36,7 +37,7 @@ export type ApiHandlers = { [C in Exclude<ApiChannel, JobChannel | 'job.cancel'>
 
 /** The answer of a dialog call outside Electron's main process: a clear `unsupported` error. */
 function noDialogs(host: AppInfo['host']): never {
-  throw new FerryError('unsupported', host === 'web' ? 'File dialogs exist only in the desktop app; in ferry ui type the path instead.' : 'File dialogs are answered by the app window, not the engine.');
+  throw new FerryError('unsupported', host === 'web' ? 'File dialogs exist only in the desktop app; in the browser, type the path instead.' : 'File dialogs are answered by the app window, not the engine.');
 }
 
 /**
@@ -44,6 +45,7 @@ function noDialogs(host: AppInfo['host']): never {
  * (`image.resolve`), so their tokens and connections are reused; whoever passes it closes it (the API host does).
  */
 export function engineHandlers(host: AppInfo['host'], settings: SessionSettings = createSessionSettings(), clients: RegistryClientPool = new RegistryClientPool()): ApiHandlers {
+  const lookups = createCancellableLookups();
   return {
     ...reviewHandlers(),
     ...settingsHandlers(settings),
@@ -76,8 +78,9 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
       return { path, images: list.images, imagePlatforms: list.imagePlatforms, charts: list.charts, files: list.files };
     },
     'source.check': async ({ kind, source }) => checkSource(kind, source),
-    'image.resolve': async ({ reference, insecureRegistries }) =>
-      clients.use(settings.registryOptions(insecureRegistries), (client) => describeImage(reference, client), settings.revision?.()),
+    'image.resolve': async ({ reference, insecureRegistries, lookupId }) =>
+      lookups.run(lookupId, (signal) => clients.use(settings.registryOptions(insecureRegistries), (client) => describeSource(reference, client, signal), settings.revision?.())),
+    'image.cancelResolve': async ({ lookupId }) => ({ cancelled: lookups.cancel(lookupId) }),
     'platforms.check': async ({ rows }) => ({ missing: missingPlatforms(rows) }),
     // what a delta against the offline side's holdings would carry, per image (nothing fetched but manifests)
     'bundle.planDelta': async (input) =>
@@ -100,7 +103,7 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
         seconds: r.seconds,
       };
     },
-    'bundle.verify': (input, controls) => verifyBundle(input, controls),
+    // 'bundle.verify' is reviewHandlers' (it remembers each verdict for the Review wizard's HTML report)
     'bundle.create': async (input, controls) => {
       const r = await createBundle(
         {
@@ -110,6 +113,7 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
           ...(input.split !== undefined ? { split: input.split } : {}),
           ...(input.force !== undefined ? { force: input.force } : {}),
           ...(input.imagePlatforms ? { imagePlatforms: input.imagePlatforms } : {}),
+          ...(input.allPlatformsRequired ? { allPlatformsRequired: true } : {}),
           ...(input.parity !== undefined ? { parity: input.parity } : {}),
           ...(input.signKey !== undefined ? { signKey: input.signKey } : {}),
           ...(input.includeForeignLayers !== undefined ? { includeForeignLayers: input.includeForeignLayers } : {}),
@@ -129,7 +133,7 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
       );
       return { dir: r.dir, manifest: r.manifest, stats: r.stats };
     },
-    'bundle.import': (input, controls) => importJob(input, controls, settings.registryOptions()),
-    'bundle.serve': (input, controls) => serveJob(input, controls),
+    // import (its reports kept for Save report), save report, repair, serve
+    ...importHandlers(settings),
   };
 }

@@ -1,6 +1,20 @@
-import { access, constants, stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
-import type { ImportSummary, SavedInventory, ServeSummary, WrittenOutput } from '../../../shared/api-contract.js';
+import { randomUUID } from 'node:crypto';
+import { access, constants, lstat, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { ImportSummary, RepairSummary, SavedInventory, SavedReport, ServeSummary, WrittenOutput } from '../../../shared/api-contract.js';
+import { SIGNATURES_DIR } from '../../../shared/signature.js';
+import { BUNDLE_FILE } from '../bundle/output-folder.js';
+import { newRunId, partialName } from '../bundle/partial-name.js';
+import type { ImportReport } from '../import/import-report.js';
+import { copyFileSynced } from '../media/copy-file.js';
+import { ProgressMeter } from '../progress/progress-meter.js';
+import { readReferenceManifest, type ReferenceManifest } from '../repair/read-reference-manifest.js';
+import { repairBundle } from '../repair/repair-bundle.js';
+import { MAX_SIGNATURE_FILE_BYTES, MAX_SIGNATURE_FILES } from '../trust/signatures-folder.js';
+import { readRegularFile } from '../util/read-regular-file.js';
+import { syncDir } from '../util/sync-dir.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { findFile, openBundleVolumes } from '../verify/bundle-volumes.js';
 import { exportBundleCharts, type WrittenChartFile } from '../charts/write-bundle-charts.js';
 import { writeBundleFiles, type WrittenFile } from '../files/write-bundle-files.js';
 import { placeInContainerd } from '../place/place-in-containerd.js';
@@ -20,14 +34,15 @@ import { addPlacedBundleToInventory } from '../inventory/inventory-from-bundle.j
 import { readExistingInventory, updateInventory } from '../inventory/update-inventory.js';
 import type { WrittenInventory } from '../inventory/write-inventory.js';
 import { DEFAULT_CONTAINERD_NAMESPACE } from '../place/containerd-namespace.js';
-import type { ParsedInput } from './api-handlers.js';
+import type { ApiHandlers, ParsedInput } from './api-handlers.js';
+import type { SessionSettings } from './session-settings.js';
 
 /**
  * `bundle.import`: into a registry (`to`, with an optional login used for this call only and never returned), a dry
  * run of the mapping, the verified archive placed into a k3s/k0s images folder (`toDir`), or loaded into a running containerd
  * (`toContainerd`); charts and plain files written into `chartsTo` / `filesTo` alongside.
  */
-export async function importJob(input: ParsedInput<'bundle.import'>, controls: Required<JobControls>, session: RegistryClientOptions = {}): Promise<ImportSummary> {
+export async function importJob(input: ParsedInput<'bundle.import'>, controls: Required<JobControls>, session: RegistryClientOptions = {}, reports?: ImportReports): Promise<ImportSummary> {
   const checks = {
     ...(input.trustedKeys ? { trustedKeys: input.trustedKeys } : {}),
     ...(input.requireApproval !== undefined ? { requireApproval: input.requireApproval } : {}),
@@ -66,6 +81,8 @@ export async function importJob(input: ParsedInput<'bundle.import'>, controls: R
   return {
     ...(r.inventory ? { inventory: await savedInventory(r.inventory) } : {}),
     report: r.report,
+    // kept by the host, so Save report writes what this import produced, never bytes the page sends
+    ...(reports && !r.report.dryRun ? { reportId: reports.keep(r.report) } : {}),
     ...(r.mirrorText ? { mirrorConfig: r.mirrorText } : {}),
     ...(r.reportFile ? { reportFile: r.reportFile } : {}),
     ...(r.chartFiles ? { chartFiles: r.chartFiles.map(chartOutput) } : {}),
@@ -155,4 +172,157 @@ export async function serveJob(input: ParsedInput<'bundle.serve'>, controls: Req
   });
   await served.close();
   return { url: served.url, repositories: served.repositories, stopped: true };
+}
+
+/** How many finished imports' reports the host keeps for Save report (the newest ones). */
+const KEPT_REPORTS = 32;
+
+/** The reports of the session's finished imports, by the id their summary carries (`reportId`). */
+export interface ImportReports {
+  /** Keeps a report; returns its id. */
+  keep(report: ImportReport): string;
+  get(id: string): ImportReport | undefined;
+}
+
+/** A host session's import reports: the last {@link KEPT_REPORTS}, in memory. */
+export function createImportReports(): ImportReports {
+  const kept = new Map<string, ImportReport>();
+  return {
+    keep(report) {
+      const id = randomUUID();
+      kept.set(id, report);
+      for (const old of kept.keys()) {
+        if (kept.size <= KEPT_REPORTS) break;
+        kept.delete(old);
+      }
+      return id;
+    },
+    get: (id) => kept.get(id),
+  };
+}
+
+/** An import report's bytes exactly as `ferry import` writes `import-report.json`. */
+export function importReportText(report: ImportReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** `import.saveReport`: writes the kept report of a finished import to `file` (temporary name, then rename). */
+export async function saveImportReport(input: ParsedInput<'import.saveReport'>, reports: ImportReports): Promise<SavedReport> {
+  const report = reports.get(input.reportId);
+  if (!report) throw new FerryError('not-found', 'That import report is no longer kept (the app was restarted, or many imports ran since): import again to get a report.', { subject: input.reportId });
+  const file = resolve(input.file);
+  const folder = await stat(dirname(file)).catch(() => undefined);
+  if (!folder?.isDirectory()) throw new FerryError('bad-usage', `Cannot save the report ${file}: the folder ${dirname(file)} does not exist.`, { subject: file });
+  const existing = await lstat(file).catch(() => undefined);
+  if (existing && !existing.isFile()) throw new FerryError('bad-usage', `Cannot save the report ${file}: it is ${existing.isDirectory() ? 'a folder' : 'not a regular file'}.`, { subject: file });
+  const text = importReportText(report);
+  await writeFileAtomic(file, text);
+  return { file, bytes: Buffer.byteLength(text) };
+}
+
+/** A part or signature name that is one plain file name (bundle.json is hostile input). */
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
+/**
+ * Gathers the volumes of a set into `toDir` (new, or an empty folder): bundle.json (the first valid one), every
+ * signature file, and every data and parity part found with its recorded size — each copied under a temporary name,
+ * flushed and renamed. Missing or damaged parts are left for the repair to rebuild. Returns the names copied.
+ */
+async function gatherVolumes(dirs: string[], toDir: string, controls: Required<JobControls>): Promise<{ dir: string; copied: string[] }> {
+  const volumes = await openBundleVolumes(dirs);
+  const target = resolve(toDir);
+  const real = await realpath(target).catch(() => target);
+  for (const v of volumes) {
+    if ((await realpath(v.dir).catch(() => v.dir)) === real) throw new FerryError('bad-usage', `${target} is one of the volumes: choose a new or empty folder to repair into.`, { subject: target });
+  }
+  const info = await stat(target).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new FerryError('bad-usage', `${target} is not a folder: choose a new or empty folder to repair into.`, { subject: target });
+  if (info && (await readdir(target)).length > 0) throw new FerryError('output-exists', `${target} is not empty: choose a new or empty folder to repair into.`, { subject: target });
+  let ref: ReferenceManifest | undefined;
+  for (const v of volumes) {
+    ref = await readReferenceManifest(v.dir).catch(() => undefined);
+    if (ref) break;
+  }
+  if (!ref) throw new FerryError('damaged', `None of the volumes holds a valid ${BUNDLE_FILE}, so no part can be proven: copy bundle.json again from the sender.`, { subject: dirs.join(', ') });
+  const { manifest } = ref;
+  await mkdir(target, { recursive: true });
+  const copied: string[] = [];
+  await writeFileAtomic(join(target, BUNDLE_FILE), ref.bytes);
+  copied.push(BUNDLE_FILE);
+  // every volume's signatures, once each (an approval may be on one stick only)
+  const signatures = new Set<string>();
+  for (const v of volumes) {
+    const folder = join(v.dir, SIGNATURES_DIR);
+    const state = await lstat(folder).catch(() => undefined);
+    if (!state?.isDirectory()) continue;
+    for (const name of (await readdir(folder)).sort()) {
+      if (!PLAIN_NAME.test(name) || signatures.has(name) || signatures.size >= MAX_SIGNATURE_FILES) continue;
+      const bytes = await readRegularFile(join(folder, name), { maxBytes: MAX_SIGNATURE_FILE_BYTES }).catch(() => undefined);
+      if (!bytes) continue;
+      if (signatures.size === 0) await mkdir(join(target, SIGNATURES_DIR), { recursive: true });
+      await writeFileAtomic(join(target, SIGNATURES_DIR, name), bytes);
+      signatures.add(name);
+      copied.push(`${SIGNATURES_DIR}/${name}`);
+    }
+  }
+  const records = [...manifest.archive.parts, ...(manifest.archive.parity?.parts ?? [])].filter((p) => PLAIN_NAME.test(p.name));
+  const sources: { name: string; path: string; size: number }[] = [];
+  for (const record of records) {
+    for (const v of volumes) {
+      const found = await findFile(v, record.name);
+      if (found?.ok && found.size === record.size) {
+        sources.push({ name: record.name, path: found.path, size: found.size });
+        break;
+      }
+    }
+  }
+  const total = sources.reduce((n, s) => n + s.size, 0);
+  controls.onProgress({ kind: 'phase-start', phase: 'write', totalBytes: total, totalItems: sources.length });
+  const meter = new ProgressMeter('write', total, controls.onProgress);
+  const run = newRunId();
+  for (const source of sources) {
+    controls.onProgress({ kind: 'item-start', phase: 'write', item: source.name, totalBytes: source.size });
+    const temp = join(target, partialName(run, source.name));
+    try {
+      await copyFileSynced(source.path, temp, { signal: controls.signal, onBytes: (b) => meter.add(b) });
+      await rename(temp, join(target, source.name));
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    controls.onProgress({ kind: 'item-end', phase: 'write', item: source.name, bytes: source.size });
+    copied.push(source.name);
+  }
+  meter.finish();
+  await syncDir(target);
+  controls.onProgress({ kind: 'phase-end', phase: 'write' });
+  return { dir: target, copied };
+}
+
+/**
+ * `bundle.repair`: rebuilds lost or damaged parts from parity with the engine's repair (`ferry repair`): in place for
+ * one folder, or — for the volumes of a set — into `toDir`, where the volumes are gathered first.
+ */
+export async function repairJob(input: ParsedInput<'bundle.repair'>, controls: Required<JobControls>): Promise<RepairSummary> {
+  const gathered = input.toDir !== undefined ? await gatherVolumes(input.dirs, input.toDir, controls) : undefined;
+  const r = await repairBundle(gathered?.dir ?? input.dirs[0]!, controls);
+  return {
+    dir: r.dir,
+    whole: r.whole,
+    parityParts: r.parityParts,
+    damaged: r.damaged.map((d) => ({ name: d.name, rebuilt: d.rebuilt, problem: d.problem, ...(d.reason ? { reason: d.reason } : {}) })),
+    problems: r.problems,
+    ...(gathered ? { copied: gathered.copied } : {}),
+  };
+}
+
+/** The Import wizard's calls on the engine: import (its reports kept for Save report), save report, repair, serve. */
+export function importHandlers(settings: SessionSettings): Pick<ApiHandlers, 'bundle.import' | 'import.saveReport' | 'bundle.repair' | 'bundle.serve'> {
+  const reports = createImportReports();
+  return {
+    'bundle.import': (input, controls) => importJob(input, controls, settings.registryOptions(), reports),
+    'import.saveReport': async (input) => saveImportReport(input, reports),
+    'bundle.repair': (input, controls) => repairJob(input, controls),
+    'bundle.serve': (input, controls) => serveJob(input, controls),
+  };
 }

@@ -74,6 +74,9 @@ export function buildBundleManifest(
     if (image.ref.tag) record.tag = image.ref.tag;
     if (image.referrers) record.referrers = image.referrers.map((r) => r.record);
     if (image.original) record.originalManifest = { digest: image.original.digest, size: image.original.bytes.length, mediaType: image.original.mediaType };
+    // the platforms asked for that it lacks: carried without them, so a reviewer sees which nodes cannot run it
+    if (image.missingPlatforms && image.missingPlatforms.length > 0) record.missingPlatforms = image.missingPlatforms;
+    if (image.requestedPlatforms) record.requestedPlatforms = image.requestedPlatforms;
     return record;
   });
   return {

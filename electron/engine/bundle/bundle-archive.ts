@@ -3,6 +3,7 @@ import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { digestOf } from '../oci/digest.js';
 import { findFile, openBundleVolumes } from '../verify/bundle-volumes.js';
+import { volumeHoldingPart } from '../verify/part-holders.js';
 import { blobPath } from './archive/archive-metadata.js';
 import { PartedFile, type PartSpec } from './archive/parted-file.js';
 import { entryPath, listTarEntries, TarFormatError, type TarEntry } from './archive/tar-reader.js';
@@ -58,9 +59,15 @@ export class BundleArchive {
         }
       }
       if (!path) {
-        throw new FerryError('damaged', `Archive part ${part.name} (${part.size} bytes) is missing or has the wrong size in ${volumes.map((v) => v.dir).join(', ')}; run ferry verify (and ferry repair when the bundle has parity).`, {
-          subject: part.name,
-        });
+        const absent = volumes.every((v) => !v.names.has(part.name));
+        const holder = absent ? await volumeHoldingPart(volumes, part.name) : undefined;
+        throw new FerryError(
+          'damaged',
+          absent
+            ? `Archive part ${part.name} (${part.size} bytes) is missing from ${volumes.map((v) => v.dir).join(', ')}${holder ? `: it is on ${holder}, which was not given` : ''}.`
+            : `Archive part ${part.name} (${part.size} bytes) has the wrong size in ${volumes.map((v) => v.dir).join(', ')}.`,
+          { subject: part.name, hint: absent ? 'other-volume' : 'repair' },
+        );
       }
       specs.push({ path, start, size: part.size });
       start += part.size;
@@ -72,7 +79,7 @@ export class BundleArchive {
     } catch (error) {
       await file.close();
       if (error instanceof TarFormatError) {
-        throw new FerryError('damaged', `The archive of ${volumes[0]!.dir} cannot be read at offset ${error.offset}: ${error.message}; run ferry verify.`, { subject: volumes[0]!.dir, cause: error });
+        throw new FerryError('damaged', `The archive of ${volumes[0]!.dir} cannot be read at offset ${error.offset}: ${error.message}.`, { subject: volumes[0]!.dir, hint: 'repair', cause: error });
       }
       throw error;
     }
@@ -115,7 +122,7 @@ export class BundleArchive {
    */
   async readCheckedBlob(digest: string): Promise<Buffer> {
     const bytes = await this.readBlob(digest);
-    if (digestOf(bytes) !== digest) throw new FerryError('damaged', `Blob ${digest} in the archive of ${this.dirs.join(', ')} does not match its digest; run ferry verify.`, { subject: digest });
+    if (digestOf(bytes) !== digest) throw new FerryError('damaged', `Blob ${digest} in the archive of ${this.dirs.join(', ')} does not match its digest.`, { subject: digest, hint: 'repair' });
     return bytes;
   }
 

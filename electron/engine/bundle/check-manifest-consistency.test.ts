@@ -98,6 +98,59 @@ describe('checkManifestConsistency', () => {
     }
   });
 
+  it('takes missingPlatforms only as a subset of what was asked, each once, and never a platform carried', () => {
+    // images[1] is test/shared:1 (linux/amd64 only), images[0] test/multi:1 (amd64, arm64/v8, arm/v7)
+    const asked = (m: BundleManifest, missing: string[]): void => {
+      m.platforms = ['linux/amd64', 'linux/arm64'];
+      m.images[1]!.missingPlatforms = missing;
+    };
+    assert.deepEqual(problems((m) => asked(m, ['linux/arm64'])), [], 'a bundle that asked amd64 and arm64 of an amd64-only image');
+    const notAsked = problems((m) => asked(m, ['linux/arm64', 'linux/s390x']));
+    assert.match(notAsked.join('\n'), /images\[1\] .*: missingPlatforms lists linux\/s390x, which was not asked for \(asked: linux\/amd64, linux\/arm64\)/);
+    const twice = problems((m) => asked(m, ['linux/arm64', 'linux/arm64']));
+    assert.match(twice.join('\n'), /missingPlatforms lists linux\/arm64 twice/);
+    const carried = problems((m) => {
+      m.platforms = ['linux/amd64', 'linux/arm64', 'linux/s390x'];
+      m.images[1]!.missingPlatforms = ['linux/amd64', 'linux/s390x'];
+    });
+    assert.match(carried.join('\n'), /missingPlatforms lists linux\/amd64, yet a carried manifest has it \(linux\/amd64\)/);
+    // derivable the other way: arm64 was asked, nothing carried has it, so it must be listed
+    assert.match(carried.join('\n'), /no carried manifest has linux\/arm64, which was asked for, yet missingPlatforms does not list it/);
+    const every = problems((m) => {
+      m.platforms = ['linux/arm64', 'linux/s390x'];
+      m.images[1]!.missingPlatforms = ['linux/arm64', 'linux/s390x'];
+    });
+    assert.match(every.join('\n'), /missingPlatforms lists every platform asked for; an image with none of them is not bundled/);
+    const nothingAsked = problems((m) => void (m.images[1]!.missingPlatforms = ['linux/arm64']));
+    assert.match(nothingAsked.join('\n'), /missingPlatforms lists linux\/arm64, but no platforms were asked for/);
+    const notCanonical = problems((m) => asked(m, ['LINUX/arm64']));
+    assert.match(notCanonical.join('\n'), /missingPlatforms lists "LINUX\/arm64", which is not in the form Ferry writes \(linux\/arm64\)/);
+    const empty = problems((m) => asked(m, []));
+    assert.match(empty.join('\n'), /missingPlatforms is empty/);
+    const control = problems((m) => asked(m, ['linux/arm64\u001b[2J']));
+    assert.ok(control.some((p) => /images\[1\]\.missingPlatforms\[0\] holds a control character/.test(p)), control.join('\n'));
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    assert.deepEqual(control.filter((p) => /[\u0000-\u001f]/.test(p)), []);
+  });
+
+  it("judges an image's own platforms (requestedPlatforms) in place of the bundle's", () => {
+    const own = (m: BundleManifest, requested: string[], missing?: string[]): void => {
+      m.images[1]!.requestedPlatforms = requested;
+      if (missing) m.images[1]!.missingPlatforms = missing;
+    };
+    // no bundle-wide platforms: the image's own list is what was asked
+    assert.deepEqual(problems((m) => own(m, ['linux/amd64', 'windows/amd64:10.0.20348'], ['windows/amd64:10.0.20348'])), []);
+    assert.match(problems((m) => own(m, ['linux/amd64', 'linux/arm64'])).join('\n'), /no carried manifest has linux\/arm64, which was asked for, yet missingPlatforms does not list it/);
+    const bundleWide = problems((m) => {
+      m.platforms = ['linux/arm64'];
+      own(m, ['linux/amd64'], ['linux/arm64']);
+    });
+    assert.match(bundleWide.join('\n'), /missingPlatforms lists linux\/arm64, which was not asked for \(asked: linux\/amd64\)/);
+    assert.match(problems((m) => own(m, ['linux/amd64', 'linux/amd64'])).join('\n'), /requestedPlatforms lists linux\/amd64 twice/);
+    assert.match(problems((m) => own(m, [])).join('\n'), /requestedPlatforms is empty/);
+    assert.match(problems((m) => own(m, ['linux'])).join('\n'), /requestedPlatforms lists "linux", which is not a platform/);
+  });
+
   it('needs every carried digest among the blobs, and asPublished to mean what it says', () => {
     const missing = problems((m) => {
       m.blobs = m.blobs.filter((b) => b.digest !== m.images[0]!.digest);

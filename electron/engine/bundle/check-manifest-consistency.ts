@@ -6,6 +6,12 @@ import { formatReference } from '../reference/format-reference.js';
 import { parseReference } from '../reference/parse-reference.js';
 import { BUNDLE_FILE, SUMS_FILE } from './output-folder.js';
 import type { ImageReference } from '../reference/image-reference.js';
+import { fullName } from '../sources/local-reference.js';
+import { parseSourceName, pinnedName } from '../sources/source-name.js';
+import { formatPlatform } from '../platform/format-platform.js';
+import { platformMatches } from '../platform/match-platform.js';
+import { parsePlatform } from '../platform/parse-platform.js';
+import type { Platform } from '../platform/platform.js';
 
 /** The largest archive Ferry accepts a `bundle.json` to describe (256 TiB): any larger number is a forgery. */
 export const MAX_ARCHIVE_BYTES = 2 ** 48;
@@ -61,7 +67,7 @@ export function checkManifestConsistency(manifest: BundleManifest): string[] {
   duplicates(manifest.images.map((i) => i.reference), (r) => add(`images lists ${r} twice.`));
   // a delta's blobs held offline: what a chart or a carried foreign layer may rely on instead of the archive
   const held = new Set((manifest.delta?.omitted ?? []).map((o) => o.digest));
-  manifest.images.forEach((image, i) => checkImage(image, `images[${i}]`, blobs, held, add));
+  manifest.images.forEach((image, i) => checkImage(image, `images[${i}]`, blobs, held, add, manifest.platforms));
 
   duplicates((manifest.charts ?? []).map((c) => `${c.name} ${c.version}`), (c) => add(`charts lists ${c} twice.`));
   (manifest.charts ?? []).forEach((chart, i) => {
@@ -102,7 +108,7 @@ export function assertManifestConsistent(manifest: BundleManifest, path: string)
   throw new FerryError('bad-bundle', `${path} contradicts itself (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${shown}${problems.length > 10 ? ` … and ${problems.length - 10} more` : ''}`, { subject: path });
 }
 
-function checkImage(image: ImageRecord, at: string, blobs: Map<string, { size: number }>, held: Set<string>, add: (m: string) => void): void {
+function checkImage(image: ImageRecord, at: string, blobs: Map<string, { size: number }>, held: Set<string>, add: (m: string) => void, bundlePlatforms: string[] | undefined): void {
   let ref: ImageReference;
   try {
     ref = parseReference(image.reference);
@@ -118,8 +124,11 @@ function checkImage(image: ImageRecord, at: string, blobs: Map<string, { size: n
   if (image.tag !== ref.tag) add(`${name}: tag says ${image.tag ?? '(none)'}, the reference says ${ref.tag ?? '(none)'}.`);
   if (ref.digest !== undefined && ref.digest !== image.originalDigest) add(`${name}: the reference pins ${ref.digest}, but originalDigest is ${image.originalDigest}.`);
   try {
-    const source = parseReference(image.source);
-    if (formatReference(source) !== canonical) add(`${name}: source ${image.source} names ${formatReference(source)}, not this image.`);
+    // a local source (docker-archive:, oci-archive:, oci:, docker-daemon:) names the image only where it pins a full name
+    const local = parseSourceName(image.source);
+    const pinned = local ? pinnedName(local) : image.source;
+    const named = pinned === undefined ? undefined : local ? fullName(pinned) : parseReference(pinned);
+    if (named && formatReference(named) !== canonical) add(`${name}: source ${image.source} names ${formatReference(named)}, not this image.`);
   } catch (error) {
     add(`${name}: source is not an image reference: ${(error as Error).message}.`);
   }
@@ -137,6 +146,65 @@ function checkImage(image: ImageRecord, at: string, blobs: Map<string, { size: n
   const carried = [image.digest, ...image.manifests.map((m) => m.digest), ...(image.referrers ?? []).map((r) => r.digest), ...(image.originalManifest ? [image.originalManifest.digest] : [])];
   for (const digest of new Set(carried)) if (!blobs.has(digest)) add(`${name}: ${digest} is not in blobs.`);
   for (const f of image.foreignLayers) if (f.carried && !blobs.has(f.digest) && !held.has(f.digest)) add(`${name}: the foreign layer ${f.digest} is marked carried but is not in blobs${held.size > 0 ? ' nor in delta.omitted' : ''}.`);
+  checkPlatformsAsked(image, name, bundlePlatforms, add);
+}
+
+/**
+ * `missingPlatforms` (and `requestedPlatforms`) against what was asked and what is carried: each missing platform was
+ * asked for (this image's own `requestedPlatforms`, else the bundle's `platforms`), once, and no carried manifest has it;
+ * not every one asked is missing (such an image is an error, never bundled); and, where the asked list is known to be
+ * this image's (its own, or the bundle's when it records what it lacks), every one asked that nothing carried has is
+ * listed as missing. Older bundles (neither field) are judged on nothing here.
+ */
+function checkPlatformsAsked(image: ImageRecord, name: string, bundlePlatforms: string[] | undefined, add: (m: string) => void): void {
+  const own = image.requestedPlatforms;
+  const missing = image.missingPlatforms;
+  if (own === undefined && missing === undefined) return;
+  const parse = (field: string, spec: string): Platform | undefined => {
+    try {
+      const platform = parsePlatform(spec);
+      if (formatPlatform(platform) === spec) return platform;
+      add(`${name}: ${field} lists "${spec}", which is not in the form Ferry writes (${formatPlatform(platform)}).`);
+    } catch (error) {
+      add(`${name}: ${field} lists "${spec}", which is not a platform: ${(error as Error).message}.`);
+    }
+    return undefined;
+  };
+  if (own !== undefined) {
+    if (own.length === 0) add(`${name}: requestedPlatforms is empty; an image given its own platforms names at least one.`);
+    duplicates(own, (p) => add(`${name}: requestedPlatforms lists ${p} twice.`));
+    own.forEach((spec) => parse('requestedPlatforms', spec));
+  }
+  const asked = own ?? bundlePlatforms;
+  const carried = image.manifests.map((m) => m.platform);
+  const carriedPlatforms = carried.filter((p) => p !== undefined).map((p) => ({ os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}), ...(p.osVersion ? { osVersion: p.osVersion } : {}) }));
+  if (missing !== undefined) {
+    if (missing.length === 0) add(`${name}: missingPlatforms is empty; it is absent when the image has every platform asked for.`);
+    duplicates(missing, (p) => add(`${name}: missingPlatforms lists ${p} twice.`));
+    if (asked === undefined) add(`${name}: missingPlatforms lists ${missing.join(', ')}, but no platforms were asked for (neither the bundle's platforms nor the image's own).`);
+    for (const spec of new Set(missing)) {
+      if (asked !== undefined && !asked.includes(spec)) add(`${name}: missingPlatforms lists ${spec}, which was not asked for (asked: ${asked.join(', ')}).`);
+      const platform = parse('missingPlatforms', spec);
+      const j = platform ? carriedPlatforms.findIndex((have) => platformMatches(platform, have)) : -1;
+      if (j !== -1) add(`${name}: missingPlatforms lists ${spec}, yet a carried manifest has it (${formatPlatform(carriedPlatforms[j]!)}).`);
+    }
+    if (asked !== undefined && asked.length > 0 && asked.every((spec) => missing.includes(spec))) {
+      add(`${name}: missingPlatforms lists every platform asked for; an image with none of them is not bundled.`);
+    }
+  }
+  // every manifest carried names its platform: then what was asked and nothing carries must be listed as missing
+  if (asked !== undefined && carried.every((p) => p !== undefined)) {
+    for (const spec of new Set(asked)) {
+      if ((missing ?? []).includes(spec)) continue;
+      let platform: Platform;
+      try {
+        platform = parsePlatform(spec);
+      } catch {
+        continue; // told above, or the bundle's own platforms (not this image's to judge)
+      }
+      if (!carriedPlatforms.some((have) => platformMatches(platform, have))) add(`${name}: no carried manifest has ${spec}, which was asked for, yet missingPlatforms does not list it.`);
+    }
+  }
 }
 
 function duplicates(values: string[], report: (value: string) => void): void {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobCache, CacheWriter } from '../cache/blob-cache.js';
 import { FerryError } from '../errors/ferry-error.js';
-import type { RegistryClient } from '../registry/registry-client.js';
+import type { ImageSourceClient } from '../sources/image-source-client.js';
 import type { PartedFile } from './archive/parted-file.js';
 import type { PlannedBlob } from './plan-blobs.js';
 
@@ -10,7 +10,7 @@ const BATCH_BYTES = 1024 * 1024;
 
 /** What copying a blob needs. */
 export interface CopyBlobContext {
-  client: RegistryClient;
+  client: ImageSourceClient;
   cache: BlobCache | undefined;
   file: PartedFile;
   signal?: AbortSignal;

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import type { OnProgress } from '../../../shared/progress.js';
+import { escapeControl } from '../../../shared/format.js';
 import { BlobCache, defaultCacheDir } from '../cache/blob-cache.js';
 import { FerryError } from '../errors/ferry-error.js';
+import { formatPlatform } from '../platform/format-platform.js';
 import { parsePlatform } from '../platform/parse-platform.js';
 import type { Platform } from '../platform/platform.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
 import { formatReference } from '../reference/format-reference.js';
-import type { ImageReference } from '../reference/image-reference.js';
-import { parseReference } from '../reference/parse-reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/registry-client.js';
 import { mapLimit } from '../util/map-limit.js';
 import { dockerSaveEntries, layoutBundleArchive } from './archive/archive-metadata.js';
+import { collidingTagAdvice, collidingTags } from './archive/colliding-tags.js';
 import { planParts } from './archive/parted-file.js';
 import { buildBundleManifest } from './build-bundle-manifest.js';
 import { ARCHIVE_BASE, BUNDLE_FILE, OutputFolder, SUMS_FILE } from './output-folder.js';
@@ -19,7 +20,8 @@ import { parseSize } from './parse-size.js';
 import { planBlobs } from './plan-blobs.js';
 import { planDelta } from './plan-delta.js';
 import { readHoldings } from './read-holdings.js';
-import { resolveImage } from './resolve-image.js';
+import { resolveImage, type ResolvedImage } from './resolve-image.js';
+import { openBundleSources, sourceKey } from '../sources/bundle-sources.js';
 import { findReferrers } from '../referrers/find-referrers.js';
 import { formatSha256Sums } from './sha256sums.js';
 import { writeArchive } from './write-archive.js';
@@ -34,12 +36,21 @@ import { makeSignatureDocument, writeSignatureDocument, type WrittenSignature } 
 
 /** What to bundle and where. */
 export interface CreateBundleOptions {
-  /** Image references as users write them (`nginx:1.27`, `registry.local:5000/team/app@sha256:…`). */
+  /**
+   * Image references as users write them (`nginx:1.27`, `registry.local:5000/team/app@sha256:…`), and local sources
+   * (`docker-archive:PATH[:REF]`, `oci-archive:PATH[:TAG]`, `oci:DIR[:TAG]`, `docker-daemon:REF`).
+   */
   images: string[];
   /** The bundle folder; created if missing; refused if it already holds a bundle unless `force`. */
   outputDir: string;
-  /** Platform filters (`linux/amd64`, `windows/amd64:ltsc2022`); none: every platform, digests kept. */
+  /**
+   * Platform filters (`linux/amd64`, `windows/amd64:ltsc2022`): each image carries whichever of these it publishes, and
+   * one publishing none of them is a `platform-not-found` error; one lacking some is carried without them, warned about
+   * and recorded (`missingPlatforms`). None: every platform, digests kept.
+   */
   platforms?: string[];
+  /** Every platform asked for (`platforms`, or an image's own) is required of every image: lacking any one is an error. */
+  allPlatformsRequired?: boolean;
   /** Fetch Windows foreign layers from their URLs and carry them. */
   includeForeignLayers?: boolean;
   /** Split the archive into parts of at most this many bytes (`700MB`, `4GiB`, `fat32`, or a number). */
@@ -112,6 +123,18 @@ interface Settings {
   referrers: boolean;
   have: string[];
   trustedKeys: string[];
+  allPlatformsRequired: boolean;
+}
+
+/** The warning for an image carried without some platforms asked for: what it lacks, what it has, and what that means. */
+export function missingPlatformsWarning(image: ResolvedImage): string {
+  const missing = image.missingPlatforms ?? [];
+  const have = (image.publishedPlatforms ?? []).map(formatPlatform);
+  const one = missing.length === 1;
+  return escapeControl(
+    `Image "${image.reference}" has no ${missing.join(', ')} (it has ${have.join(', ') || 'no platform information'}): ` +
+      `it is carried without ${one ? 'it' : 'them'}, so nodes of ${one ? 'that platform' : 'those platforms'} cannot run it.`,
+  );
 }
 
 /** Applies defaults and checks every option before any network or disk work. */
@@ -142,6 +165,7 @@ function settingsFrom(options: CreateBundleOptions): Settings {
     referrers: options.referrers ?? false,
     have,
     trustedKeys,
+    allPlatformsRequired: options.allPlatformsRequired ?? false,
   };
 }
 
@@ -160,34 +184,39 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
   // what the offline side holds: read, validated and (with trusted keys) its signatures checked before any network work
   const holdings = settings.have.length > 0 ? await readHoldings(settings.have, { trustedKeys: settings.trustedKeys, ...(signal ? { signal } : {}) }) : undefined;
   for (const message of holdings?.warnings ?? []) onProgress?.({ kind: 'warning', message });
-  // the same image named twice (`nginx` and `docker.io/library/nginx:latest`) is carried once
-  const byName = new Map<string, { source: string; ref: ImageReference }>();
-  for (const source of settings.images) {
-    const ref = parseReference(source);
-    if (!byName.has(formatReference(ref))) byName.set(formatReference(ref), { source, ref });
-  }
-  const refs = [...byName.values()];
+  // references parsed (bad ones refused) before anything is opened; local sources are keyed by their name as given
+  const keys = new Set(settings.images.map(sourceKey));
   const ownPlatforms = new Map<string, { platforms: Platform[]; spec: string }>();
   for (const { image, platforms } of options.imagePlatforms ?? []) {
-    const key = formatReference(parseReference(image));
+    const key = sourceKey(image);
     const spec = [...platforms].sort().join(',');
     const earlier = ownPlatforms.get(key);
     if (earlier && earlier.spec !== spec) throw new FerryError('bad-usage', `Image ${image} is given two platform lists (${earlier.spec} and ${spec}).`, { subject: image });
-    if (!byName.has(key)) throw new FerryError('bad-usage', `Platforms are given for ${image}, which is not among the images to bundle.`, { subject: image });
+    if (!keys.has(key)) throw new FerryError('bad-usage', `Platforms are given for ${image}, which is not among the images to bundle.`, { subject: image });
     ownPlatforms.set(key, { platforms: platforms.map(parsePlatform), spec });
   }
   // the per-host limit follows the bundle's concurrency unless the caller set one
+  // local sources (docker-archive:, oci-archive:, oci:, docker-daemon:) opened and indexed before any network work; the
+  // same image named twice (`nginx` and `docker.io/library/nginx:latest`) is carried once
+  const sources = await openBundleSources(settings.images, { ...(settings.cacheDir ? { stagingDir: join(settings.cacheDir, 'staging') } : {}), ...(signal ? { signal } : {}) });
+  const refs = sources.images;
   const client = options.client ?? new RegistryClient({ maxConcurrencyPerHost: settings.concurrency, ...options.registry });
+  // what images are read through: local sources first, then the registries
+  const reader = sources.router(client);
   let plainFiles: PlannedFile[] = [];
   try {
     // 1. resolve: every manifest, before any blob byte
     onProgress?.({ kind: 'phase-start', phase: 'resolve', totalItems: refs.length + (options.charts ?? []).length });
     // a few images at a time: each needs a handful of round trips, and order is kept
-    const resolved = await mapLimit(refs, Math.min(settings.concurrency, 4), async ({ source, ref }) => {
+    const resolved = await mapLimit(refs, Math.min(settings.concurrency, 4), async ({ source, ref, key, local }) => {
       signal?.throwIfAborted();
       onProgress?.({ kind: 'item-start', phase: 'resolve', item: source });
-      const image = await resolveImage(source, ref, { client, platforms: ownPlatforms.get(formatReference(ref))?.platforms ?? settings.platforms, signal });
-      if (settings.referrers) {
+      const own = ownPlatforms.get(key)?.platforms;
+      const image = await resolveImage(source, ref, { client: reader, platforms: own ?? settings.platforms, allPlatformsRequired: settings.allPlatformsRequired, signal });
+      if (own) image.requestedPlatforms = [...new Set(own.map(formatPlatform))];
+      if (image.missingPlatforms) onProgress?.({ kind: 'warning', subject: image.reference, message: missingPlatformsWarning(image) });
+      // referrers are found through a registry's API and tags: a local source has neither
+      if (settings.referrers && !local) {
         // the published digest too when platforms were filtered: that is what `cosign sign IMAGE` signed
         const subjects = [...new Set([image.top.digest, image.originalDigest, ...image.indexes.map((d) => d.digest), ...image.manifests.map((m) => m.digest)])];
         image.referrers = await findReferrers(client, ref, subjects, signal);
@@ -213,9 +242,14 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
         onProgress?.({
           kind: 'warning',
           subject: image.reference,
-          message: `Foreign layer ${f.layer.digest} of ${image.reference} is not carried; nodes will fetch it from ${f.layer.urls?.[0] ?? 'its URL'} (use --include-foreign-layers to carry it).`,
+          message: `Foreign layer ${f.layer.digest} of ${image.reference} is not carried; nodes will fetch it from ${f.layer.urls?.[0] ?? 'its URL'}.`,
+          hint: 'include-foreign-layers',
         });
       }
+    }
+    // index.json names an image by its tag alone (containerd's convention): say how to reach each when tags collide
+    for (const collision of collidingTags(resolved.map((image) => ({ name: formatReference(image.ref), tag: image.ref.tag })))) {
+      onProgress?.({ kind: 'warning', message: collidingTagAdvice(collision) });
     }
 
     // 2. lay out the archive: every offset known before the first byte
@@ -238,7 +272,7 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       const { digests, bytesFromCache, fileSha256 } = await writeArchive({
         layout,
         parts,
-        client,
+        client: reader,
         cache,
         concurrency: settings.concurrency,
         signal,
@@ -252,7 +286,7 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       meter.finish();
       onProgress?.({ kind: 'phase-end', phase: 'fetch' });
       if (settings.parity > 0 && parts.length === 1) {
-        onProgress?.({ kind: 'warning', message: `The archive is one part, so each of the ${settings.parity} parity part(s) is a full-size coded copy of it; use --split for smaller parity.` });
+        onProgress?.({ kind: 'warning', message: `The archive is one part, so each of the ${settings.parity} parity part(s) is a full-size coded copy of it.`, hint: 'split' });
       }
       const parity = settings.parity > 0 ? await writeParityParts({ parts, count: settings.parity, pathOf: (name) => folder.tempPath(name), signal, onProgress }) : undefined;
 
@@ -266,6 +300,10 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
         { carried, ...(delta?.record ? { record: delta.record } : {}) },
       );
       if (parity) manifest.archive.parity = parity;
+      // a manifest Ferry built (a legacy docker save holds none) is said so, with the config digest that identifies the image
+      refs.forEach((r, i) => {
+        if (r.local?.image.built) manifest.images[i]!.builtManifest = { configDigest: r.local.image.built.configDigest };
+      });
       manifest.charts = charts.map(chartRecord);
       manifest.files = plainFiles.map((f) => ({ name: f.name, source: f.source, size: f.size, sha256: fileSha256.get(f.name)! }));
       const json = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
@@ -301,6 +339,7 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
     }
   } finally {
     await discardStagedFiles(plainFiles);
+    await sources.close();
     if (!options.client) await client.close();
   }
 }

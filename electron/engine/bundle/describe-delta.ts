@@ -8,7 +8,7 @@ import { formatBytes } from '../../../shared/format.js';
  */
 export const DELTA_NOT_LOADABLE =
   'A delta alone is not loadable by docker load or ctr import: its archive lacks the blobs the offline side already holds. ' +
-  'Import it on top of its base: ferry import --to a registry that holds them, or ferry import --to-dir / --to-containerd with --base OLD_BUNDLE (the earlier bundles).';
+  'Import it on top of its base: into a registry that holds them, or to an images folder or containerd together with the earlier bundles it was made against.';
 
 /** What a delta bundle carries and relies on, for people. */
 export interface DeltaSummary {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { BundleManifestSchema, type BundleManifest } from '../../../shared/bundle-manifest.js';
+import { BundleManifestSchema, type BundleManifest, type ImageRecord } from '../../../shared/bundle-manifest.js';
+import { formatPlatformRecord } from '../../../shared/format.js';
+import type { ErrorHint } from '../../../shared/errors.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { parseStrictJson } from '../util/parse-strict-json.js';
 import { readRegularFile } from '../util/read-regular-file.js';
@@ -16,6 +18,8 @@ export interface BundleInspection {
   /** sha256 (hex) of the exact bytes of `bundle.json`: what signatures bind. */
   bundleSha256: string;
   warnings: string[];
+  /** What the user can do about the warnings, worded by each surface (a delta: import it with its bases; foreign layers left out: carry them). */
+  hints: ErrorHint[];
 }
 
 /** Whether a path given for a bundle-or-inventory names a bundle (a folder, or a file named `bundle.json`); undefined when it does not exist. */
@@ -50,7 +54,9 @@ export async function inspectBundle(target: string): Promise<BundleInspection> {
   }
   const manifest = parseBundleManifest(bytes, path);
   const bundleSha256 = createHash('sha256').update(bytes).digest('hex');
-  return { path, manifest, bundleSha256, warnings: bundleWarnings(manifest) };
+  const foreignLeft = manifest.images.some((image) => image.foreignLayers.some((f) => !f.carried));
+  const hints: ErrorHint[] = [...(manifest.delta ? (['base-bundles'] as const) : []), ...(foreignLeft ? (['include-foreign-layers'] as const) : [])];
+  return { path, manifest, bundleSha256, warnings: bundleWarnings(manifest), hints };
 }
 
 /** Parses and checks the bytes of a `bundle.json` read from `path`; throws a `bad-bundle` FerryError naming the problems. */
@@ -95,11 +101,20 @@ export function bundleWarnings(manifest: BundleManifest): string[] {
     if (left.length > 0) {
       const hosts = [...new Set(left.flatMap((f) => f.urls.map(hostOf)))].join(', ') || 'their URLs';
       warnings.push(
-        `${image.reference}: ${left.length} foreign layer(s) not carried; nodes will need to reach ${hosts} to pull it (bundle again with --include-foreign-layers to carry them).`,
+        `${image.reference}: ${left.length} foreign layer(s) not carried; nodes will need to reach ${hosts} to pull it.`,
       );
     }
+    if (image.missingPlatforms?.length) warnings.push(missingPlatformsNote(image));
   }
   return warnings;
+}
+
+/** The warning for an image carried without some of the platforms asked for (`missingPlatforms`): nodes of those cannot run it. */
+export function missingPlatformsNote(image: ImageRecord): string {
+  const missing = image.missingPlatforms ?? [];
+  const carried = [...new Set(image.manifests.flatMap((m) => (m.platform ? [formatPlatformRecord(m.platform)] : [])).filter((p) => p !== 'unknown/unknown'))];
+  const one = missing.length === 1;
+  return `${image.reference} lacks ${missing.join(', ')}: the image does not publish ${one ? 'it' : 'them'}, so it is carried with ${carried.join(', ') || 'no platform record'} only and nodes of ${one ? 'that platform' : 'those platforms'} cannot run it.`;
 }
 
 function hostOf(url: string): string {

@@ -45,8 +45,8 @@ export class OutputFolder {
     if (owned.length > 0 && !options.force) {
       throw new FerryError(
         'output-exists',
-        `Output folder ${path} already holds a bundle (${owned.slice(0, 4).join(', ')}${owned.length > 4 ? ', …' : ''}); choose another folder or pass --force to replace it.`,
-        { subject: path },
+        `Output folder ${path} already holds a bundle (${owned.slice(0, 4).join(', ')}${owned.length > 4 ? ', …' : ''}).`,
+        { subject: path, hint: 'replace-existing' },
       );
     }
     // leftovers of an interrupted run, and with --force the old bundle, go before anything is written

@@ -97,7 +97,7 @@ export async function readHoldings(paths: readonly string[], options: ReadHoldin
 /** A folder (or a file named bundle.json) is an old bundle; any other file an inventory. */
 async function haveKind(path: string): Promise<'bundle' | 'inventory'> {
   const bundle = await isBundlePath(path);
-  if (bundle === undefined) throw new FerryError('bad-usage', `--have ${escapeControl(path)} does not exist; give an inventory file (ferry inventory) or the folder of a bundle already carried across.`, { subject: path });
+  if (bundle === undefined) throw new FerryError('bad-usage', `${escapeControl(path)} (what the offline side holds) does not exist; give an inventory file or the folder of a bundle already carried across.`, { subject: path });
   return bundle ? 'bundle' : 'inventory';
 }
 
@@ -118,7 +118,7 @@ async function readBundleHoldings(
     }
     const trust = await checkTrust({ dir, bundleJson: bytes, trustedKeys: [...trustedKeys] });
     if (!trust.ok) {
-      throw new FerryError('untrusted', `Bundle ${escapeControl(path)} given with --have is not trusted: ${trust.problems.map((p) => escapeControl(p)).join(' ')}`, { subject: path });
+      throw new FerryError('untrusted', `Bundle ${escapeControl(path)}, given for what the offline side holds, is not trusted: ${trust.problems.map((p) => escapeControl(p)).join(' ')}`, { subject: path });
     }
     signer = trust.signatures.find((s) => s.valid && s.trusted && s.role === 'preparer')?.keyId;
   }

@@ -5,6 +5,7 @@ import { parseImageList } from '../../../shared/image-list.js';
 import { chartSourceOf } from '../charts/parse-chart-source.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { isFileUrl } from '../files/plan-files.js';
+import { sourceAgainst } from '../sources/source-name.js';
 
 /** What a list file asks to bundle. */
 export interface BundleList {
@@ -34,9 +35,14 @@ export async function readListFile(path: string): Promise<BundleList> {
   } catch {
     doc = undefined;
   }
-  if (doc && typeof doc === 'object' && !Array.isArray(doc)) return fromYaml(doc as Record<string, unknown>, path);
+  // a local source's relative path (docker-archive:app.tar) is the list file's neighbour, as files: paths are
+  const near = (image: string): string => sourceAgainst(image, dirname(path));
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+    const list = fromYaml(doc as Record<string, unknown>, path);
+    return { ...list, images: list.images.map(near), imagePlatforms: list.imagePlatforms.map((p) => ({ ...p, image: near(p.image) })) };
+  }
   return {
-    images: parseImageList(text),
+    images: parseImageList(text).map(near),
     imagePlatforms: [],
     charts: [],
     files: [],

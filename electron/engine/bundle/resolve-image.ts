@@ -1,3 +1,4 @@
+import { escapeControl } from '../../../shared/format.js';
 import { FerryError } from '../errors/ferry-error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { digestOf } from '../oci/digest.js';
@@ -8,7 +9,7 @@ import { platformMatches } from '../platform/match-platform.js';
 import type { Platform } from '../platform/platform.js';
 import type { ImageReference } from '../reference/image-reference.js';
 import { formatReference } from '../reference/format-reference.js';
-import type { RegistryClient } from '../registry/registry-client.js';
+import type { ImageSourceClient } from '../sources/image-source-client.js';
 import { readSmallBlob } from './read-small-blob.js';
 import type { CarriedReferrer } from '../referrers/find-referrers.js';
 
@@ -48,12 +49,25 @@ export interface ResolvedImage {
   original?: CarriedDocument;
   /** Signatures, attestations and SBOMs carried with it (`--referrers`). */
   referrers?: CarriedReferrer[];
+  /**
+   * The platforms asked for that the image does not publish (`formatPlatform` of the request, as `bundle.json`'s
+   * `platforms` writes it): it is carried without them. Absent when it has every one asked for, or none was asked.
+   */
+  missingPlatforms?: string[];
+  /** Every platform the image publishes (index entries, or a single manifest's config), for messages about what it lacks. */
+  publishedPlatforms?: Platform[];
+  /** The platforms this image was asked for on its own (a list file's per-image list), formatted; set by the bundle run. */
+  requestedPlatforms?: string[];
 }
 
 /** What resolution needs. */
 export interface ResolveContext {
-  client: RegistryClient;
+  /** A registry client, or the router that also serves local sources (docker-archive:, oci:, …). */
+  client: ImageSourceClient;
+  /** The platforms asked for: the image carries whichever of these it publishes (none: every platform, as published). */
   platforms: Platform[];
+  /** Every platform asked for is required: an image lacking any one is a `platform-not-found` error, not a partial carry. */
+  allPlatformsRequired?: boolean;
   signal?: AbortSignal;
 }
 
@@ -66,20 +80,23 @@ export async function resolveImage(source: string, ref: ImageReference, ctx: Res
 
   if (doc.kind === 'manifest') {
     const carried = await carryImageManifest(ref, { digest: top.digest, mediaType: top.mediaType, bytes: top.bytes }, doc, ctx, true);
-    if (ctx.platforms.length > 0) {
-      const platform = carried.platform;
-      const missing = ctx.platforms.filter((want) => !platform || !platformMatches(want, platform));
-      if (missing.length > 0) throw platformMissing(reference, missing, platform ? [platform] : []);
-    }
-    return { ...base, top: carried, asPublished: true, indexes: [], manifests: [carried] };
+    // a single manifest is matched by its config's platform: it is carried whole, or (matching nothing asked) not at all
+    const available = carried.platform ? [carried.platform] : [];
+    const missing = lacking(reference, ctx, available);
+    return { ...base, top: carried, asPublished: true, indexes: [], manifests: [carried], ...missing };
   }
 
   const children = doc.manifests;
   let chosen = children;
+  let missing: Pick<ResolvedImage, 'missingPlatforms' | 'publishedPlatforms'> = {};
   if (ctx.platforms.length > 0) {
-    const available = children.filter((c) => c.platform).map((c) => descriptorPlatform(c)!);
-    const missing = ctx.platforms.filter((want) => !available.some((have) => platformMatches(want, have)));
-    if (missing.length > 0) throw platformMissing(reference, missing, available);
+    // attestation entries (`unknown/unknown`, buildx) are no platform an image has
+    const available = children
+      .filter((c) => c.platform)
+      .map((c) => descriptorPlatform(c)!)
+      .filter((p) => p.os !== 'unknown' || p.architecture !== 'unknown');
+    missing = lacking(reference, ctx, available);
+    // every child matching any platform asked for, in the publisher's order
     chosen = children.filter((c) => {
       const p = descriptorPlatform(c);
       return p !== undefined && ctx.platforms.some((want) => platformMatches(want, p));
@@ -92,18 +109,18 @@ export async function resolveImage(source: string, ref: ImageReference, ctx: Res
 
   if (chosen.length === children.length) {
     const topDoc = { digest: top.digest, mediaType: top.mediaType, bytes: top.bytes };
-    return { ...base, top: topDoc, asPublished: true, indexes: [topDoc, ...indexes], manifests };
+    return { ...base, top: topDoc, asPublished: true, indexes: [topDoc, ...indexes], manifests, ...missing };
   }
   const original = { digest: top.digest, mediaType: top.mediaType, bytes: top.bytes };
   if (chosen.length === 1) {
     const only = chosen[0]!;
     const carriedTop = [...indexes, ...manifests].find((d) => d.digest === only.digest)!;
-    return { ...base, top: carriedTop, asPublished: false, indexes, manifests, topPlatform: descriptorPlatform(only), original };
+    return { ...base, top: carriedTop, asPublished: false, indexes, manifests, topPlatform: descriptorPlatform(only), original, ...missing };
   }
   // several platforms chosen: a new index of just those, in the publisher's order and shape
   const bytes = Buffer.from(JSON.stringify({ ...doc.raw, manifests: chosen }));
   const filtered = { digest: digestOf(bytes), mediaType: top.mediaType, bytes };
-  return { ...base, top: filtered, asPublished: false, indexes: [filtered, ...indexes], manifests, original };
+  return { ...base, top: filtered, asPublished: false, indexes: [filtered, ...indexes], manifests, original, ...missing };
 }
 
 /** The Ferry platform of an index entry. */
@@ -179,10 +196,24 @@ function platformFromConfig(bytes: Buffer): Platform | undefined {
   }
 }
 
+/**
+ * The platforms asked for that an image publishing `available` lacks. None of them at all, or (every one required)
+ * any one, is a `platform-not-found` error naming the image and what it has; otherwise the lacking ones, formatted as
+ * `bundle.json`'s `platforms` writes them (each once), for the image to be carried without them.
+ */
+function lacking(reference: string, ctx: ResolveContext, available: Platform[]): Pick<ResolvedImage, 'missingPlatforms' | 'publishedPlatforms'> {
+  if (ctx.platforms.length === 0) return {};
+  const missing = ctx.platforms.filter((want) => !available.some((have) => platformMatches(want, have)));
+  if (missing.length === 0) return {};
+  if (missing.length === ctx.platforms.length || ctx.allPlatformsRequired) throw platformMissing(reference, missing, available);
+  return { missingPlatforms: [...new Set(missing.map(formatPlatform))], publishedPlatforms: available };
+}
+
 function platformMissing(reference: string, missing: Platform[], available: Platform[]): FerryError {
   const want = missing.map(formatPlatform).join(', ');
   const have = available.length > 0 ? available.map(formatPlatform).join(', ') : 'no platform information';
-  return new FerryError('platform-not-found', `Image "${reference}" has no ${want}; it has ${have}.`, { subject: reference });
+  // the platforms it has come from the registry: shown escaped
+  return new FerryError('platform-not-found', escapeControl(`Image "${reference}" has no ${want}; it has ${have}.`), { subject: reference });
 }
 
 /** True for layers the registry does not hold (Windows base layers). */

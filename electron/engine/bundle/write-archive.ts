@@ -1,5 +1,5 @@
 import type { BlobCache } from '../cache/blob-cache.js';
-import type { RegistryClient } from '../registry/registry-client.js';
+import type { ImageSourceClient } from '../sources/image-source-client.js';
 import { mapLimit } from '../util/map-limit.js';
 import type { ArchiveLayout, PlacedEntry } from './archive/archive-layout.js';
 import { PartedFile, type PartSpec } from './archive/parted-file.js';
@@ -16,7 +16,8 @@ export interface WriteArchiveInput {
   layout: ArchiveLayout<Buffer | PlannedBlob | PlannedFile>;
   /** The files the archive is written to (one, or the parts of a split). */
   parts: PartSpec[];
-  client: RegistryClient;
+  /** Where blobs are read: a registry client, or the router over local sources too. */
+  client: ImageSourceClient;
   cache: BlobCache | undefined;
   concurrency: number;
   signal?: AbortSignal;

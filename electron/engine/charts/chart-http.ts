@@ -48,7 +48,7 @@ export class ChartHttp {
       }
       if (response.statusCode === 401 || response.statusCode === 403) {
         await response.body.dump();
-        throw new FerryError('unauthorized', `${what} at ${current.toString()} needs credentials (HTTP ${response.statusCode}): use --chart-username and --chart-password.`, { subject: url });
+        throw new FerryError('unauthorized', `${what} at ${current.toString()} needs credentials (HTTP ${response.statusCode}).`, { subject: url, hint: 'chart-login' });
       }
       if (response.statusCode !== 200) {
         await response.body.dump();

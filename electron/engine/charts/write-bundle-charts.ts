@@ -47,7 +47,7 @@ export async function writeBundleCharts(archive: OpenedArchive, folder: string, 
       const sha256 = hash.digest('hex');
       if (`sha256:${sha256}` !== blob.digest) {
         await rm(temp, { force: true });
-        throw new FerryError('damaged', `Chart ${record.name} ${record.version}: ${name} read from the archive does not match ${blob.digest}; run ferry verify.`, { subject: record.name });
+        throw new FerryError('damaged', `Chart ${record.name} ${record.version}: ${name} read from the archive does not match ${blob.digest}.`, { subject: record.name, hint: 'repair' });
       }
       await rename(temp, path);
       written.push({ chart: `${record.name} ${record.version}`, path, size, sha256 });

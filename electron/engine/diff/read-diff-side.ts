@@ -57,7 +57,7 @@ const REFERRER_TAG = /^sha256-[a-f0-9]{64}(?:\.[A-Za-z0-9_-]+)?$/;
 export async function readDiffSide(path: string, options: ReadDiffSideOptions): Promise<DiffSideData> {
   const isBundle = await isBundlePath(path);
   if (isBundle === undefined) {
-    throw new FerryError('not-found', `${options.role} ${escapeControl(path)} does not exist; give a bundle folder (or its bundle.json) or an inventory file (ferry inventory).`, { subject: path });
+    throw new FerryError('not-found', `${options.role} ${escapeControl(path)} does not exist; give a bundle folder (or its bundle.json) or an inventory file.`, { subject: path });
   }
   try {
     return isBundle ? await readBundleSide(path, options) : await readInventorySide(path);

@@ -72,7 +72,7 @@ export async function writeBundleFiles(options: WriteBundleFilesOptions, control
       const sha256 = hash.digest('hex');
       if (size !== record.size || sha256 !== record.sha256) {
         await rm(temp, { force: true });
-        throw new FerryError('damaged', `File ${record.name} read from the archive does not match bundle.json (${size} bytes, sha256 ${sha256}); run ferry verify.`, { subject: record.name });
+        throw new FerryError('damaged', `File ${record.name} read from the archive does not match bundle.json (${size} bytes, sha256 ${sha256}).`, { subject: record.name, hint: 'repair' });
       }
       await rename(temp, targets[i]!);
       written.push({ name: record.name, path: targets[i]!, size, sha256 });

@@ -74,7 +74,7 @@ export function deltaBaseFailure(report: AgainstReport, manifest: BundleManifest
   return new FerryError(
     'not-found',
     `${report.target} lacks ${n} blob${n === 1 ? '' : 's'} (${formatBytes(bytes)}) this delta relies on; nothing was pushed.\n${lines.join('\n')}\n${deltaBaseAdvice(manifest.delta?.against ?? [], report.target)}`,
-    { subject: report.target },
+    { subject: report.target, hint: 'fresh-inventory' },
   );
 }
 
@@ -85,5 +85,5 @@ export function deltaBaseAdvice(against: readonly DeltaBase[], target: string): 
     bundles.length > 0
       ? `import the earlier bundle${bundles.length === 1 ? '' : 's'} (id ${bundles.map((b) => b.bundleId ?? `with bundle.json sha256 ${b.sha256.slice(0, 16)}…`).join(', id ')}) into ${target} first`
       : `import the earlier bundles into ${target} first (this delta was made against ${against.map(describeDeltaBase).join('; ')})`;
-  return `To fix: ${earlier}, or rebuild the delta against a fresh inventory (ferry inventory --from ${target}, then ferry bundle --have inventory.json).`;
+  return `To fix: ${earlier}, or make the delta again against a fresh inventory of ${target}.`;
 }

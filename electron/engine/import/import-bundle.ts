@@ -265,8 +265,8 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
       }
       const record = plan.mapping.record;
       if (record.digest !== record.originalDigest && plan.referrers.some((r) => r.record.subject === record.originalDigest)) {
-        const message = `Signatures of ${record.reference}'s published index ${record.originalDigest} are pushed, but the target holds the platform-filtered ${record.digest}: cosign verify against the target will not find them (ferry verify --cosign-key checks them in the bundle).`;
-        onProgress?.({ kind: 'warning', subject: record.reference, message });
+        const message = `Signatures of ${record.reference}'s published index ${record.originalDigest} are pushed, but the target holds the platform-filtered ${record.digest}: cosign verify against the target will not find them (verifying the bundle with cosign public keys checks them there).`;
+        onProgress?.({ kind: 'warning', subject: record.reference, message, hint: 'cosign-key' });
       }
       if (plan.referrers.length > 0) {
         const pushed = await pushReferrers(client, { registry, repository: plan.mapping.repository, referrers: plan.referrers, ...(signal ? { signal } : {}) });

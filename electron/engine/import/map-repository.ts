@@ -30,7 +30,7 @@ export function parseImportTarget(to: string): ImportTarget {
   const registry = (slash === -1 ? text : text.slice(0, slash)).toLowerCase();
   const prefix = slash === -1 ? '' : text.slice(slash + 1).replace(/^\/+/, '');
   if (registry === '' || !looksLikeHost(registry)) {
-    throw new FerryError('bad-usage', `--to "${to}" does not start with a registry host; write HOST[:PORT][/PREFIX], e.g. registry.local:5000/mirror.`, { subject: to });
+    throw new FerryError('bad-usage', `The target "${to}" does not start with a registry host; write HOST[:PORT][/PREFIX], e.g. registry.local:5000/mirror.`, { subject: to });
   }
   // the reference grammar checks the host and the prefix's path components
   parseReference(`${registry}/${prefix === '' ? 'x' : `${prefix}/x`}`);
@@ -42,15 +42,15 @@ export function parseMapRule(text: string, target: ImportTarget): MapRule {
   const eq = text.indexOf('=');
   const from = (eq === -1 ? '' : text.slice(0, eq)).trim().replace(/\/+$/, '');
   let to = (eq === -1 ? '' : text.slice(eq + 1)).trim().replace(/\/+$/, '');
-  if (from === '' || to === '') throw new FerryError('bad-usage', `--map "${text}" must be SRC=DST, e.g. docker.io/library=${target.registry}/mirror/lib.`, { subject: text });
+  if (from === '' || to === '') throw new FerryError('bad-usage', `Map rule "${text}" must be SRC=DST, e.g. docker.io/library=${target.registry}/mirror/lib.`, { subject: text });
   const first = to.split('/')[0]!;
   if (looksLikeHost(first)) {
     if (first.toLowerCase() !== target.registry) {
-      throw new FerryError('bad-usage', `--map "${text}" points at ${first}, but the import goes to ${target.registry}; every image goes to the --to registry.`, { subject: text });
+      throw new FerryError('bad-usage', `Map rule "${text}" points at ${first}, but the import goes to ${target.registry}; every image goes to the target registry.`, { subject: text });
     }
     to = to.slice(first.length).replace(/^\/+/, '');
   }
-  if (to === '') throw new FerryError('bad-usage', `--map "${text}" maps to the registry root; name a path, e.g. ${target.registry}/mirror.`, { subject: text });
+  if (to === '') throw new FerryError('bad-usage', `Map rule "${text}" maps to the registry root; name a path, e.g. ${target.registry}/mirror.`, { subject: text });
   parseReference(`${target.registry}/${to}/x`);
   return { text, from: from.toLowerCase(), to };
 }

@@ -165,7 +165,7 @@ export function mirrorConfigText(repos: readonly MirroredRepository[], target: M
   const warnings: string[] = [];
   for (const plan of plans) {
     if (plan.prefix === undefined) {
-      warnings.push(`The images of ${plan.registry} do not share one path prefix on ${target.registry} (--map), so no containerd hosts.toml was written for it; registries.yaml has exact rewrites.`);
+      warnings.push(`The images of ${plan.registry} do not share one path prefix on ${target.registry} (the map rules), so no containerd hosts.toml was written for it; registries.yaml has exact rewrites.`);
       continue;
     }
     hosts.push({ source: plan.registry, text: hostsToml(plan.registry, plan.prefix, target) });

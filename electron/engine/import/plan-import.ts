@@ -82,7 +82,7 @@ export async function planImagePush(archive: BundleArchive, mapping: ImageMappin
   const foreign: string[] = [];
   const subject = mapping.source;
   const missing = (digest: string, what: string): FerryError =>
-    new FerryError('damaged', `The bundle does not hold ${what} ${digest} of ${subject}; run ferry verify.`, { subject: digest });
+    new FerryError('damaged', `The bundle does not hold ${what} ${digest} of ${subject}.`, { subject: digest, hint: 'repair' });
 
   const visit = async (digest: string, mediaType: string, depth: number): Promise<void> => {
     if (!archive.has(digest)) throw missing(digest, 'manifest');

@@ -40,12 +40,13 @@ async function write(name: string, key?: string): Promise<string> {
 }
 
 /** Asserts an `untrusted` error naming the inventory, matching `pattern`. */
-function untrusted(file: string, pattern: RegExp): (error: unknown) => boolean {
+function untrusted(file: string, pattern: RegExp, hint?: string): (error: unknown) => boolean {
   return (error) => {
     assert.ok(error instanceof FerryError, String(error));
     assert.equal(error.code, 'untrusted');
     assert.ok(error.message.startsWith(`Inventory ${file} is not trusted: `), error.message);
     assert.match(error.message, pattern);
+    if (hint !== undefined) assert.equal(error.hint, hint);
     return true;
   };
 }
@@ -77,7 +78,7 @@ describe('inventory signatures', () => {
     const file = await write('unsigned.json');
     const reading = await readInventory(file);
     assert.equal((await readInventorySignature(reading)).state, 'absent');
-    await assert.rejects(checkInventorySignature(reading, [alice.pub]), untrusted(file, /it has no signature \(.*unsigned\.json\.sig does not exist\); sign it on the offline side with ferry inventory --sign-key KEY/));
+    await assert.rejects(checkInventorySignature(reading, [alice.pub]), untrusted(file, /it has no signature \(.*unsigned\.json\.sig does not exist\)\.$/, 'sign-inventory'));
     await assert.rejects(checkInventorySignature(reading, []), untrusted(file, /no trusted key was given/));
   });
 

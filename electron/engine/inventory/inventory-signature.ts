@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import type { ErrorHint } from '../../../shared/errors.js';
 import { escapeControl } from '../../../shared/format.js';
 import {
   INVENTORY_SIGNATURE_MEDIA_TYPE,
@@ -136,10 +137,11 @@ export async function readInventorySignature(reading: Pick<InventoryReading, 'pa
  */
 export async function checkInventorySignature(reading: Pick<InventoryReading, 'path' | 'sha256'>, trustedKeys: readonly string[]): Promise<TrustedInventorySignature> {
   const keys = await Promise.all(trustedKeys.map((file) => loadPublicKey(file)));
-  const untrusted = (why: string): FerryError => new FerryError('untrusted', `Inventory ${escapeControl(reading.path)} is not trusted: ${why}`, { subject: reading.path });
+  const untrusted = (why: string, hint?: ErrorHint): FerryError =>
+    new FerryError('untrusted', `Inventory ${escapeControl(reading.path)} is not trusted: ${why}`, { subject: reading.path, ...(hint ? { hint } : {}) });
   if (keys.length === 0) throw untrusted('no trusted key was given to check its signature against.');
   const signature = await readInventorySignature(reading);
-  if (signature.state === 'absent') throw untrusted(`it has no signature (${signature.file} does not exist); sign it on the offline side with ferry inventory --sign-key KEY.`);
+  if (signature.state === 'absent') throw untrusted(`it has no signature (${signature.file} does not exist).`, 'sign-inventory');
   if (signature.state === 'invalid') throw untrusted(`its signature ${signature.file} is not valid. ${signature.problem}`);
   const trusted = keys.find((k) => k.keyId === signature.keyId);
   if (!trusted) {

@@ -42,7 +42,8 @@ export async function writeInventory(file: string, inventory: Inventory, options
     options.onProgress?.({
       kind: 'warning',
       subject: inventorySignatureFile(path),
-      message: `Removed ${inventorySignatureFile(path)}: it signed the inventory's earlier content. Sign the new one with ferry inventory --sign-key KEY if the other side checks it.`,
+      message: `Removed ${inventorySignatureFile(path)}: it signed the inventory's earlier content, so the new one is not signed.`,
+      hint: 'sign-inventory',
     });
   }
   return written;

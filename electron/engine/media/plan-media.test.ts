@@ -142,7 +142,8 @@ describe('planMedia: refusals, before anything is written', () => {
     const m = manifestWith([40 * GB]);
     const plan = planMedia(m, [target('/a', 32 * GB), target('/b', 32 * GB)]);
     assert.equal(plan.ok, false);
-    assert.match(plan.problems[0]!.message, /bundle\.tar alone \(40\.0 GB\) is larger than any target's room.*ferry split DIR --size/);
+    assert.match(plan.problems[0]!.message, /bundle\.tar alone \(40\.0 GB\) is larger than any target's room.*split the bundle into smaller parts first/);
+    assert.equal(plan.problems[0]!.hint, 'resplit');
   });
 
   test('a part over 4 GiB − 1 on a FAT32 target is refused with the split command; exFAT takes it', () => {
@@ -151,7 +152,8 @@ describe('planMedia: refusals, before anything is written', () => {
       const plan = planMedia(m, [target('/media/stick', 64 * GB, { fsType })]);
       assert.equal(plan.ok, false, fsType);
       assert.equal(plan.problems[0]!.code, 'media');
-      assert.match(plan.problems[0]!.message, /bundle\.tar\.001 is 5\.37 GB, larger than FAT32's limit of 4 GiB − 1 byte.*ferry split DIR --size fat32/);
+      assert.match(plan.problems[0]!.message, /bundle\.tar\.001 is 5\.37 GB, larger than FAT32's limit of 4 GiB − 1 byte.*split the bundle into parts under 4 GiB first/);
+      assert.equal(plan.problems[0]!.hint, 'resplit');
     }
     for (const fsType of ['exfat', 'ExFAT', 'ntfs', 'ext4']) assert.equal(planMedia(m, [target('/media/stick', 64 * GB, { fsType })]).ok, true, fsType);
   });
@@ -169,7 +171,8 @@ describe('planMedia: refusals, before anything is written', () => {
     assert.equal(plan.ok, false);
     assert.equal(plan.problems[0]!.code, 'output-exists');
     assert.ok(plan.problems[0]!.message.includes(other));
-    assert.match(plan.problems[0]!.message, /--force/);
+    assert.match(plan.problems[0]!.message, /clear it .* to use it\.$/);
+    assert.equal(plan.problems[0]!.hint, 'replace-media');
     const forced = planMedia(m, [t], { force: true });
     assert.equal(forced.ok, true);
     assert.equal(forced.volumes[0]!.existing, 'other-bundle');
@@ -207,7 +210,8 @@ describe('planMediaBySize: what would it take', () => {
     assert.match(planMediaBySize(big, 4 * GB).problems.map((p) => p.message).join(' '), /does not fit on a 4\.00 GB volume/);
     const fat = planMediaBySize(big, 64 * GB, { fsType: 'fat32' });
     assert.equal(fat.ok, false);
-    assert.match(fat.problems[0]!.message, /ferry split DIR --size fat32/);
+    assert.match(fat.problems[0]!.message, /split the bundle into parts under 4 GiB first/);
+    assert.equal(fat.problems[0]!.hint, 'resplit');
     const unknown = planMediaBySize(big, 64 * GB);
     assert.equal(unknown.ok, true);
     assert.match(unknown.notes.join(' '), /exFAT or NTFS/);

@@ -1,5 +1,5 @@
 import type { ArchivePart, BundleManifest } from '../../../shared/bundle-manifest.js';
-import type { ErrorCode } from '../../../shared/errors.js';
+import type { ErrorCode, ErrorHint } from '../../../shared/errors.js';
 import { formatBytes } from '../../../shared/format.js';
 import { FAT32_MAX_FILE } from '../bundle/parse-size.js';
 import { FerryError } from '../errors/ferry-error.js';
@@ -65,6 +65,8 @@ export interface MediaProblem {
   message: string;
   /** The target or part at fault. */
   subject?: string;
+  /** What the user can do, worded by each surface (shared/errors.ts `ErrorHint`). */
+  hint?: ErrorHint;
 }
 
 /** Where every part of a bundle goes, or why it cannot go anywhere. */
@@ -124,8 +126,9 @@ export function planMedia(manifest: BundleManifest, targets: MediaTarget[], opti
       if (!t.device) continue;
       const other = byDevice.get(t.device);
       if (other !== undefined) {
-        throw new FerryError('bad-usage', `Targets ${other} and ${t.path} are on the same volume; name each volume once (or give --capacity to split one volume's space between them).`, {
+        throw new FerryError('bad-usage', `Targets ${other} and ${t.path} are on the same volume; name each volume once (or say how much of it each may use, to split one volume's space between them).`, {
           subject: t.path,
+          hint: 'capacity',
         });
       }
       byDevice.set(t.device, t.path);
@@ -138,13 +141,14 @@ export function planMedia(manifest: BundleManifest, targets: MediaTarget[], opti
       problems.push({
         code: 'output-exists',
         subject: t.path,
-        message: `${t.path} already holds a different bundle (${t.bundleId}); clear it (bundle.json, bundle.tar*, SHA256SUMS, README.txt, signatures/) or pass --force to replace it.`,
+        message: `${t.path} already holds a different bundle (${t.bundleId}); clear it (bundle.json, bundle.tar*, SHA256SUMS, README.txt, signatures/) to use it.`,
+        hint: 'replace-media',
       });
     } else if (t.blocker && !force) {
-      problems.push({ code: 'output-exists', subject: t.path, message: `${t.path} ${t.blocker}` });
+      problems.push({ code: 'output-exists', subject: t.path, message: `${t.path} ${t.blocker}`, hint: 'replace-media' });
     }
     if (t.sizeUnknown && options.capacity === undefined) {
-      problems.push({ code: 'media', subject: t.path, message: `${t.path} does not report its size or free space (some FUSE file systems do not); give --capacity SIZE to say how much of it to use.` });
+      problems.push({ code: 'media', subject: t.path, message: `${t.path} does not report its size or free space (some FUSE file systems do not): say how much of it to use.`, hint: 'capacity' });
     }
   });
 
@@ -175,7 +179,8 @@ export function planMedia(manifest: BundleManifest, targets: MediaTarget[], opti
         problems.push({
           code: 'media',
           subject: t.path,
-          message: `${part.name} is ${formatBytes(part.size)}, larger than FAT32's limit of 4 GiB − 1 byte per file, and ${t.path} is ${t.fsType}; split the bundle first (ferry split DIR --size fat32) or use exFAT/NTFS volumes.`,
+          message: `${part.name} is ${formatBytes(part.size)}, larger than FAT32's limit of 4 GiB − 1 byte per file, and ${t.path} is ${t.fsType}; split the bundle into parts under 4 GiB first, or use exFAT/NTFS volumes.`,
+          hint: 'resplit',
         });
         return finish([], targets.map((x) => x.path));
       }
@@ -207,7 +212,7 @@ export function planMedia(manifest: BundleManifest, targets: MediaTarget[], opti
     const total = files.reduce((n, p) => n + p.size, 0);
     const more = unplaced.reduce((n, p) => n + roundUp(p.size, block), 0) + overhead;
     const tooBigText = tooBig
-      ? ` ${tooBig.name} alone (${formatBytes(tooBig.size)}) is larger than any target's room (at most ${formatBytes(Math.max(0, biggestRoom))}): split the bundle into smaller parts first (ferry split DIR --size <size>).`
+      ? ` ${tooBig.name} alone (${formatBytes(tooBig.size)}) is larger than any target's room (at most ${formatBytes(Math.max(0, biggestRoom))}): split the bundle into smaller parts first.`
       : '';
     problems.push({
       code: 'no-space',
@@ -215,6 +220,7 @@ export function planMedia(manifest: BundleManifest, targets: MediaTarget[], opti
       message:
         `Not enough space: the ${targets.length === 1 ? 'target takes' : `${targets.length} targets take`} ${formatBytes(placedBytes)} of the bundle's ${formatBytes(total)}; ` +
         `${formatBytes(more)} more is needed (add a volume with at least that much free, or free up space on the targets).${tooBigText}`,
+      ...(tooBig ? { hint: 'resplit' as const } : {}),
     });
   }
   if (files.some((p) => p.size > FAT32_MAX_FILE) && targets.some((t) => !t.fsType)) {
@@ -265,15 +271,16 @@ export function planMediaBySize(manifest: BundleManifest, volumeBytes: number, o
   const tooBigForFat = files.filter((p) => p.size > FAT32_MAX_FILE);
   if (tooBigForFat.length > 0) {
     const text = `${tooBigForFat.map((p) => p.name).join(', ')} ${tooBigForFat.length === 1 ? 'is' : 'are'} larger than FAT32's 4 GiB − 1 byte per file`;
-    if (fat) problems.push({ code: 'media', subject: tooBigForFat[0]!.name, message: `${text}; split the bundle first (ferry split DIR --size fat32) or use exFAT volumes.` });
-    else notes.push(`${text}: the volumes must be exFAT or NTFS (most sticks up to 32 GB come FAT32), or split the bundle first (ferry split DIR --size fat32).`);
+    if (fat) problems.push({ code: 'media', subject: tooBigForFat[0]!.name, message: `${text}; split the bundle into parts under 4 GiB first, or use exFAT volumes.`, hint: 'resplit' });
+    else notes.push(`${text}: the volumes must be exFAT or NTFS (most sticks up to 32 GB come FAT32), or the bundle split into parts under 4 GiB first.`);
   }
   const tooBig = files.find((p) => roundUp(p.size, blockSize) > room);
   if (tooBig) {
     problems.push({
       code: 'no-space',
       subject: tooBig.name,
-      message: `${tooBig.name} (${formatBytes(tooBig.size)}) does not fit on a ${formatBytes(volumeBytes)} volume; split the bundle into smaller parts first (ferry split DIR --size <size>).`,
+      message: `${tooBig.name} (${formatBytes(tooBig.size)}) does not fit on a ${formatBytes(volumeBytes)} volume; split the bundle into smaller parts first.`,
+      hint: 'resplit',
     });
   }
   const volumes: PlannedVolume[] = [];

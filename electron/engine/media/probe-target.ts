@@ -64,14 +64,14 @@ async function probeTarget(path: string, volumeList: () => Promise<Volume[]>): P
       if (typeof id !== 'string' || !/^[0-9a-f-]{1,64}$/i.test(id)) throw new Error('no id');
       bundleId = id;
     } catch {
-      blocker = `holds a ${BUNDLE_FILE} Ferry cannot read, so it may belong to another bundle; clear it or pass --force to replace it.`;
+      blocker = `holds a ${BUNDLE_FILE} Ferry cannot read, so it may belong to another bundle; clear it to use this volume.`;
     }
   } else {
     const stray = names.filter((n) => BUNDLE_OWNED.test(n));
     if (stray.length > 0) {
-      blocker = `holds bundle files (${stray.slice(0, 3).join(', ')}${stray.length > 3 ? ', …' : ''}) but no ${BUNDLE_FILE}, so they may belong to another bundle; clear them or pass --force to replace them.`;
+      blocker = `holds bundle files (${stray.slice(0, 3).join(', ')}${stray.length > 3 ? ', …' : ''}) but no ${BUNDLE_FILE}, so they may belong to another bundle; clear them to use this volume.`;
     } else if (names.includes(README_FILE)) {
-      blocker = `holds a ${README_FILE} that is not Ferry's, which writing would replace; move it or pass --force.`;
+      blocker = `holds a ${README_FILE} that is not Ferry's, which writing would replace; move it first.`;
     }
   }
   try {

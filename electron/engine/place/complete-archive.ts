@@ -43,7 +43,7 @@ export function reliesOnBlobs(manifest: BundleManifest): boolean {
 export async function openVerifiedBases(dirs: string[], consequence: string, controls: JobControls = {}): Promise<VerifiedBundle[]> {
   if (dirs.length === 0) return [];
   const bases: VerifiedBundle[] = [];
-  for (const group of await groupBundleDirs(dirs)) bases.push(await openVerifiedBundle({ dirs: group, consequence: `${consequence} (a --base bundle failed verification)` }, controls));
+  for (const group of await groupBundleDirs(dirs)) bases.push(await openVerifiedBundle({ dirs: group, consequence: `${consequence} (a base bundle failed verification)` }, controls));
   return bases;
 }
 
@@ -258,8 +258,8 @@ function noBase(bundle: VerifiedBundle): FerryError {
     'unsupported',
     `${bundle.dirs.join(', ')} is a delta bundle (id ${manifest.id}): its archive lacks ${omitted.length} blob${omitted.length === 1 ? '' : 's'} (${formatBytes(bytes)}) its images need, ` +
       `which the offline side already held when it was made, so it is not a complete archive for a runtime; nothing was placed. ` +
-      `Give ${earlierBundles(manifest)} with --base DIR to write a complete archive, or import it with --to into a registry that holds them.`,
-    { subject: bundle.dirs[0]! },
+      `A complete archive needs ${earlierBundles(manifest)} too, or an import into a registry that holds them.`,
+    { subject: bundle.dirs[0]!, hint: 'base-bundles' },
   );
 }
 
@@ -273,8 +273,8 @@ function basesLack(bundle: VerifiedBundle, bases: readonly VerifiedBundle[], mis
   });
   return new FerryError(
     'not-found',
-    `The bundles given with --base (${bases.map((b) => `id ${b.manifest.id}`).join(', ')}) lack ${missing.length} of the ${manifest.delta?.omitted.length ?? 0} blobs delta ${manifest.id} relies on; nothing was placed.\n` +
-      `${lines.join('\n')}\nGive ${earlierBundles(manifest)} with --base too, or import the delta with --to into a registry that holds them.`,
-    { subject: bundle.dirs[0]! },
+    `The base bundles given (${bases.map((b) => `id ${b.manifest.id}`).join(', ')}) lack ${missing.length} of the ${manifest.delta?.omitted.length ?? 0} blobs delta ${manifest.id} relies on; nothing was placed.\n` +
+      `${lines.join('\n')}\nA complete archive needs ${earlierBundles(manifest)} too, or an import into a registry that holds them.`,
+    { subject: bundle.dirs[0]!, hint: 'base-bundles' },
   );
 }

@@ -110,8 +110,9 @@ async function findProgram(program: string): Promise<string> {
       // try the next one
     }
   }
-  throw new FerryError('not-found', `${program} (containerd's command-line client) was not found${program.includes('/') ? '' : ' on PATH'}; install containerd's ctr, or use --to-dir for k3s/k0s image folders.`, {
+  throw new FerryError('not-found', `${program} (containerd's command-line client) was not found${program.includes('/') ? '' : ' on PATH'}; install containerd's ctr, or write to the node's images folder instead (k3s, k0s).`, {
     subject: program,
+    hint: 'images-folder',
   });
 }
 

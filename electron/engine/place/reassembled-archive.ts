@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { findFile, openBundleVolumes } from '../verify/bundle-volumes.js';
+import { volumeHoldingPart } from '../verify/part-holders.js';
 import type { VerifiedBundle } from '../verify/open-verified-bundle.js';
 
 /** Bytes held back at the end until the whole archive is verified (more than the tar's end marker). */
@@ -47,8 +48,11 @@ export async function openReassembledArchive(bundle: VerifiedBundle, options: { 
       }
     }
     if (!path) {
-      throw new FerryError('damaged', `Archive part ${part.name} ${problem} (looked in ${volumes.map((v) => v.dir).join(', ')}); nothing was placed. Run ferry verify (and ferry repair when the bundle has parity).`, {
+      const absent = volumes.every((v) => !v.names.has(part.name));
+      const holder = absent ? await volumeHoldingPart(volumes, part.name) : undefined;
+      throw new FerryError('damaged', `Archive part ${part.name} ${problem} (looked in ${volumes.map((v) => v.dir).join(', ')})${holder ? `: it is on ${holder}, which was not given` : ''}; nothing was placed.`, {
         subject: part.name,
+        hint: absent ? 'other-volume' : 'repair',
       });
     }
     paths.push(path);
@@ -78,8 +82,9 @@ export async function openReassembledArchive(bundle: VerifiedBundle, options: { 
       total += size;
       const hex = hash.digest('hex');
       if (size !== part.size || hex !== part.sha256) {
-        throw new FerryError('damaged', `Archive part ${part.name} is damaged (its sha256 is ${hex}, bundle.json records ${part.sha256}); nothing was placed. Run ferry verify (and ferry repair when the bundle has parity).`, {
+        throw new FerryError('damaged', `Archive part ${part.name} is damaged (its sha256 is ${hex}, bundle.json records ${part.sha256}); nothing was placed.`, {
           subject: paths[i],
+          hint: 'repair',
         });
       }
     }

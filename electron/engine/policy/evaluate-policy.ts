@@ -13,7 +13,8 @@ import type { Policy } from './policy.js';
  * Image rules run per image in bundle order: allowedRegistries, requireDigest, forbiddenTags,
  * requiredPlatforms; then maxBundleSize, minSignatures and minApprovals for the whole bundle.
  * An image with no platform record (possible only for unusual single-manifest images whose config
- * names no platform) cannot be shown to carry a required platform, so it violates requiredPlatforms.
+ * names no platform) cannot be shown to carry a required platform, so it violates requiredPlatforms; so does one whose
+ * `missingPlatforms` records it was bundled without a required platform (the message says so).
  * Signatures count only when valid and by a trusted key; without a trust report they count as none.
  * requireCosignSignature reads the cosign report (`--cosign-key`): without one, every image violates it.
  */
@@ -35,15 +36,26 @@ export function evaluatePolicy(policy: Policy, manifest: BundleManifest, trust?:
       add('forbiddenTags', `${subject} uses the tag "${image.tag}", which the policy forbids${forbidden === image.tag ? '' : ` (${forbidden})`}.`);
     }
     const platforms = carried(image);
-    const missing = required.filter((r) => !platforms.some((have) => platformMatches(r.platform, have)));
+    // what it lacks: anything recorded as missing (bundled without it), and anything no carried manifest has
+    const recorded = (image.missingPlatforms ?? []).flatMap((spec) => {
+      try {
+        return [parsePlatform(spec)];
+      } catch {
+        return [];
+      }
+    });
+    const lacksRecorded = (r: { platform: Platform }): boolean => recorded.some((m) => platformMatches(m, r.platform));
+    const missing = required.filter((r) => lacksRecorded(r) || !platforms.some((have) => platformMatches(r.platform, have)));
     if (missing.length > 0) {
       const have = platforms.map(formatPlatformRecord);
       const wanted = missing.map((m) => m.spec).join(', ');
+      const notPublished = missing.filter(lacksRecorded).map((m) => m.spec);
+      const why = notPublished.length > 0 ? ` It was bundled without ${notPublished.join(', ')}: the image does not publish ${notPublished.length === 1 ? 'it' : 'them'} (bundle.json missingPlatforms).` : '';
       add(
         'requiredPlatforms',
-        have.length > 0
+        (have.length > 0
           ? `${subject} does not carry ${wanted}, which the policy requires (it carries ${have.join(', ')}).`
-          : `${subject} carries no platform record, so it cannot be shown to carry ${wanted}, which the policy requires.`,
+          : `${subject} carries no platform record, so it cannot be shown to carry ${wanted}, which the policy requires.`) + why,
       );
     }
   }
@@ -86,10 +98,11 @@ export function evaluatePolicy(policy: Policy, manifest: BundleManifest, trust?:
         rule: 'requireCosignSignature',
         subject: image.reference,
         message: !cosign
-          ? `The policy requires a cosign signature on ${image.reference}, but cosign signatures were not checked (give the cosign public keys with --cosign-key).`
+          ? `The policy requires a cosign signature on ${image.reference}, but cosign signatures were not checked (no cosign public keys were given).`
           : check?.verdict === 'bad-signature'
             ? `${image.reference} has no valid cosign signature by the given keys: ${check.problem ?? 'bad signature'}`
-            : `${image.reference} carries no cosign signature (bundle it with --referrers, and sign it with cosign at the source).`,
+            : `${image.reference} carries no cosign signature (its signatures were not carried, or it was never signed with cosign at the source).`,
+        ...(!cosign ? { hint: 'cosign-key' as const } : check?.verdict === 'bad-signature' ? {} : { hint: 'referrers' as const }),
       });
     }
   }

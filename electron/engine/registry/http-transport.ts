@@ -125,7 +125,7 @@ export class HttpTransport {
           } catch (error) {
             throw new FerryError(
               'io',
-              `Cannot read the CA file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the --ca-file path.`,
+              `Cannot read the CA file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the CA file's path.`,
               { subject: file },
             );
           }

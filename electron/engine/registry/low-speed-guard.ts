@@ -136,7 +136,7 @@ export function lowSpeedError(what: string, bytesPerSecond: number, limit: LowSp
   return new FerryError(
     'timeout',
     `${what} at ${formatRate(bytesPerSecond)}, below the minimum of ${formatRate(limit.bytesPerSecond)} over ${seconds} s; ` +
-      'check the network and proxy, or lower --low-speed-limit / raise --low-speed-time.',
-    { subject },
+      'check the network and proxy.',
+    { subject, hint: 'low-speed' },
   );
 }

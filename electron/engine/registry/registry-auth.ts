@@ -150,13 +150,13 @@ export class RegistryAuth {
     const status = response.statusCode;
     if (status === 401 || status === 403) {
       await discard(response);
-      const withheld = credential && !sentLogin ? ` Ferry did not send your login because the token server ${url.host} uses plain HTTP; list it with --insecure-registry ${url.host} to allow that.` : '';
+      const withheld = credential !== undefined && !sentLogin;
       throw new FerryError(
         status === 401 ? 'unauthorized' : 'denied',
         sentLogin
-          ? `${registry} rejected the saved login for ${what}; check the user name and password (log in again with "docker login ${registry}").`
-          : `${registry} requires a login to ${target.push ? 'push to' : 'pull'} ${what}; log in with "docker login ${registry}".${withheld}`,
-        { subject: registry },
+          ? `${registry} rejected the saved login for ${what}; check the user name and password.`
+          : `${registry} requires a login to ${target.push ? 'push to' : 'pull'} ${what}.${withheld ? ` Ferry did not send your login because the token server ${url.host} uses plain HTTP.` : ''}`,
+        { subject: registry, hint: withheld ? 'insecure-registry' : 'log-in' },
       );
     }
     if (status !== 200) {

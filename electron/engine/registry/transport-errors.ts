@@ -38,7 +38,7 @@ export function classifyTransportError(error: unknown): TransportFailure {
 export interface TransportErrorContext {
   /** The host[:port] the request went to. */
   host: string;
-  /** The registry as users name it, for `--insecure-registry` advice (defaults to host). */
+  /** The registry as users name it (defaults to host). */
   registry?: string;
   /** The error subject (image reference or registry host). */
   subject: string;
@@ -68,8 +68,8 @@ export function toFerryTransportError(error: unknown, context: TransportErrorCon
     case 'tls':
       return new FerryError(
         'tls',
-        `The TLS connection to ${context.host} failed${during} (${failure.code}): if the registry uses a private CA, pass --ca-file with that CA's PEM file; if you trust it as it is, pass --insecure-registry ${context.registry ?? context.host}.`,
-        options,
+        `The TLS connection to ${context.host} failed${during} (${failure.code}): its certificate is not trusted by this machine.`,
+        { ...options, hint: 'tls-trust' },
       );
     default:
       return new FerryError(

@@ -93,7 +93,7 @@ export async function repairBundle(target: string, controls: JobControls = {}): 
 
   if (bad.length > 0 && !parity) {
     for (const d of damaged) d.reason = 'the bundle has no parity parts';
-    problems.push(`${names(damaged)} ${bad.length === 1 ? 'is' : 'are'} bad and this bundle has no parity parts, so nothing can be rebuilt here: copy ${bad.length === 1 ? 'it' : 'them'} again from the sender's bundle (bundle with --parity to be able to repair).`);
+    problems.push(`${names(damaged)} ${bad.length === 1 ? 'is' : 'are'} bad and this bundle has no parity parts, so nothing can be rebuilt here: copy ${bad.length === 1 ? 'it' : 'them'} again from the sender's bundle (only a bundle made with parity parts can be repaired).`);
   } else if (bad.length > n) {
     for (const d of damaged) d.reason = `${bad.length} parts are bad; ${n} parity part(s) rebuild at most ${n}`;
     problems.push(`${names(damaged)} are bad: ${bad.length} parts, but the ${n} parity part(s) can rebuild at most ${n}. Copy some of them again from the sender's bundle, then repair again.`);
@@ -139,7 +139,7 @@ export async function repairBundle(target: string, controls: JobControls = {}): 
   const sums = await checkSums(dir, ref.sha256, manifest.archive.parts, parity?.parts ?? [], damaged.some((d) => !d.rebuilt));
   if (sums === 'conflict') {
     problems.push(
-      `${SUMS_FILE} records a different sha256 for ${BUNDLE_FILE}: bundle.json was changed or one of the two is damaged. The parts were checked against bundle.json; check its signatures (ferry verify) before trusting it.`,
+      `${SUMS_FILE} records a different sha256 for ${BUNDLE_FILE}: bundle.json was changed or one of the two is damaged. The parts were checked against bundle.json; verify its signatures before trusting it.`,
     );
   }
   return {

@@ -124,9 +124,16 @@ function imageRow(image: ImageRecord, isDelta: boolean): string {
   return `<tr>
 <td><strong>${esc(image.reference)}</strong><br><span class="sub">asked as <code>${esc(image.source)}</code> from ${esc(image.registry)}</span>${image.dockerLoadable ? '' : `<br><span class="tag bad">not in manifest.json (docker load cannot load it${isDelta ? ': it relies on blobs held offline, or a layer is not carried' : ''})</span>`}</td>
 <td>${digests}</td>
-<td>${platforms.length ? platforms.map(esc).join('<br>') : '—'}</td>
+<td>${platforms.length ? platforms.map(esc).join('<br>') : '—'}${missingPlatformsCell(image)}</td>
 <td class="num">${esc(formatBytes(image.size))}</td>
 </tr>`;
+}
+
+/** The platforms asked for that the image lacks (`missingPlatforms`), marked so the reviewer sees which nodes cannot run it. */
+function missingPlatformsCell(image: ImageRecord): string {
+  const missing = image.missingPlatforms ?? [];
+  if (missing.length === 0) return '';
+  return `<br><span class="tag bad">missing</span> ${missing.map((p) => `<span class="missing-platform">${esc(p)}</span>`).join(', ')}<br><span class="sub">not published: nodes of ${missing.length === 1 ? 'that platform' : 'those platforms'} cannot run it</span>`;
 }
 
 /** A delta (`ferry bundle --have`): what it was made against, every blob it relies on, and why it is not loadable alone. */

@@ -4,11 +4,14 @@ import { pipeline } from 'node:stream/promises';
 import type { ArchiveView } from './bundle-set.js';
 import { FerryError } from '../errors/ferry-error.js';
 import type { CheckedBlobReader } from './checked-blob-reader.js';
+import { MediaType } from '../oci/media-types.js';
+import { acceptedTypes, chooseManifest, defaultPlatformManifest } from './accept-manifest.js';
+import { DEFAULT_CATALOG_ENTRIES, MAX_PAGE_ENTRIES, paginate } from './paginate.js';
 import { parseRange } from './parse-range.js';
 import type { RepositoryIndex } from './repository-index.js';
 
 /** OCI distribution error codes this server answers with. */
-export type DistributionErrorCode = 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN' | 'NAME_UNKNOWN' | 'UNSUPPORTED' | 'DIGEST_INVALID' | 'NAME_INVALID';
+export type DistributionErrorCode = 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN' | 'NAME_UNKNOWN' | 'UNSUPPORTED' | 'DIGEST_INVALID' | 'NAME_INVALID' | 'PAGINATION_NUMBER_INVALID';
 
 /** One served request, as logged: never headers, never the query string. */
 export interface ServedRequest {
@@ -23,6 +26,10 @@ export interface ServedRequest {
 }
 
 const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' } as const;
+/** What distribution answers JSON with. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+/** Content-addressed answers (blobs, manifests by digest) never change: distribution's blob `Cache-Control`. */
+const IMMUTABLE = 'max-age=31536000';
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const MANIFEST_ROUTE = /^\/v2\/(.+)\/manifests\/([^/]+)$/;
 const BLOB_ROUTE = /^\/v2\/(.+)\/blobs\/([^/]+)$/;
@@ -45,8 +52,10 @@ export interface RegistryHandlerOptions {
 
 /**
  * A read-only OCI distribution API over a bundle archive: `/v2/`, manifests and blobs by
- * repository (GET/HEAD, ranges), tag lists and the catalog. Writes are answered 405. Nothing is
- * sent that does not match its digest: see {@link CheckedBlobReader}.
+ * repository (GET/HEAD, ranges, `If-None-Match`), tag lists and the catalog (`n`/`last` with a `Link` to the next
+ * page), the referrers API. Writes are answered 405. It answers as distribution (registry 2.8) does with the same
+ * content — `Accept` honoured as {@link chooseManifest} says, the same error codes — save the differences listed in
+ * e2e/cli/serve-conformance-table.ts. Nothing is sent that does not match its digest: see {@link CheckedBlobReader}.
  */
 export function createRegistryHandler(options: RegistryHandlerOptions) {
   const { archive, index, reader, onRequest, onWarning } = options;
@@ -77,13 +86,13 @@ export function createRegistryHandler(options: RegistryHandlerOptions) {
       if (chunk && typeof (chunk as { length?: number }).length === 'number') bytes += (chunk as { length: number }).length;
       return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof res.write;
-    handle(req, res, path, query).catch((error: unknown) => {
+    handle(req, res, path, query, loggedPath).catch((error: unknown) => {
       if (!res.headersSent) sendError(res, 500, 'UNSUPPORTED', `internal error: ${(error as Error).message}`);
       else res.destroy(error as Error);
     });
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, rawPath: string): Promise<void> {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
@@ -92,19 +101,23 @@ export function createRegistryHandler(options: RegistryHandlerOptions) {
     }
     const head = method === 'HEAD';
     if (path === '/v2' || path === '/v2/') {
-      sendJson(res, 200, {}, head);
+      res.writeHead(200, { ...API_VERSION, 'Content-Type': JSON_TYPE, 'Content-Length': 2 });
+      res.end(head ? undefined : '{}');
       return;
     }
     if (path === '/v2/_catalog') {
-      const names = [...index.repositories.keys()].sort();
-      sendJson(res, 200, { repositories: paginate(names, query) }, head);
+      const page = paginate([...index.repositories.keys()].sort(), query, rawPath, DEFAULT_CATALOG_ENTRIES);
+      if (page.kind === 'invalid') return sendError(res, 400, 'PAGINATION_NUMBER_INVALID', `n=${page.n} is above the limit of ${MAX_PAGE_ENTRIES}`);
+      sendJson(res, { repositories: page.entries }, head, page.link);
       return;
     }
     let m = TAGS_ROUTE.exec(path);
     if (m) {
       const repo = index.repositories.get(m[1]!);
       if (!repo) return sendError(res, 404, 'NAME_UNKNOWN', `repository ${m[1]} is not in this bundle`);
-      sendJson(res, 200, { name: repo.name, tags: paginate([...repo.tags.keys()].sort(), query) }, head);
+      const page = paginate([...repo.tags.keys()].sort(), query, rawPath);
+      if (page.kind === 'invalid') return sendError(res, 400, 'PAGINATION_NUMBER_INVALID', `n=${page.n} is above the limit of ${MAX_PAGE_ENTRIES}`);
+      sendJson(res, { name: repo.name, tags: page.entries }, head, page.link);
       return;
     }
     m = REFERRERS_ROUTE.exec(path);
@@ -122,33 +135,60 @@ export function createRegistryHandler(options: RegistryHandlerOptions) {
     }
     m = MANIFEST_ROUTE.exec(path);
     if (m) {
-      const repo = index.repositories.get(m[1]!);
-      if (!repo) return sendError(res, 404, 'NAME_UNKNOWN', `repository ${m[1]} is not in this bundle`);
       const ref = m[2]!;
-      const digest = ref.startsWith('sha256:') ? ref : repo.tags.get(ref);
-      const mediaType = digest && repo.digests.has(digest) ? index.manifestTypes.get(digest) : undefined;
-      if (!digest || !mediaType) return sendError(res, 404, 'MANIFEST_UNKNOWN', `manifest ${ref} is not in ${repo.name}`);
-      let body: Buffer;
-      try {
-        body = await reader.readManifest(digest);
-      } catch (error) {
-        if (!warnDamaged(error)) throw error;
-        return sendError(res, 500, 'DIGEST_INVALID', (error as Error).message);
+      const byTag = !ref.includes(':');
+      // a reference with a colon is a digest (a tag cannot hold one): a malformed one is refused as the blob route does
+      if (!byTag && !DIGEST.test(ref)) return sendError(res, 400, 'DIGEST_INVALID', `${ref} is not a sha256 digest`);
+      const repo = index.repositories.get(m[1]!);
+      // an unknown repository answers as an unknown manifest does (distribution: MANIFEST_UNKNOWN)
+      let digest = repo ? (byTag ? repo.tags.get(ref) : ref) : undefined;
+      let mediaType = repo && digest && repo.digests.has(digest) ? index.manifestTypes.get(digest) : undefined;
+      if (!repo || !digest || !mediaType) return sendError(res, 404, 'MANIFEST_UNKNOWN', `manifest ${ref} is not in ${repo?.name ?? m[1]}`);
+      if (etagMatches(req.headers['if-none-match'], digest)) {
+        res.writeHead(304, { ...API_VERSION });
+        res.end();
+        return;
       }
-      res.writeHead(200, { ...API_VERSION, 'Content-Type': mediaType, 'Content-Length': body.length, 'Docker-Content-Digest': digest, ETag: `"${digest}"` });
+      const choice = chooseManifest({ mediaType, accept: acceptedTypes(req.headers.accept), byTag });
+      if (choice.kind === 'not-acceptable') return sendError(res, 404, 'MANIFEST_UNKNOWN', choice.message);
+      let body = await readManifest(res, digest);
+      if (!body) return;
+      if (choice.kind === 'platform') {
+        const platform = defaultPlatformManifest(body);
+        const platformType = platform && repo.digests.has(platform) ? index.manifestTypes.get(platform) : undefined;
+        if (!platform || platformType !== MediaType.dockerManifest) return sendError(res, 404, 'MANIFEST_UNKNOWN', `manifest list ${ref} has no linux/amd64 Docker v2 manifest for a client that accepts no lists`);
+        body = await readManifest(res, platform);
+        if (!body) return;
+        digest = platform;
+        mediaType = platformType;
+      }
+      res.writeHead(200, {
+        ...API_VERSION,
+        'Content-Type': mediaType,
+        'Content-Length': body.length,
+        'Docker-Content-Digest': digest,
+        ETag: `"${digest}"`,
+        // asked by digest, the answer can never change
+        ...(byTag ? {} : { 'Cache-Control': IMMUTABLE }),
+      });
       res.end(head ? undefined : body);
       return;
     }
     m = BLOB_ROUTE.exec(path);
     if (m) {
-      const repo = index.repositories.get(m[1]!);
-      if (!repo) return sendError(res, 404, 'NAME_UNKNOWN', `repository ${m[1]} is not in this bundle`);
       const digest = m[2]!;
-      if (!DIGEST.test(digest)) return sendError(res, 404, 'BLOB_UNKNOWN', `blob ${digest} is not in ${repo.name}`);
-      const blob = repo.digests.has(digest) ? archive.blob(digest) : undefined;
-      if (!blob) return sendError(res, 404, 'BLOB_UNKNOWN', `blob ${digest} is not in ${repo.name}`);
+      if (!DIGEST.test(digest)) return sendError(res, 400, 'DIGEST_INVALID', `${digest} is not a sha256 digest`);
+      const repo = index.repositories.get(m[1]!);
+      // manifests are not blobs of a repository (distribution links them apart): asked here they are unknown
+      const blob = repo?.digests.has(digest) && !index.manifestTypes.has(digest) ? archive.blob(digest) : undefined;
+      if (!blob) return sendError(res, 404, 'BLOB_UNKNOWN', `blob ${digest} is not in ${repo?.name ?? m[1]}`);
+      const common = { ...API_VERSION, 'Docker-Content-Digest': digest, ETag: `"${digest}"`, 'Cache-Control': IMMUTABLE };
+      if (etagMatches(req.headers['if-none-match'], digest)) {
+        res.writeHead(304, common);
+        res.end();
+        return;
+      }
       const range = parseRange(req.headers.range, blob.size);
-      const common = { ...API_VERSION, 'Docker-Content-Digest': digest, ETag: `"${digest}"`, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' };
       if (range.kind === 'unsatisfiable') {
         res.writeHead(416, { ...API_VERSION, 'Content-Range': `bytes */${blob.size}`, 'Content-Length': 0 });
         res.end();
@@ -156,7 +196,7 @@ export function createRegistryHandler(options: RegistryHandlerOptions) {
       }
       const start = range.kind === 'range' ? range.start : 0;
       const end = range.kind === 'range' ? range.end : blob.size;
-      const headers: Record<string, string | number> = { ...common, 'Content-Length': end - start };
+      const headers: Record<string, string | number> = { ...common, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream', 'Content-Length': end - start };
       if (range.kind === 'range') headers['Content-Range'] = `bytes ${start}-${end - 1}/${blob.size}`;
       const status = range.kind === 'range' ? 206 : 200;
       if (head || end === start) {
@@ -190,25 +230,38 @@ export function createRegistryHandler(options: RegistryHandlerOptions) {
     }
     sendError(res, 404, 'NAME_UNKNOWN', `no such route: ${path}`);
   }
+
+  /** A manifest's bytes, checked against its digest (or made by the server); undefined once a damaged one was refused (500). */
+  async function readManifest(res: ServerResponse, digest: string): Promise<Buffer | undefined> {
+    const made = index.madeManifests?.get(digest);
+    if (made) return made;
+    try {
+      return await reader.readManifest(digest);
+    } catch (error) {
+      if (!warnDamaged(error)) throw error;
+      sendError(res, 500, 'DIGEST_INVALID', (error as Error).message);
+      return undefined;
+    }
+  }
 }
 
-/** `n` and `last` pagination of a sorted list (distribution spec). */
-function paginate(names: string[], query: URLSearchParams): string[] {
-  const last = query.get('last');
-  let list = last ? names.filter((n) => n > last) : names;
-  const n = Number(query.get('n'));
-  if (query.has('n') && Number.isInteger(n) && n >= 0) list = list.slice(0, n);
-  return list;
+/** True when `If-None-Match` names this digest's ETag (quoted or not, as distribution allows; or `*`). */
+function etagMatches(header: string | undefined, digest: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((value) => {
+    const tag = value.trim();
+    return tag === '*' || tag === digest || tag === `"${digest}"` || tag === `W/"${digest}"`;
+  });
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown, head: boolean): void {
-  const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { ...API_VERSION, 'Content-Type': 'application/json', 'Content-Length': body.length });
+function sendJson(res: ServerResponse, value: unknown, head: boolean, link?: string): void {
+  const body = Buffer.from(`${JSON.stringify(value)}\n`);
+  res.writeHead(200, { ...API_VERSION, 'Content-Type': JSON_TYPE, 'Content-Length': body.length, ...(link ? { Link: link } : {}) });
   res.end(head ? undefined : body);
 }
 
 function sendError(res: ServerResponse, status: number, code: DistributionErrorCode, message: string): void {
-  const body = Buffer.from(JSON.stringify({ errors: [{ code, message, detail: null }] }));
-  res.writeHead(status, { ...API_VERSION, 'Content-Type': 'application/json', 'Content-Length': body.length });
+  const body = Buffer.from(`${JSON.stringify({ errors: [{ code, message, detail: null }] })}\n`);
+  res.writeHead(status, { ...API_VERSION, 'Content-Type': JSON_TYPE, 'Content-Length': body.length });
   res.end(body);
 }

@@ -23,6 +23,8 @@ export interface RepositoryIndex {
   repositories: Map<string, ServedRepository>;
   /** Manifest digest → its media type (what `Content-Type` says). */
   manifestTypes: Map<string, string>;
+  /** Manifests the server makes rather than reads from the archive (referrers tag schema indexes): digest → bytes. */
+  madeManifests?: Map<string, Buffer>;
 }
 
 interface ManifestJson {
@@ -153,7 +155,7 @@ const ARTIFACT_MANIFEST = 'application/vnd.oci.artifact.manifest.v1+json';
 async function readManifestJson(archive: ArchiveView, digest: string, image: string): Promise<ManifestJson> {
   const where = `Manifest blob ${digest} of ${image} in ${archive.sourceOf?.(digest) ?? `the bundle at ${archive.dirs.join(', ')}`}`;
   const fail = (why: string, cause?: unknown): FerryError =>
-    new FerryError('damaged', `${where} ${why}; it is not served. Run ferry verify.`, { subject: digest, ...(cause === undefined ? {} : { cause }) });
+    new FerryError('damaged', `${where} ${why}; it is not served.`, { subject: digest, hint: 'repair', ...(cause === undefined ? {} : { cause }) });
   const bytes = await archive.readBlob(digest);
   const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   if (digest.startsWith('sha256:') && actual !== digest) throw fail(`does not match its digest (it hashes to ${actual})`);

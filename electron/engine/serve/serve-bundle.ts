@@ -11,6 +11,7 @@ import { BundleSet, checkDeltasComplete, type BundleMember } from './bundle-set.
 import { CheckedBlobReader } from './checked-blob-reader.js';
 import { DEFAULT_LISTEN, parseListenAddress } from './listen-address.js';
 import { createRegistryHandler, type ServedRequest } from './registry-handler.js';
+import { addTagSchemaIndexes } from './tag-schema-indexes.js';
 import { buildRepositoryIndex, mergeRepositoryIndexes, type BundleIndex } from './repository-index.js';
 
 /** What to serve and where, and what the bundle must prove first (as for import: trusted keys, approval, policy, cosign keys). */
@@ -77,6 +78,7 @@ export async function serveBundle(options: ServeBundleOptions, controls: JobCont
     const indexes: BundleIndex[] = [];
     for (const member of members) indexes.push({ id: member.manifest.id, created: member.manifest.created, index: await buildRepositoryIndex(member.manifest, archive) });
     const { index, conflicts } = mergeRepositoryIndexes(indexes);
+    addTagSchemaIndexes(index);
     for (const message of conflicts) controls.onProgress?.({ kind: 'warning', message });
     const handler = createRegistryHandler({
       archive,

@@ -56,8 +56,8 @@ export async function approveBundle(dir: string | string[], keyFile: string, con
     const invalid = signatures.filter((s) => !s.valid && s.role === 'preparer').length;
     throw new FerryError(
       'untrusted',
-      `Bundle ${where} has no valid preparer signature${invalid > 0 ? ` (${invalid} preparer signature(s) do not verify for this bundle.json)` : ''}; the preparer signs first (ferry bundle --sign-key), then an approver countersigns.`,
-      { subject: bundle.dir },
+      `Bundle ${where} has no valid preparer signature${invalid > 0 ? ` (${invalid} preparer signature(s) do not verify for this bundle.json)` : ''}: an approval countersigns the preparer's signature, so the preparer signs first.`,
+      { subject: bundle.dir, hint: 'sign-as-preparer' },
     );
   }
   if (preparers.includes(key.keyId)) {
@@ -83,7 +83,7 @@ export async function approveBundle(dir: string | string[], keyFile: string, con
   }
   if (failed.length > 0) {
     const got = written.length > 0 ? `The approval was written to ${written.map((w) => volumeOf(w.file)).join(', ')}, but not to ${failed.map((f) => f.dir).join(', ')}` : `The approval was written to no volume`;
-    throw new FerryError('io', `${got}: ${failed.map((f) => f.error.message).join(' ')} Make ${failed.length === 1 ? 'it' : 'them'} writable and run ferry approve again with every volume.`, {
+    throw new FerryError('io', `${got}: ${failed.map((f) => f.error.message).join(' ')} Make ${failed.length === 1 ? 'it' : 'them'} writable and approve again with every volume.`, {
       subject: failed[0]!.dir,
       cause: failed[0]!.error,
     });

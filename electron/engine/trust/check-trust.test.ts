@@ -98,7 +98,7 @@ describe('a bundle signed by its preparer', () => {
   test('requiring an approval that is missing: not ok, naming what is missing', async () => {
     const report = await check(dir, [alice.publicKeyFile, bob.publicKeyFile], true);
     assert.equal(report.ok, false);
-    assert.deepEqual(report.problems, ["The bundle is not approved: an approval (ferry approve) by a trusted key other than the preparer's is required."]);
+    assert.deepEqual(report.problems, ["The bundle is not approved: an approval by a trusted key other than the preparer's is required."]);
   });
 
   test('requiring an approval without trusted keys is a usage error', async () => {
@@ -167,7 +167,7 @@ describe('the two-person rule', () => {
 
   test('approveBundle refuses a bundle with no preparer signature', async () => {
     const unsigned = freshCopy();
-    await rejectsWith(approveBundle(unsigned, bob.privateKeyFile), 'untrusted', /has no valid preparer signature; the preparer signs first/);
+    assert.equal((await rejectsWith(approveBundle(unsigned, bob.privateKeyFile), 'untrusted', /has no valid preparer signature: .*the preparer signs first\.$/)).hint, 'sign-as-preparer');
   });
 });
 
@@ -329,7 +329,7 @@ describe('the signatures of several volumes of one set', () => {
       ],
     );
     assert.deepEqual(report.warnings, [
-      `approval by ${bob.keyId.slice(0, 16)} is on ${b} only (not on ${a}) — run ferry approve on every volume (ferry approve ${a} ${b} --key KEY).`,
+      `approval by ${bob.keyId.slice(0, 16)} is on ${b} only (not on ${a}) — approve again with every volume (${a} ${b}), or copy signatures/ from ${b} to ${a}.`,
     ]);
     // one folder read alone: as before, no volume lists
     assert.equal((await check(a)).signatures[0]!.volumes, undefined);

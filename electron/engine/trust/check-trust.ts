@@ -76,7 +76,7 @@ function noApproval(all: SignatureCheck[], trustedApprovals: SignatureCheck[]): 
   }
   const others = all.filter((s) => s.valid && s.role === 'approver');
   if (others.length > 0) return `No approval is by a trusted key: approved by ${ids(others)}; an approval by a trusted key other than the preparer's is required.`;
-  return 'The bundle is not approved: an approval (ferry approve) by a trusted key other than the preparer\'s is required.';
+  return 'The bundle is not approved: an approval by a trusted key other than the preparer\'s is required.';
 }
 
 function ids(checks: SignatureCheck[]): string {

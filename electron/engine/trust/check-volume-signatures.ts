@@ -50,7 +50,7 @@ function disagreements(dirs: string[], signatures: (SignatureCheck & { volumes: 
     const present = dirs.filter((d) => volumes.has(d)).join(', ');
     const fix =
       role === 'approver'
-        ? `run ferry approve on every volume (ferry approve ${dirs.join(' ')} --key KEY)`
+        ? `approve again with every volume (${dirs.join(' ')}), or copy signatures/ from ${present} to ${missing.join(', ')}`
         : `copy signatures/ from ${present} to ${missing.join(', ')}`;
     const what = role === 'approver' ? 'approval' : `${role} signature`;
     warnings.push(`${what} by ${shortKeyId(keyId)} is on ${present} only (not on ${missing.join(', ')}) — ${fix}.`);

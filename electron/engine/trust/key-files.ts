@@ -30,7 +30,7 @@ const MAX_KEY_FILE = 64 * 1024;
 /** Reads a private signing key (PKCS#8 PEM, as `ferry keygen` or `openssl genpkey -algorithm ed25519` write it). */
 export async function loadSigningKey(file: string): Promise<SigningKey> {
   const { text, label } = await readPem(file, 'private');
-  if (label === 'PUBLIC KEY') throw badKey(file, 'holds a public key; signing needs the private key (the .key file ferry keygen wrote)');
+  if (label === 'PUBLIC KEY') throw badKey(file, 'holds a public key; signing needs the private key (the .key file of the key pair)');
   if (label === 'ENCRYPTED PRIVATE KEY') throw badKey(file, 'is protected by a passphrase; Ferry reads unencrypted PKCS#8 keys only');
   let privateKey: KeyObject;
   try {
@@ -52,7 +52,7 @@ export async function loadSigningKey(file: string): Promise<SigningKey> {
 export async function loadPublicKey(file: string): Promise<PublicKeyFile> {
   const { text, label } = await readPem(file, 'public');
   if (label.endsWith('PRIVATE KEY')) {
-    throw badKey(file, 'holds a private key; give the public key here (the .pub file ferry keygen wrote), and keep the .key file private');
+    throw badKey(file, 'holds a private key; give the public key here (the .pub file of the key pair), and keep the .key file private');
   }
   let publicKey: KeyObject;
   try {
@@ -79,14 +79,14 @@ async function readPem(file: string, kind: 'private' | 'public'): Promise<{ text
   const text = bytes.toString('utf8');
   const m = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text);
   if (!m) {
-    throw badKey(file, `is not a PEM key file (expected an Ed25519 ${kind} key as ferry keygen writes it)`);
+    throw badKey(file, `is not a PEM key file (expected an Ed25519 ${kind} key in PEM, as Ferry's key pairs are)`);
   }
   return { text, label: m[1]! };
 }
 
 function requireEd25519(file: string, key: KeyObject): void {
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw badKey(file, `holds a key of type ${key.asymmetricKeyType ?? 'unknown'}; Ferry signs with Ed25519 keys only (make one with ferry keygen)`);
+    throw badKey(file, `holds a key of type ${key.asymmetricKeyType ?? 'unknown'}; Ferry signs with Ed25519 keys only`);
   }
 }
 

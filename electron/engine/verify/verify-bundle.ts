@@ -13,6 +13,7 @@ import { loadPublicKey } from '../trust/key-files.js';
 import type { RegistryClientOptions } from '../registry/registry-client.js';
 import { againstFailure, checkAgainst, parseAgainstTarget } from './check-against.js';
 import { checkIntegrity } from './verify-integrity.js';
+import { addPartHolders } from './part-holders.js';
 
 /** What `ferry verify` checks. */
 export interface VerifyBundleOptions {
@@ -122,7 +123,8 @@ export async function checkBundle(options: VerifyBundleOptions, controls: JobCon
   const ok = integrity.report.ok && (trust?.ok ?? true) && (policyReport?.ok ?? true) && (cosign?.ok ?? true) && (against?.ok ?? true);
   const report: VerifyReport = {
     ok,
-    integrity: integrity.report,
+    // a missing part placed by what the opened volumes' own files say (volume 2 of 2, or lost from this one)
+    integrity: await addPartHolders(integrity.report),
     ...(trust ? { trust } : {}),
     ...(policyReport ? { policy: policyReport } : {}),
     ...(cosign ? { cosign } : {}),

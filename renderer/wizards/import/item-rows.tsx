@@ -1,7 +1,7 @@
-import type { ItemRow } from '../../store/import-store.js';
+import type { ItemRow } from '../../store/job.js';
 
-const MARK: Record<ItemRow['status'], string> = { running: '…', done: '✓', failed: '✗' };
-const SAID: Record<ItemRow['status'], string> = { running: 'in progress', done: 'done', failed: 'failed' };
+const MARK: Record<ItemRow['status'], string> = { running: '…', done: '✓', failed: '✗', stopped: '–' };
+const SAID: Record<ItemRow['status'], string> = { running: 'in progress', done: 'done', failed: 'failed', stopped: 'stopped' };
 
 /** A job's items (parts verified, images pushed), each with its state; rows keep their place as they change. */
 export function ItemRows({ items: all, label, phase }: { items: ItemRow[]; label: string; phase?: ItemRow['phase'] }) {

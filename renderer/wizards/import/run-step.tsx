@@ -1,11 +1,12 @@
-import type { ReactNode } from 'react';
+import { useRef, type ReactNode } from 'react';
 import type { ImportSummary, SavedInventory, WrittenOutput } from '../../../shared/api-contract.js';
 import { formatBytes } from '../../../shared/format.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
 import { blockedReason } from '../../store/import-store.js';
 import { useImport } from '../../store/stores-context.js';
-import { CopyButton } from './copy-button.js';
+import { CopyButton } from '../../components/copy-button.js';
+import { useFocusOnFinish } from './focus-on-finish.js';
 import { ItemRows } from './item-rows.js';
 
 /** A block of generated text with its name and a copy button. */
@@ -101,11 +102,45 @@ function InventorySaved({ saved }: { saved: SavedInventory }) {
   );
 }
 
+/** Save report: the import's report as `ferry import` writes it (`import-report.json`), to a file the user names. */
+function SaveReport() {
+  const file = useImport((s) => s.reportFile);
+  const setFile = useImport((s) => s.setReportFile);
+  const save = useImport((s) => s.saveReport);
+  const saved = useImport((s) => s.reportSave);
+  return (
+    <section className="save-report" aria-labelledby="import-save-report-title">
+      <h3 id="import-save-report-title">Save report</h3>
+      <div className="grid-form">
+        <label htmlFor="import-report-file">Report file</label>
+        <input id="import-report-file" type="text" value={file} onChange={(e) => setFile(e.target.value)} placeholder="/media/usb/import-report.json" spellCheck={false} autoComplete="off" aria-describedby="import-report-hint" />
+        <p id="import-report-hint" className="hint span">
+          The same JSON report the command line writes (import-report.json): each source image, where it went and its digest.
+        </p>
+      </div>
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => void save()} disabled={saved.status === 'running'}>
+          {saved.status === 'running' ? 'Saving…' : 'Save report'}
+        </button>
+      </div>
+      <div aria-live="polite">
+        {saved.status === 'done' ? (
+          <p className="saved-report" role="status">
+            Saved <code className="saved-path">{saved.result.file}</code> ({formatBytes(saved.result.bytes)}).
+          </p>
+        ) : null}
+        {saved.status === 'failed' ? <ErrorMessage error={saved.error} /> : null}
+      </div>
+    </section>
+  );
+}
+
 /** The final report: each source reference and where it went (copyable), and the mirror configuration. */
 function ImportReportView({ summary }: { summary: ImportSummary }) {
   return (
     <>
       <TargetReport summary={summary} saved={summary.inventory ? <InventorySaved saved={summary.inventory} /> : null} />
+      {summary.reportId !== undefined ? <SaveReport /> : null}
       <WrittenOutputs summary={summary} />
     </>
   );
@@ -250,6 +285,9 @@ export function RunStep() {
   const running = run.status === 'running';
   const serving = serve.status === 'starting' || serve.status === 'serving';
   const label = targetKind === 'serve' ? 'Start serving' : targetKind === 'folder' ? 'Place archive' : targetKind === 'containerd' ? 'Load into containerd' : 'Import';
+  // when the import ends, the focus goes to its result (not to the page body)
+  const result = useRef<HTMLDivElement>(null);
+  useFocusOnFinish(run.status, result);
   return (
     <section className="import-step" aria-labelledby="import-run-title">
       <h2 id="import-run-title">4. Run</h2>
@@ -264,8 +302,8 @@ export function RunStep() {
           {label}
         </button>
         {running ? (
-          <button type="button" className="secondary" onClick={state.cancelRun}>
-            Cancel import
+          <button type="button" className="secondary" onClick={state.cancelRun} disabled={run.cancelling}>
+            {run.cancelling ? 'Cancelling…' : 'Cancel import'}
           </button>
         ) : null}
       </div>
@@ -284,7 +322,7 @@ export function RunStep() {
               {targetKind === 'containerd' ? null : <ItemRows items={run.items} phase="push" label="Images" />}
             </>
           ) : null}
-          <div aria-live="polite">
+          <div aria-live="polite" ref={result} tabIndex={-1} className="run-result">
             {run.status === 'failed' ? <ErrorMessage error={run.error} /> : null}
             {run.status === 'failed' && state.inspection?.manifest.delta && run.error.code === 'not-found' && targetKind === 'registry' ? (
               <p className="hint">

@@ -6,7 +6,7 @@ import { useImport } from '../../store/stores-context.js';
 /** Step 1: where the bundle is: a typed folder, or detected removable volumes (every volume of a set). */
 export function SourceStep() {
   const sourceKind = useImport((s) => s.sourceKind);
-  const path = useImport((s) => s.path);
+  const folders = useImport((s) => s.folders);
   const volumes = useImport((s) => s.volumes);
   const volumesLoading = useImport((s) => s.volumesLoading);
   const volumesError = useImport((s) => s.volumesError);
@@ -14,7 +14,9 @@ export function SourceStep() {
   const opening = useImport((s) => s.opening);
   const openError = useImport((s) => s.openError);
   const setSourceKind = useImport((s) => s.setSourceKind);
-  const setPath = useImport((s) => s.setPath);
+  const setFolderAt = useImport((s) => s.setFolderAt);
+  const addFolder = useImport((s) => s.addFolder);
+  const removeFolder = useImport((s) => s.removeFolder);
   const loadVolumes = useImport((s) => s.loadVolumes);
   const toggleVolume = useImport((s) => s.toggleVolume);
   const open = useImport((s) => s.open);
@@ -37,11 +39,32 @@ export function SourceStep() {
           </label>
         </fieldset>
         {sourceKind === 'folder' ? (
-          <div className="field-row">
-            <BundleFolderField id="import-path" value={path} onChange={setPath} />
+          <div className="folder-list">
+            <div className="field-row">
+              <BundleFolderField id="import-path" value={folders[0] ?? ''} onChange={(p) => setFolderAt(0, p)} />
+              {folders.length > 1 ? (
+                <button type="button" className="secondary small" onClick={() => removeFolder(0)} aria-label="Remove bundle folder 1">
+                  Remove
+                </button>
+              ) : null}
+            </div>
+            {folders.slice(1).map((folder, i) => (
+              <div className="field-row" key={i + 1}>
+                <label htmlFor={`import-path-${i + 2}`}>Volume folder {i + 2}</label>
+                <input id={`import-path-${i + 2}`} type="text" value={folder} onChange={(e) => setFolderAt(i + 1, e.target.value)} placeholder="/media/STICK2" spellCheck={false} autoComplete="off" aria-describedby="import-path-hint" />
+                <button type="button" className="secondary small" onClick={() => removeFolder(i + 1)} aria-label={`Remove volume folder ${i + 2}`}>
+                  Remove
+                </button>
+              </div>
+            ))}
             <p id="import-path-hint" className="hint">
-              The folder holding bundle.json, on the machine running Ferry.
+              The folder holding bundle.json, on the machine running Ferry. A set on several sticks: add every volume's folder.
             </p>
+            <div className="actions">
+              <button type="button" className="secondary small" onClick={addFolder}>
+                Add folder
+              </button>
+            </div>
           </div>
         ) : (
           <div className="volumes">

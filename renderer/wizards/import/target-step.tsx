@@ -42,7 +42,7 @@ function RegistryTarget() {
         </p>
         <span />
         <label className="inline">
-          <input type="checkbox" checked={r.insecure} onChange={(e) => setRegistry({ insecure: e.target.checked })} /> Insecure: plain HTTP, or HTTPS without checking the certificate
+          <input id="import-insecure" type="checkbox" checked={r.insecure} onChange={(e) => setRegistry({ insecure: e.target.checked })} /> Insecure: plain HTTP, or HTTPS without checking the certificate
         </label>
         <label htmlFor="import-map">Map rules</label>
         <textarea id="import-map" rows={2} value={r.map} onChange={(e) => setRegistry({ map: e.target.value })} placeholder="docker.io/library=registry.local:5000/mirror/lib" spellCheck={false} aria-describedby="import-map-hint" />

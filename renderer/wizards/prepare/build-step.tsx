@@ -2,22 +2,39 @@ import type { CreateBundleSummary } from '../../../shared/api-contract.js';
 import { formatBytes } from '../../../shared/format.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
-import type { BuildItem } from '../../store/prepare-store.js';
+import type { ItemRow } from '../../store/job.js';
+import { carriedReferences } from '../../store/prepare-store.js';
 import { usePrepare } from '../../store/stores-context.js';
+import { ProblemList } from './problem-list.js';
 
-function Items({ items }: { items: BuildItem[] }) {
-  if (items.length === 0) return null;
+/** What one build row says: resolving, resolved, fetching, fetched, failed, or stopped (the build ended before it did). */
+export function itemText(item: ItemRow): string {
+  if (item.status === 'stopped') return 'stopped';
+  if (item.status === 'failed') return `failed${item.detail ? `: ${item.detail}` : ''}`;
+  if (item.phase === 'resolve') return item.status === 'done' ? 'resolved' : 'resolving';
+  return item.status === 'done' ? 'fetched' : 'fetching';
+}
+
+function Items({ items }: { items: ItemRow[] }) {
+  const shown = items.filter((i) => i.phase === 'resolve' || i.phase === 'fetch');
+  // one row per image: its latest phase
+  const byName = new Map<string, ItemRow>();
+  for (const i of shown) byName.set(i.name, i);
+  if (byName.size === 0) return null;
   return (
     <ul className="build-items" aria-label="Images, charts and files in this build">
-      {items.map((i) => (
-        <li key={i.name} className={i.done && i.phase === 'fetch' ? 'ok' : ''}>
-          <span className="mark" aria-hidden="true">
-            {i.done && i.phase === 'fetch' ? '✓' : '…'}
-          </span>{' '}
-          {i.name} <span className="muted">{i.done && i.phase === 'fetch' ? 'fetched' : i.phase === 'resolve' ? (i.done ? 'resolved' : 'resolving') : 'fetching'}</span>
-          {i.bytes !== undefined ? <span className="muted"> · {formatBytes(i.bytes)}</span> : null}
-        </li>
-      ))}
+      {[...byName.values()].map((i) => {
+        const ok = i.status === 'done' && i.phase === 'fetch';
+        return (
+          <li key={i.name} className={ok ? 'ok' : i.status === 'stopped' || i.status === 'failed' ? 'stopped' : ''}>
+            <span className="mark" aria-hidden="true">
+              {ok ? '✓' : i.status === 'stopped' ? '■' : i.status === 'failed' ? '✗' : '…'}
+            </span>{' '}
+            {i.name} <span className="muted">{itemText(i)}</span>
+            {i.bytes !== undefined ? <span className="muted"> · {formatBytes(i.bytes)}</span> : null}
+          </li>
+        );
+      })}
     </ul>
   );
 }
@@ -53,13 +70,12 @@ function BuildDone({ summary, askedForDelta }: { summary: CreateBundleSummary; a
   );
 }
 
-/** Step 4: build the bundle with one overall progress bar, per-image rows and Cancel. */
+/** Step 4: build the bundle (everything checked first) with one overall progress bar, per-image rows and Cancel. */
 export function BuildStep() {
   const build = usePrepare((s) => s.build);
-  const count = usePrepare((s) => s.references.length);
-  const charts = usePrepare((s) => s.charts.length);
-  const files = usePrepare((s) => s.files.length);
-  const optionsError = usePrepare((s) => s.optionsError);
+  const count = usePrepare((s) => carriedReferences(s).length);
+  const charts = usePrepare((s) => s.charts.filter((c) => !c.error).length);
+  const files = usePrepare((s) => s.files.filter((f) => !f.error).length);
   const start = usePrepare((s) => s.startBuild);
   const cancel = usePrepare((s) => s.cancelBuild);
   const restored = usePrepare((s) => s.restored);
@@ -83,7 +99,7 @@ export function BuildStep() {
           Your list and options from the last session are back. Build bundle to resume: blobs already fetched come from the cache, only the missing ones are fetched.
         </p>
       ) : null}
-      {optionsError ? <ErrorMessage error={optionsError} /> : null}
+      <ProblemList />
       {running ? <ProgressBar label="Build progress" progress={build.progress} /> : null}
       {build.status === 'failed' && build.cancelled ? (
         <div className="cancelled" role="status">
@@ -92,7 +108,7 @@ export function BuildStep() {
       ) : null}
       {build.status === 'failed' && !build.cancelled ? <ErrorMessage error={build.error} /> : null}
       {build.status !== 'idle' && build.status !== 'done' ? <Items items={build.items} /> : null}
-      {build.status === 'done' ? <BuildDone summary={build.summary} askedForDelta={have > 0} /> : null}
+      {build.status === 'done' ? <BuildDone summary={build.result} askedForDelta={have > 0} /> : null}
     </section>
   );
 }

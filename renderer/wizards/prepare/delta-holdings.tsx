@@ -14,7 +14,7 @@ export function describeHeld(h: HeldSource): string {
 
 /** The totals of the plan: what the bundle will carry of the images' full size, and what stays behind. */
 function PlanSummary() {
-  const { plan, state, have } = usePrepare(useShallow((s) => ({ plan: deltaPlanOf(s.deltaPlan), state: s.deltaPlan.status, have: s.have.length })));
+  const { plan, state, have } = usePrepare(useShallow((s) => ({ plan: deltaPlanOf(s), state: s.deltaPlan.status, have: s.have.length })));
   const error = usePrepare((s) => (s.deltaPlan.status === 'failed' ? s.deltaPlan.error : undefined));
   if (have === 0) return null;
   if (error) return <ErrorMessage error={error} />;
@@ -53,7 +53,7 @@ export function DeltaHoldings() {
     <section aria-labelledby="delta-title" className="delta-holdings">
       <h3 id="delta-title">Only carry what the offline side lacks</h3>
       <p id="have-hint" className="hint">
-        Load what the offline side already holds: an inventory (made there by ferry inventory, or saved by an import) or the folder of a bundle already carried across. Blobs held there are neither fetched nor carried: the bundle becomes a
+        Load what the offline side already holds: an inventory (made there, or saved by an import) or the folder of a bundle already carried across. Blobs held there are neither fetched nor carried: the bundle becomes a
         delta, imported on top of them.
       </p>
       <form
@@ -111,7 +111,7 @@ export function DeltaHoldings() {
             autoComplete="off"
           />
           <span id="have-key-hint" className="hint">
-            A public key (ferry keygen): each inventory must carry a valid signature by it (inventory.json.sig), each old bundle a preparer signature. Empty: not checked.
+            A public key file (.pub): each inventory must carry a valid signature by it (inventory.json.sig), each old bundle a preparer signature. Empty: not checked.
           </span>
         </div>
       ) : null}

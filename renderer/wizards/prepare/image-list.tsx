@@ -1,16 +1,16 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { formatBytes } from '../../../shared/format.js';
 import type { SerializedError } from '../../../shared/errors.js';
-import { usePrepare } from '../../store/stores-context.js';
 import type { DeltaPlanImage } from '../../../shared/api-contract.js';
-import { deltaPlanOf, LOGIN_CODES, registryOf, type Resolution } from '../../store/prepare-store.js';
+import { appHint } from '../../components/error-hints.js';
+import { ShowMeButton } from '../../components/error-message.js';
+import { useVirtualRows } from '../../components/virtual-rows.js';
+import { usePrepare } from '../../store/stores-context.js';
+import { deltaPlanOf, LOGIN_CODES, platformIssue, registryOf, type PrepareProblem, type Resolution } from '../../store/prepare-store.js';
+import { PlatformPopover } from './platform-popover.js';
 
 /** Height of one row in pixels (fixed, so the list can be virtualised). */
 export const ROW_HEIGHT = 64;
-/** Height of the list's viewport in pixels. */
-const VIEW_HEIGHT = 320;
-/** Rows rendered above and below the visible ones. */
-const OVERSCAN = 4;
 
 /** What a resolution error means for the user, and what to do next. */
 export function resolveErrorText(error: SerializedError): string {
@@ -26,7 +26,9 @@ export function resolveErrorText(error: SerializedError): string {
     case 'network':
     case 'tls':
     case 'timeout':
-      return `${error.message} For a plain-HTTP registry add its host to Insecure registries, then press Retry.`;
+      return `${error.message} ${appHint(error.hint, 'prepare')?.text ?? 'For a plain-HTTP registry add its host to Insecure registries, then press Retry.'}`;
+    case 'cancelled':
+      return 'Lookup stopped: press Retry to look it up again.';
     default:
       return error.message;
   }
@@ -66,37 +68,61 @@ function DeltaBytes({ plan }: { plan: DeltaPlanImage | undefined }) {
   );
 }
 
-/** The image rows: only the visible ones are in the DOM, so a list of thousands stays smooth. */
-export function ImageList({ onEditPlatforms }: { onEditPlatforms: (reference: string) => void }) {
-  const references = usePrepare((s) => s.references);
-  const resolutions = usePrepare((s) => s.resolutions);
+/** The chosen platforms against what one resolved row has: an error when it has none, a warning when it lacks some. */
+function PlatformNote({ reference }: { reference: string }) {
   const missing = usePrepare((s) => s.missing);
   const overrides = usePrepare((s) => s.overrides);
+  const defaultPlatforms = usePrepare((s) => s.defaultPlatforms);
+  const required = usePrepare((s) => s.allPlatformsRequired);
+  const issue = platformIssue({ missing, overrides, defaultPlatforms }, reference);
+  if (!issue) return null;
+  if (issue.kind === 'none') {
+    return (
+      <span className="status bad platform-note">
+        {' '}
+        ✗ has none of the chosen platforms ({issue.missing.join(', ')}): not carried
+      </span>
+    );
+  }
+  return required ? (
+    <span className="status bad platform-note"> ✗ lacks {issue.missing.join(', ')}</span>
+  ) : (
+    <span className="warn platform-note" role="note">
+      {' '}
+      ⚠ carried without {issue.missing.join(', ')}
+    </span>
+  );
+}
+
+/** The image rows: only the visible ones are in the DOM (one virtual list), so a list of thousands stays smooth. */
+export function ImageList() {
+  const references = usePrepare((s) => s.references);
+  const resolutions = usePrepare((s) => s.resolutions);
+  const overrides = usePrepare((s) => s.overrides);
+  const problems = usePrepare((s) => s.problems);
   const openLogin = usePrepare((s) => s.openLogin);
-  const plan = usePrepare((s) => deltaPlanOf(s.deltaPlan));
+  const carriedErrors = usePrepare((s) => s.references.filter((r) => platformIssue(s, r)?.kind === 'none').length);
+  const plan = usePrepare((s) => deltaPlanOf(s));
   const planned = useMemo(() => new Map((plan?.images ?? []).map((i) => [i.reference, i])), [plan]);
-  const [scrollTop, setScrollTop] = useState(0);
+  const rowProblems = useMemo(() => new Map(problems.filter((p): p is PrepareProblem & { reference: string } => p.reference !== undefined).map((p) => [p.reference, p.message])), [problems]);
   const view = useRef<HTMLDivElement>(null);
+  const wrap = useRef<HTMLDivElement>(null);
   const windowList = useRef<HTMLUListElement>(null);
+  const rows = useVirtualRows({ box: view, count: references.length, rowHeight: ROW_HEIGHT });
+  const [editing, setEditing] = useState<string | undefined>();
 
-  // the full height, set through the CSSOM (the CSP allows no style attributes in markup)
-  useEffect(() => {
-    view.current?.style.setProperty('--rows-height', `${references.length * ROW_HEIGHT}px`);
-  }, [references.length]);
+  // sizes through the CSSOM (the CSP allows no style attributes in markup)
+  view.current?.style.setProperty('--rows-height', `${references.length * ROW_HEIGHT}px`);
+  windowList.current?.style.setProperty('--offset', `${rows.before}px`);
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(references.length, Math.ceil((scrollTop + VIEW_HEIGHT) / ROW_HEIGHT) + OVERSCAN);
-  const visible = references.slice(first, last);
-  useEffect(() => {
-    windowList.current?.style.setProperty('--offset', `${first * ROW_HEIGHT}px`);
-  }, [first]);
-  const counts = { ok: 0, error: 0, busy: 0 };
+  const counts = { ok: 0, error: carriedErrors, busy: 0 };
   for (const r of references) {
     const s = resolutions[r]?.status;
     if (s === 'ok') counts.ok++;
     else if (s === 'error') counts.error++;
     else counts.busy++;
   }
+  counts.ok -= carriedErrors;
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
     const el = view.current;
@@ -109,30 +135,23 @@ export function ImageList({ onEditPlatforms }: { onEditPlatforms: (reference: st
 
   if (references.length === 0) return <p className="empty">No images yet: paste references above (one per line) or load a list file.</p>;
   return (
-    <>
+    <div className="image-list" ref={wrap}>
       <p className="list-summary" aria-live="polite">
         {references.length} {references.length === 1 ? 'image' : 'images'}: {counts.ok} resolved, {counts.error} with errors{counts.busy > 0 ? `, ${counts.busy} resolving` : ''}.
       </p>
-      <div
-        ref={view}
-        className="image-rows"
-        tabIndex={0}
-        role="region"
-        aria-label="Image rows (scroll with the arrow keys)"
-        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
-        onKeyDown={onKeyDown}
-      >
+      <div ref={view} className="image-rows" tabIndex={0} role="region" aria-label="Image rows (scroll with the arrow keys)" onScroll={rows.onScroll} onKeyDown={onKeyDown}>
         <div className="image-rows-inner">
-          <ul ref={windowList} aria-label="Images" className="image-window" data-first={first}>
-            {visible.map((reference, i) => {
+          <ul ref={windowList} aria-label="Images" className="image-window" data-first={rows.first}>
+            {references.slice(rows.first, rows.last).map((reference, i) => {
               const resolution = resolutions[reference];
-              const lacks = missing[reference];
               const own = overrides[reference];
+              const problem = rowProblems.get(reference);
+              const inError = resolution?.status === 'error' || problem !== undefined;
               return (
-                <li key={reference} className={`image-row${resolution?.status === 'error' ? ' bad' : ''}`} data-index={first + i}>
+                <li key={reference} className={`image-row${inError ? ' bad' : ''}`} data-index={rows.first + i}>
                   <div className="line1">
                     <span className="ref">{reference}</span>
-                    <button type="button" className="secondary small" onClick={() => onEditPlatforms(reference)} aria-label={`Platforms for ${reference}`}>
+                    <button type="button" className="secondary small" data-platforms-for={reference} aria-haspopup="dialog" aria-label={`Platforms for ${reference}`} aria-expanded={editing === reference} onClick={() => setEditing(editing === reference ? undefined : reference)}>
                       {own ? `Platforms: ${own.join(', ')}` : 'Platforms…'}
                     </button>
                   </div>
@@ -142,14 +161,16 @@ export function ImageList({ onEditPlatforms }: { onEditPlatforms: (reference: st
                         Log in…
                       </button>
                     ) : null}{' '}
-                    <Status resolution={resolution} />
-                    {resolution?.status === 'ok' ? <DeltaBytes plan={planned.get(reference)} /> : null}
-                    {lacks && lacks.length > 0 ? (
-                      <span className="warn" role="note">
-                        {' '}
-                        ⚠ lacks {lacks.join(', ')}
+                    {resolution?.status === 'error' ? <ShowMeButton error={resolution.error} surface="prepare" label={`Show me how to fix ${reference}`} /> : null}
+                    {problem !== undefined && resolution?.status !== 'error' && resolution?.status !== 'ok' ? (
+                      <span className="status bad row-problem" title={problem}>
+                        ✗ {problem}
                       </span>
-                    ) : null}
+                    ) : (
+                      <Status resolution={resolution} />
+                    )}
+                    {resolution?.status === 'ok' ? <DeltaBytes plan={planned.get(reference)} /> : null}
+                    {resolution?.status === 'ok' ? <PlatformNote reference={reference} /> : null}
                   </div>
                 </li>
               );
@@ -157,6 +178,7 @@ export function ImageList({ onEditPlatforms }: { onEditPlatforms: (reference: st
           </ul>
         </div>
       </div>
-    </>
+      {editing !== undefined && references.includes(editing) ? <PlatformPopover reference={editing} container={wrap} list={view} onClose={() => setEditing(undefined)} /> : null}
+    </div>
   );
 }

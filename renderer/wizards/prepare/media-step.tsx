@@ -102,17 +102,17 @@ export function MediaStep() {
       {write.status === 'running' ? <ProgressBar label="Media progress" progress={write.progress} /> : null}
       {write.status === 'failed' ? <ErrorMessage error={write.error} /> : null}
       {write.status === 'done' ? (
-        <div className={`verdict ${write.summary.ok ? 'ok' : 'bad'}`} role="status">
-          <h3>{write.summary.ok ? `Written and read back: ${write.summary.volumes.length} ${write.summary.volumes.length === 1 ? 'volume' : 'volumes'} intact` : 'Some volumes did not read back intact'}</h3>
+        <div className={`verdict ${write.result.ok ? 'ok' : 'bad'}`} role="status">
+          <h3>{write.result.ok ? `Written and read back: ${write.result.volumes.length} ${write.result.volumes.length === 1 ? 'volume' : 'volumes'} intact` : 'Some volumes did not read back intact'}</h3>
           <ul aria-label="Volumes written">
-            {write.summary.volumes.map((v) => (
+            {write.result.volumes.map((v) => (
               <li key={v.path}>
                 {v.ok ? '✓' : '✗'} {v.path}: {v.parts.join(', ')}
                 {v.readBack.filter((b) => !b.ok).map((b) => ` — ${b.name}: ${b.problem ?? 'bad'}`)}
               </li>
             ))}
           </ul>
-          {!write.summary.readBackDirect ? <p className="hint">The read-back could not bypass the page cache everywhere; it may have read cached data.</p> : null}
+          {!write.result.readBackDirect ? <p className="hint">The read-back could not bypass the page cache everywhere; it may have read cached data.</p> : null}
         </div>
       ) : null}
     </section>

@@ -1,5 +1,6 @@
 import { usePrepare } from '../../store/stores-context.js';
 import type { SplitMode } from '../../store/prepare-store.js';
+import { FieldProblem } from './problem-list.js';
 
 const SPLITS: { value: SplitMode; label: string }[] = [
   { value: 'none', label: 'No split (one bundle.tar)' },
@@ -32,6 +33,7 @@ export function OptionsStep() {
       <div className="field">
         <label htmlFor="output-dir">Output folder</label>
         <input id="output-dir" type="text" value={outputDir} onChange={(e) => setOutputDir(e.target.value)} placeholder="/media/usb/bundle" spellCheck={false} autoComplete="off" />
+        <FieldProblem field="outputDir" />
       </div>
       <fieldset>
         <legend>Split</legend>
@@ -49,23 +51,25 @@ export function OptionsStep() {
           <input type="text" className="short" value={fitSize} onChange={(e) => setFitSize(e.target.value)} onFocus={() => setSplitMode('fit')} placeholder="drives" aria-label="Media size" aria-describedby="fit-hint" spellCheck={false} />
         </label>
         <span id="fit-hint" className="hint">
-          Fit the chosen media: FAT drives get parts under 4 GiB, other drives parts as big as the smallest one's free space less a little room for bundle.json (the drives picked in Write to media, or the media size typed here).
+          Sizes like 700MB, 4GiB or a number of bytes. Fit the chosen media: FAT drives get parts under 4 GiB, other drives parts as big as the smallest one's free space less a little room for bundle.json (the drives picked in Write to media, or the media size typed here).
         </span>
+        <FieldProblem field="split" />
       </fieldset>
       <div className="field">
         <label htmlFor="parity">Parity parts</label>
         <input id="parity" type="text" inputMode="numeric" className="short" value={parity} onChange={(e) => setParity(e.target.value)} placeholder="none" aria-describedby="parity-hint" />
         <span id="parity-hint" className="hint">
-          Any this many lost or damaged parts can be rebuilt (ferry repair). Needs a split.
+          Any this many lost or damaged parts can be rebuilt from them. Needs a split.
         </span>
+        <FieldProblem field="parity" />
       </div>
       <div className="field">
         <label htmlFor="sign-key">Signing key</label>
-        <input id="sign-key" type="text" value={signKey} onChange={(e) => setSignKey(e.target.value)} placeholder="optional: ~/keys/preparer.key (ferry keygen)" spellCheck={false} autoComplete="off" />
+        <input id="sign-key" type="text" value={signKey} onChange={(e) => setSignKey(e.target.value)} placeholder="optional: ~/keys/preparer.key" spellCheck={false} autoComplete="off" />
       </div>
       <div className="field">
         <label className="plain">
-          <input type="checkbox" checked={referrers} onChange={(e) => setReferrers(e.target.checked)} aria-describedby="referrers-hint" /> Carry signatures, SBOMs and attestations (referrers)
+          <input id="referrers" type="checkbox" checked={referrers} onChange={(e) => setReferrers(e.target.checked)} aria-describedby="referrers-hint" /> Carry signatures, SBOMs and attestations (referrers)
         </label>
         <span id="referrers-hint" className="hint">
           Off: only the images. On: each image's cosign signatures, attestations and SBOMs and its OCI referrers travel too, so the other side can check them (Review, cosign verify).

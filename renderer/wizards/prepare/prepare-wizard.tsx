@@ -1,4 +1,4 @@
-import { useState, type DragEvent } from 'react';
+import { useRef, useState, type DragEvent } from 'react';
 import { ErrorMessage } from '../../components/error-message.js';
 import { usePrepare } from '../../store/stores-context.js';
 import { BuildStep } from './build-step.js';
@@ -10,10 +10,11 @@ import { LoginDialog } from './login-dialog.js';
 import { MediaStep } from './media-step.js';
 import { OptionsStep } from './options-step.js';
 import { PlatformStep } from './platform-step.js';
+import { FieldProblem } from './problem-list.js';
 import './prepare.css';
 
 /** Step 1: paste a list or load a list file; each row resolves live. */
-function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) => void }) {
+function ImagesStep() {
   const listText = usePrepare((s) => s.listText);
   const setListText = usePrepare((s) => s.setListText);
   const listPath = usePrepare((s) => s.listPath);
@@ -26,6 +27,9 @@ function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) 
   const setInsecureText = usePrepare((s) => s.setInsecureText);
   const retry = usePrepare((s) => s.retryResolve);
   const appendListText = usePrepare((s) => s.appendListText);
+  const commitList = usePrepare((s) => s.commitList);
+  // a paste of whole lines is read at once; typing waits for a pause (or leaving the field)
+  const pasted = useRef(false);
   const [dragging, setDragging] = useState(false);
   const onDragOver = (e: DragEvent<HTMLDivElement>): void => {
     if (!e.dataTransfer.types.includes('Files')) return;
@@ -59,7 +63,14 @@ function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) 
             id="image-list"
             rows={5}
             value={listText}
-            onChange={(e) => setListText(e.target.value)}
+            onChange={(e) => {
+              setListText(e.target.value, { now: pasted.current });
+              pasted.current = false;
+            }}
+            onPaste={(e) => {
+              pasted.current = /\n/.test(e.clipboardData.getData('text'));
+            }}
+            onBlur={commitList}
             placeholder={'docker.io/library/nginx:1.27\n# the output of k0s airgap list-images works as is'}
             spellCheck={false}
           />
@@ -94,8 +105,10 @@ function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) 
           {listNote}
         </p>
       ) : null}
-      <ImageList onEditPlatforms={onEditPlatforms} />
+      <FieldProblem field="images" />
+      <ImageList />
       <ChartsAndFiles />
+      <FieldProblem field="sources" />
       <DeltaHoldings />
       <LoginDialog />
     </section>
@@ -104,22 +117,16 @@ function ImagesStep({ onEditPlatforms }: { onEditPlatforms: (reference: string) 
 
 /** The Prepare wizard (field engineer): images, platforms, options, build, then the result and writing it to media. */
 export function PrepareWizard() {
-  const [editing, setEditing] = useState<string | undefined>();
   const build = usePrepare((s) => s.build);
   return (
     <div className="wizard prepare">
-      <ImagesStep
-        onEditPlatforms={(reference) => {
-          setEditing(reference);
-          requestAnimationFrame(() => document.getElementById('step-platforms')?.scrollIntoView({ block: 'start' }));
-        }}
-      />
-      <PlatformStep editing={editing} onDoneEditing={() => setEditing(undefined)} />
+      <ImagesStep />
+      <PlatformStep />
       <OptionsStep />
       <BuildStep />
       {build.status === 'done' ? (
         <>
-          <BundlePicture manifest={build.summary.manifest} />
+          <BundlePicture manifest={build.result.manifest} />
           <MediaStep />
         </>
       ) : null}

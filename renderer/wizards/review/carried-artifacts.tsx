@@ -23,7 +23,7 @@ export function CarriedArtifacts({ manifest }: { manifest: BundleManifest }) {
       {artifacts.status === 'running' ? <p className="hint">Reading the carried SBOMs and attestations…</p> : null}
       {artifacts.status === 'failed' ? <ErrorMessage error={artifacts.error} /> : null}
       {withReferrers.length === 0 ? (
-        <p className="empty">No image carries a signature, SBOM or attestation. Bundle with “--referrers” to carry them.</p>
+        <p className="empty">No image carries a signature, SBOM or attestation. To carry them, the preparer ticks “Carry signatures, SBOMs and attestations” in Prepare.</p>
       ) : (
         <ul className="artifact-list" aria-label="Carried signatures, SBOMs and attestations">
           {withReferrers.map((image) => {

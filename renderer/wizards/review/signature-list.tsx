@@ -1,22 +1,25 @@
 import type { SignatureCheck, TrustReport } from '../../../shared/verify-report.js';
+import { signatureWords, trustStateOf } from '../../components/signature-words.js';
 
-/** Bundle signatures and approvals: role, by whom (key id), valid or not, trusted or not; then what is missing. */
-export function SignatureList({ signatures, problems }: { signatures: SignatureCheck[]; problems?: TrustReport['problems'] }) {
+/**
+ * Bundle signatures and approvals, each in the one wording (role, valid or not, key id, trusted / not a trusted key /
+ * trust not checked), where it was found when several folders were read; then what is missing.
+ */
+export function SignatureList({ signatures, trustChecked, problems }: { signatures: SignatureCheck[]; trustChecked: boolean; problems?: TrustReport['problems'] }) {
   return (
     <>
       {signatures.length === 0 ? (
-        <p className="empty">No signature: this bundle was not signed (bundle with a signing key, then approve with a second one).</p>
+        <p className="empty">No signature: this bundle is not signed (the preparer signs it, then a second person approves it).</p>
       ) : (
         <ul className="signatures" aria-label="Signatures">
           {signatures.map((sig) => (
-            <li key={sig.file} className={sig.valid ? 'ok' : 'bad'}>
+            <li key={`${sig.file}:${(sig.volumes ?? []).join(',')}`} className={`${sig.valid ? 'ok' : 'bad'} trust-${trustStateOf(sig, trustChecked)}`}>
               <span className="mark" aria-hidden="true">
                 {sig.valid ? '✓' : '✗'}
               </span>{' '}
-              <strong>{sig.role === 'preparer' ? 'Preparer' : sig.role === 'approver' ? 'Approver' : 'Unreadable signature'}</strong>{' '}
-              {sig.valid ? 'valid' : 'NOT valid'}, key <code>{sig.keyId ? sig.keyId.slice(0, 16) : '?'}</code>
-              {sig.trusted ? `, trusted (${sig.trustedKey ?? 'trusted key'})` : ', not a trusted key'}
+              {signatureWords(sig, trustChecked)}
               {sig.created ? `, ${sig.created}` : ''}
+              {sig.volumes && sig.volumes.length > 0 ? <span className="volumes">, on {sig.volumes.join(', ')}</span> : null}
               {sig.problem ? <span className="problem"> — {sig.problem}</span> : null}
             </li>
           ))}

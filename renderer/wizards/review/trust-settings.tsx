@@ -21,7 +21,7 @@ export function TrustSettings() {
         <div>
           <textarea id="trusted-keys" rows={2} value={trustedKeys} onChange={(e) => setTrustedKeys(e.target.value)} spellCheck={false} placeholder="/keys/alice.pub" aria-describedby="trusted-keys-hint" />
           <p id="trusted-keys-hint" className="hint">
-            One .pub file a line (ferry keygen): a valid preparer signature by one of them is then required.
+            One public key file (.pub) a line: a valid preparer signature by one of them is then required.
           </p>
         </div>
         <span />

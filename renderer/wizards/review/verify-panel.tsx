@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { ErrorMessage } from '../../components/error-message.js';
 import { IntegrityResult } from '../../components/integrity-result.js';
 import { ProgressBar } from '../../components/progress-bar.js';
@@ -10,13 +11,13 @@ import { SignatureList } from './signature-list.js';
 function Verdict({ report }: { report: VerifyReport }) {
   const integrity = report.integrity;
   return (
-    <div className={`verdict ${report.ok ? 'ok' : 'bad'}`}>
+    <div className={`verdict ${report.ok ? 'ok' : 'bad'}`} id="verdict" role="group" tabIndex={-1} aria-labelledby="verdict-title">
       <h3 id="verdict-title">{integrity.ok ? 'Verdict: intact' : `Verdict: damaged (${integrity.faults.length} ${integrity.faults.length === 1 ? 'fault' : 'faults'})`}</h3>
       <IntegrityResult integrity={integrity} />
       {report.trust ? (
         <div className="trust-result">
           <h4>{report.trust.ok ? 'Signatures and approvals: trusted' : 'Signatures and approvals: NOT trusted'}</h4>
-          <SignatureList signatures={report.trust.signatures} problems={report.trust.problems} />
+          <SignatureList signatures={report.trust.signatures} trustChecked={(report.trust.trustedKeys?.length ?? 0) > 0} problems={report.trust.problems} />
         </div>
       ) : null}
       {report.policy ? (
@@ -50,12 +51,19 @@ function Verdict({ report }: { report: VerifyReport }) {
   );
 }
 
-/** Verify: runs `bundle.verify` with progress and shows the verdict. */
+/** Verify: runs `bundle.verify` with progress and shows the verdict; when it ends, focus moves to the verdict (or the error). */
 export function VerifyPanel() {
   const verify = useReview((s) => s.verify);
   const run = useReview((s) => s.verifyBundle);
   const cancel = useReview((s) => s.cancelVerify);
   const running = verify.status === 'running';
+  const outcome = useRef<HTMLDivElement>(null);
+  const wasRunning = useRef(false);
+  useEffect(() => {
+    // the Verify button was disabled while running, so focus fell to the page: give it to the result
+    if (wasRunning.current && (verify.status === 'done' || verify.status === 'failed')) outcome.current?.querySelector<HTMLElement>('#verdict, .error-box')?.focus();
+    wasRunning.current = verify.status === 'running';
+  }, [verify.status]);
   return (
     <section className="verify" aria-labelledby="verify-title">
       <h2 id="verify-title">Integrity</h2>
@@ -65,15 +73,19 @@ export function VerifyPanel() {
           Verify
         </button>
         {running ? (
-          <button type="button" onClick={cancel} className="secondary">
-            Cancel verification
+          <button type="button" onClick={cancel} className="secondary" disabled={verify.cancelling}>
+            {verify.cancelling ? 'Cancelling…' : 'Cancel verification'}
           </button>
         ) : null}
       </div>
-      <div aria-live="polite">
+      <div aria-live="polite" ref={outcome}>
         {verify.status === 'running' ? <ProgressBar label="Verification progress" progress={verify.progress} /> : null}
-        {verify.status === 'done' ? <Verdict report={verify.report} /> : null}
-        {verify.status === 'failed' ? <ErrorMessage error={verify.error} /> : null}
+        {verify.status === 'done' ? <Verdict report={verify.result} /> : null}
+        {verify.status === 'failed' ? (
+          <div className="error-box" tabIndex={-1}>
+            <ErrorMessage error={verify.error} surface="review" />
+          </div>
+        ) : null}
       </div>
     </section>
   );

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { formatBytes } from '../../../shared/format.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { useSettings } from '../../store/stores-context.js';
-import type { Theme } from '../../store/settings-store.js';
+import type { SettingsPlace, Theme } from '../../store/settings-store.js';
 import './settings.css';
 
 const THEMES: { value: Theme; label: string }[] = [
@@ -18,6 +18,29 @@ export function SettingsButton() {
     <button type="button" className="secondary settings-button" onClick={openDialog} aria-haspopup="dialog">
       Settings
     </button>
+  );
+}
+
+/**
+ * What the last action in this part of the Settings came to, beside the button that did it and kept in view: the
+ * notice in a polite live region ("Saved."), an error as an alert.
+ */
+function ActionOutcome({ place }: { place: SettingsPlace }) {
+  const mine = useSettings((s) => s.at === place);
+  const error = useSettings((s) => s.error);
+  const notice = useSettings((s) => s.notice);
+  const box = useRef<HTMLDivElement>(null);
+  const shown = mine ? (error?.message ?? notice) : undefined;
+  useEffect(() => {
+    if (shown !== undefined) box.current?.scrollIntoView({ block: 'nearest' });
+  }, [shown]);
+  return (
+    <div ref={box} className="action-outcome">
+      <p role="status" className="ok-text">
+        {mine && notice ? notice : null}
+      </p>
+      {mine && error ? <ErrorMessage error={error} surface="settings" /> : null}
+    </div>
   );
 }
 
@@ -56,10 +79,10 @@ function RegistrySettings() {
                 <th scope="row">{r.host}</th>
                 <td>{r.username ?? '—'}</td>
                 <td>{r.hasPassword ? 'kept by the host' : '—'}</td>
-                <td>{r.caFile ?? '—'}</td>
+                <td className="path">{r.caFile ?? '—'}</td>
                 <td>{r.insecure ? 'yes' : 'no'}</td>
                 <td>
-                  <button type="button" className="secondary" onClick={() => void removeRegistry(r.host)} disabled={busy} aria-label={`Remove ${r.host}`}>
+                  <button type="button" className="secondary" onClick={() => void removeRegistry(r.host)} aria-disabled={busy} aria-label={`Remove ${r.host}`}>
                     Remove
                   </button>
                 </td>
@@ -89,13 +112,14 @@ function RegistrySettings() {
         <input id="reg-ca" type="text" value={form.caFile} onChange={(e) => setForm({ caFile: e.target.value })} placeholder="/etc/ssl/corp-ca.pem" spellCheck={false} autoComplete="off" />
         <span />
         <label className="check">
-          <input type="checkbox" checked={form.insecure} onChange={(e) => setForm({ insecure: e.target.checked })} /> Insecure (plain HTTP or an unverified certificate)
+          <input id="reg-insecure" type="checkbox" checked={form.insecure} onChange={(e) => setForm({ insecure: e.target.checked })} /> Insecure (plain HTTP or an unverified certificate)
         </label>
         <span />
-        <div>
-          <button type="submit" disabled={busy}>
+        <div className="action-row">
+          <button type="submit" aria-disabled={busy}>
             Save registry
           </button>
+          <ActionOutcome place="registries" />
         </div>
       </form>
     </fieldset>
@@ -114,6 +138,8 @@ function GeneralSettings() {
   const saveOptions = useSettings((s) => s.saveOptions);
   const clearCache = useSettings((s) => s.clearCache);
   const setTheme = useSettings((s) => s.setTheme);
+  // aria-disabled, not disabled: the button keeps the focus once the cache is empty
+  const nothingToClear = !cache || cache.bytes === 0;
   return (
     <>
       <fieldset>
@@ -134,18 +160,22 @@ function GeneralSettings() {
           <label htmlFor="set-cache-dir">Cache folder</label>
           <input id="set-cache-dir" type="text" value={cacheDir} onChange={(e) => setCacheDir(e.target.value)} spellCheck={false} autoComplete="off" />
           <span />
-          <div>
-            <button type="submit" disabled={busy}>
+          <div className="action-row">
+            <button type="submit" aria-disabled={busy}>
               Save
             </button>
+            <ActionOutcome place="options" />
           </div>
         </form>
         <p className="cache-size" aria-live="polite">
           {cache ? `The cache holds ${formatBytes(cache.bytes)} in ${cache.blobs} ${cache.blobs === 1 ? 'blob' : 'blobs'} (${cache.dir}).` : 'Cache size: measuring…'}
         </p>
-        <button type="button" className="secondary" onClick={() => void clearCache()} disabled={busy || !cache || cache.bytes === 0}>
-          Clear cache
-        </button>
+        <div className="action-row">
+          <button type="button" className="secondary" onClick={() => void (nothingToClear ? undefined : clearCache())} aria-disabled={busy || nothingToClear}>
+            Clear cache
+          </button>
+          <ActionOutcome place="cache" />
+        </div>
       </fieldset>
       <fieldset>
         <legend>Theme</legend>
@@ -164,8 +194,6 @@ function GeneralSettings() {
 /** The Settings dialog: a modal `<dialog>` (Escape or Close closes it; focus stays inside while open). */
 export function SettingsDialog() {
   const open = useSettings((s) => s.open);
-  const error = useSettings((s) => s.error);
-  const notice = useSettings((s) => s.notice);
   const closeDialog = useSettings((s) => s.closeDialog);
   const dialog = useRef<HTMLDialogElement>(null);
 
@@ -186,14 +214,11 @@ export function SettingsDialog() {
       </div>
       {open ? (
         <>
+          <ActionOutcome place="load" />
           <RegistrySettings />
           <GeneralSettings />
         </>
       ) : null}
-      <div aria-live="polite">
-        {error ? <ErrorMessage error={error} /> : null}
-        {notice ? <p className="ok-text">{notice}</p> : null}
-      </div>
     </dialog>
   );
 }
