@@ -2,7 +2,7 @@ import type { Volume } from './media-volume.js';
 import { z } from 'zod';
 import type { BundleManifest, ReferrerRecord } from './bundle-manifest.js';
 import type { DiffReport } from './diff-report.js';
-import type { SerializedError } from './errors.js';
+import type { ErrorHint, SerializedError } from './errors.js';
 import type { ProgressEvent } from './progress.js';
 import type { CosignReport, SignatureCheck, VerifyReport } from './verify-report.js';
 
@@ -245,6 +245,8 @@ export interface BundleInspectResult {
   /** sha256 (hex) of the exact bytes of `bundle.json`. */
   bundleSha256: string;
   warnings: string[];
+  /** What the reader can do about the warnings, worded by each surface (carry foreign layers, give the base bundles). */
+  hints?: ErrorHint[];
 }
 
 /** One carried SBOM or attestation of an image, as read from the archive. */

@@ -127,6 +127,10 @@ describe('deltas in the app', () => {
     const text = await label.innerText();
     assert.match(text, new RegExp(`Delta: relies on ${images.shared.length} blobs \\(\\S+ \\S+\\) held offline; not loadable alone\\.`));
     assert.ok(text.includes(`bundle ${week1.manifest.id}`), `made against last week's bundle: ${text}`);
+    // the warning's advice in the app's words, never a command-line flag
+    const warnings = await p.getByRole('list', { name: 'Warnings' }).first().innerText();
+    assert.match(warnings, /Import it in Import on top of its base/);
+    assert.doesNotMatch(warnings, /--[a-z]|ferry [a-z]/);
 
     await p.getByLabel('Older bundle or inventory').fill(week1.dir);
     await p.getByRole('button', { name: 'Compare' }).click();

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeTempDir, removeDir, runOrThrow, seedTestImages, startRegistry, type RegistryHandle, type SeededTestImages } from '../harness/index.js';
-import type { CreateBundleSummary, ImageResolveResult, JobMessage, ListReadResult } from '../../shared/api-contract.js';
+import type { CreateBundleSummary, DeltaPlanResult, ImageResolveResult, JobMessage, ListReadResult } from '../../shared/api-contract.js';
 import { createApiHost } from '../../electron/engine/api/api-host.js';
 
 let work: string;
@@ -86,5 +86,22 @@ describe('the app and local sources', () => {
     } finally {
       unsubscribe();
     }
+  });
+
+  test('bundle.planDelta plans local rows against an old bundle: what it holds is not carried again', async () => {
+    const multi = `oci-archive:${join(work, 'multi.tar')}:1`;
+    const single = `docker-archive:${join(work, 'single.tar')}`;
+    const r = await host.invoke('bundle.planDelta', { have: [join(work, 'bundle')], images: [{ reference: multi, platforms: ['linux/arm64'] }, { reference: single }] });
+    assert.ok(r.ok, JSON.stringify(r));
+    const plan = r.result as DeltaPlanResult;
+    const [m, d] = plan.images;
+    assert.ok(m && 'totalBytes' in m, JSON.stringify(m));
+    assert.ok(m.totalBytes > 0 && m.blobs > 0);
+    // config and layers are held offline; only the manifest travels again (a delta always carries its manifests)
+    assert.equal(m.newBlobs, 1, JSON.stringify(plan));
+    assert.ok(m.newBytes < 4096 && m.newBytes < m.totalBytes, JSON.stringify(plan));
+    assert.ok(d && 'totalBytes' in d, JSON.stringify(d));
+    assert.ok(d.newBlobs > 0 && d.newBytes > 0, 'test/single is not in the old bundle');
+    assert.equal(plan.heldBytes, m.totalBytes - m.newBytes);
   });
 });

@@ -51,8 +51,8 @@ export function engineHandlers(host: AppInfo['host'], settings: SessionSettings 
     ...settingsHandlers(settings),
     'app.info': async () => ({ name: 'ferry', version: TOOL_VERSION, host, platform: platform() }),
     'bundle.inspect': async ({ dir }) => {
-      const { path, manifest, bundleSha256, warnings } = await inspectBundle(dir);
-      return { path, manifest, bundleSha256, warnings };
+      const { path, manifest, bundleSha256, warnings, hints } = await inspectBundle(dir);
+      return { path, manifest, bundleSha256, warnings, ...(hints.length > 0 ? { hints } : {}) };
     },
     'bundle.approve': async ({ dir, dirs, keyFile }) => {
       const r = await approveBundle(dirs ?? (dir === undefined ? [] : [dir]), keyFile);

@@ -9,6 +9,10 @@ import { readHoldings } from '../bundle/read-holdings.js';
 import { resolveImage, type ResolvedImage } from '../bundle/resolve-image.js';
 import { isAbortError, serializeError } from '../errors/ferry-error.js';
 import { mapLimit } from '../util/map-limit.js';
+import type { ImageReference } from '../reference/image-reference.js';
+import { openBundleSources } from '../sources/bundle-sources.js';
+import type { ImageSourceClient } from '../sources/image-source-client.js';
+import { isLocalSourceName } from '../sources/source-name.js';
 import type { ParsedInput } from './api-handlers.js';
 
 /** Images resolved at once while planning (each needs a few manifest round trips). */
@@ -35,15 +39,28 @@ export async function planDeltaView(input: ParsedInput<'bundle.planDelta'>, clie
   const asked = input.images ?? [];
   if (asked.length === 0 || !client) return { bases, images: [], totalBytes: 0, newBytes: 0, heldBytes: 0, heldBlobs: 0, warnings: holdings.warnings };
 
-  // each distinct image (by its full name and platforms) resolved once, as createBundle resolves it
-  const outcomes = await mapLimit(asked, PLAN_CONCURRENCY, async ({ reference, platforms }): Promise<ResolvedImage | { error: unknown }> => {
+  // each distinct image (by its full name and platforms) resolved once, as createBundle resolves it; a local source
+  // (`docker-archive:` …) is opened as createBundle opens it and may hold several images: its row sums them
+  const outcomes = await mapLimit(asked, PLAN_CONCURRENCY, async ({ reference, platforms }): Promise<ResolvedImage[] | { error: unknown }> => {
     signal?.throwIfAborted();
-    try {
-      const ref = parseReference(reference);
-      const image = await resolveImage(reference, ref, { client, platforms: (platforms ?? []).map(parsePlatform), ...(signal ? { signal } : {}) });
+    const wanted = (platforms ?? []).map(parsePlatform);
+    const resolveOne = async (source: string, ref: ImageReference, from: ImageSourceClient): Promise<ResolvedImage> => {
+      const image = await resolveImage(source, ref, { client: from, platforms: wanted, ...(signal ? { signal } : {}) });
       // the published index travels only as evidence for carried signatures (not asked for here)
       delete image.original;
       return image;
+    };
+    try {
+      if (!isLocalSourceName(reference)) return [await resolveOne(reference, parseReference(reference), client)];
+      const opened = await openBundleSources([reference], signal ? { signal } : {});
+      try {
+        const router = opened.router(client);
+        const images: ResolvedImage[] = [];
+        for (const image of opened.images) images.push(await resolveOne(image.source, image.ref, router));
+        return images;
+      } finally {
+        await opened.close();
+      }
     } catch (error) {
       if (isAbortError(error) || signal?.aborted) throw error;
       return { error };
@@ -51,14 +68,16 @@ export async function planDeltaView(input: ParsedInput<'bundle.planDelta'>, clie
   });
   const resolved: ResolvedImage[] = [];
   const indexOf = new Map<string, number>();
-  const slot = outcomes.map((o) => {
-    if ('error' in o) return -1;
-    const key = `${formatReference(o.ref)} ${o.top.digest}`;
-    const known = indexOf.get(key);
-    if (known !== undefined) return known;
-    indexOf.set(key, resolved.length);
-    resolved.push(o);
-    return resolved.length - 1;
+  const slots = outcomes.map((o) => {
+    if ('error' in o) return [];
+    return o.map((image) => {
+      const key = `${formatReference(image.ref)} ${image.top.digest}`;
+      const known = indexOf.get(key);
+      if (known !== undefined) return known;
+      indexOf.set(key, resolved.length);
+      resolved.push(image);
+      return resolved.length - 1;
+    });
   });
   const plan = planBlobs(resolved, input.includeForeignLayers ?? false);
   const delta = planDelta(plan, resolved, holdings);
@@ -67,7 +86,7 @@ export async function planDeltaView(input: ParsedInput<'bundle.planDelta'>, clie
   const images: DeltaPlanImage[] = asked.map(({ reference }, i) => {
     const outcome = outcomes[i]!;
     if ('error' in outcome) return { reference, error: serializeError(outcome.error) };
-    const digests = [...plan.perImage[slot[i]!]!.digests];
+    const digests = [...new Set(slots[i]!.flatMap((slot) => [...plan.perImage[slot]!.digests]))];
     const fresh = digests.filter((d) => carried.has(d));
     const sum = (list: string[]): number => list.reduce((n, d) => n + (sizeOf.get(d) ?? 0), 0);
     return { reference, totalBytes: sum(digests), newBytes: sum(fresh), blobs: digests.length, newBlobs: fresh.length };

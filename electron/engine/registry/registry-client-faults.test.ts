@@ -216,6 +216,23 @@ describe('RegistryClient through a misbehaving proxy in front of a real registry
     assert.equal(proxy.requests.at(-1)!.headers.range, 'bytes=100-');
   });
 
+  it('one caller aborting does not abort the endpoint probe others share; it stops waiting on its own', async () => {
+    const held: (() => Promise<void>)[] = [];
+    proxy.handler = (_req, _res, { path, forward }) => (path === '/v2/' ? void held.push(() => forward()) : forward());
+    const client = newClient();
+    const c1 = new AbortController();
+    const first = client.getManifest(manifestRef(), { signal: c1.signal });
+    const second = client.getManifest(manifestRef());
+    while (held.length === 0) await new Promise((r) => setImmediate(r));
+    c1.abort();
+    // the first rejects while the probe is still held: nothing was answered yet
+    await assert.rejects(first, (e: unknown) => isAbortError(e));
+    assert.equal(held.length, 1, 'one probe, shared');
+    await held[0]!();
+    const manifest = await second;
+    assert.equal(manifest.digest, seeded.single.digest);
+  });
+
   it('stops promptly when aborted: waiting for headers, and mid-body', async () => {
     proxy.handler = () => undefined;
     const client = newClient({ maxConcurrencyPerHost: 1 });

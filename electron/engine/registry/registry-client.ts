@@ -2,7 +2,7 @@ import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import { FerryError } from '../errors/ferry-error.js';
 import type { ImageReference } from '../reference/image-reference.js';
-import { abortError, sleep, throwIfAborted } from './abort.js';
+import { abortError, sleep, throwIfAborted, untilAborted } from './abort.js';
 import { defaultCredentialResolver, type Credential, type CredentialResolver } from './credentials.js';
 import { parseDigest, type ParsedDigest } from '../oci/digest.js';
 import { TOOL_VERSION } from '../version.js';
@@ -611,11 +611,12 @@ export class RegistryClient {
     }
     let known = this.#endpoints.get(host);
     if (!known) {
-      known = this.#probe(registry, host, signal);
+      // shared by every caller, so no one caller's signal stops it; each caller stops waiting on its own signal
+      known = this.#probe(registry, host, undefined);
       this.#endpoints.set(host, known);
       known.catch(() => this.#endpoints.delete(host));
     }
-    return known;
+    return untilAborted(known, signal);
   }
 
   async #probe(registry: string, host: string, signal: AbortSignal | undefined): Promise<URL> {

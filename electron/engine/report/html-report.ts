@@ -65,7 +65,7 @@ export function renderHtmlReport(input: ReviewReportInput): string {
 ${delta ? `<dt>Kind</dt><dd><span class="tag bad">delta</span> relies on ${delta.blobsOmitted} blob(s), ${esc(formatBytes(delta.bytesOmitted))}, held offline: not loadable alone</dd>` : ''}
 <dt>Report made</dt><dd>${esc(input.generated)}</dd>
 </dl>
-${verdicts.length ? `<div class="verdicts">${verdicts.join('')}</div>` : '<p class="note">No checks were run for this report (integrity, signatures, policy): run <code>ferry verify</code>.</p>'}
+${verdicts.length ? `<div class="verdicts">${verdicts.join('')}</div>` : '<p class="note">No checks were run for this report (integrity, signatures, policy): verify the bundle first (<b>Verify</b> in the app’s Review, or <code>ferry verify</code>).</p>'}
 </header>
 ${deltaSection(manifest)}
 ${input.diff ? diffSection(input.diff) : ''}
@@ -98,7 +98,7 @@ ${[...manifest.archive.parts, ...(manifest.archive.parity?.parts ?? [])]
   .join('\n')}
 </tbody>
 </table>
-${manifest.archive.parity ? `<p>Parity: ${manifest.archive.parity.parts.length} part(s) (${esc(manifest.archive.parity.scheme)}); any ${manifest.archive.parity.parts.length} lost or damaged part(s) can be rebuilt with <code>ferry repair</code>.</p>` : ''}
+${manifest.archive.parity ? `<p>Parity: ${manifest.archive.parity.parts.length} part(s) (${esc(manifest.archive.parity.scheme)}); any ${manifest.archive.parity.parts.length} lost or damaged part(s) can be rebuilt (<b>Repair</b> in the app’s Import, or <code>ferry repair</code>).</p>` : ''}
 </section>
 <section class="blobs">
 <h2>Blobs</h2>
@@ -109,7 +109,7 @@ ${manifest.blobs.map((b) => `<tr><td><code class="digest">${esc(b.digest)}</code
 </tbody>
 </table>
 </section>
-<footer>Made by Ferry from <code>bundle.json</code>. The report is only as good as the checks listed at the top: verify the bundle itself with <code>ferry verify</code> before it crosses.</footer>
+<footer>Made by Ferry from <code>bundle.json</code>. The report is only as good as the checks listed at the top: verify the bundle itself (<b>Verify</b> in the app, or <code>ferry verify</code>) before it crosses.</footer>
 </body>
 </html>
 `;

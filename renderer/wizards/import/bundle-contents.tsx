@@ -15,7 +15,7 @@ export function BundleContents({ inspection, dirs }: { inspection: BundleInspect
       <p className="hint">
         From {dirs.join(', ')} · created {m.created} · {formatBytes(m.archive.size)} in {m.archive.parts.length} {m.archive.parts.length === 1 ? 'part' : 'parts'}
       </p>
-      <WarningList warnings={inspection.warnings} />
+      <WarningList warnings={inspection.warnings} hints={inspection.hints} surface="import" />
       <table className="images compact">
         <caption>Carried ({m.images.length} images, {m.charts.length} charts, {m.files.length} files)</caption>
         <thead>

@@ -77,7 +77,7 @@ export function ReviewWizard() {
                 <code className="digest">{inspection.bundleSha256}</code>
               </dd>
             </dl>
-            <WarningList warnings={inspection.warnings} />
+            <WarningList warnings={inspection.warnings} hints={inspection.hints} surface="review" />
             <CopiesNotice />
           </section>
           <SignaturesPanel />
