@@ -46,7 +46,9 @@ try {
     for (const [name, args] of cases) best.set(name, Math.min(best.get(name)!, await timed(args)));
   }
   console.log(`ferry CLI start-up (${cli}), best of ${runs}:`);
-  for (const [name, ms] of best) console.log(`  ${name.padEnd(22)} ${ms.toFixed(0).padStart(5)} ms`);
+  const floor = best.get('node -e 0 (floor)')!;
+  for (const [name, ms] of best) console.log(`  ${name.padEnd(22)} ${ms.toFixed(0).padStart(5)} ms  ${(ms / floor).toFixed(2)}×`);
+  console.log(`  target: ferry --version ≤ 1.30× bare node (${(best.get('ferry --version')! / floor).toFixed(2)}×)`);
 } finally {
   await cleanup();
 }

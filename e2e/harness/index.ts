@@ -21,6 +21,7 @@ export * from './tools.js';
 export * from './wait-until.js';
 export * from './error-assertions.js';
 export * from './fault-proxy.js';
+export * from './throttle-proxy.js';
 export * from './listen-loopback.js';
 export * from './test-bundle.js';
 export * from './chromium.js';

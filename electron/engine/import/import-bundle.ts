@@ -162,6 +162,31 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
     await client.ping(target.registry, signal ? { signal } : {});
     // a delta: every blob it relies on must be in the target already (found where it can be mounted from), else nothing is pushed
     const heldAt = await locateDeltaBase({ archive, plans, target, rules: settings.rules, client }, controls);
+    const registry = target.registry;
+
+    // every tag first (HEAD, in parallel): one already at the bundle's digest proves its whole tree is there (a registry
+    // accepts an image manifest only once the blobs it names are in the repository), so its blobs and manifests are
+    // counted existing with no request of their own; a tag missing or pointing elsewhere is checked fully and repointed
+    const tagged = await mapLimit(plans, settings.concurrency, async (plan) => {
+      signal?.throwIfAborted();
+      const tag = plan.mapping.tag;
+      if (tag === undefined) return undefined;
+      const top = plan.manifests.at(-1)!;
+      const where = { registry, repository: plan.mapping.repository, tag, mediaType: top.mediaType, ...(signal ? { signal } : {}) };
+      if ((await client.withHostSlot(registry, signal, () => taggedDigest(client, where))) !== top.digest) return false;
+      // a registry may accept a sparse index (distribution's validation.manifests.indexes): its children are looked for
+      // by digest; each image manifest found proves its own blobs
+      for (const child of plan.manifests.slice(0, -1)) {
+        const at = { registry, repository: plan.mapping.repository, digest: child.digest, mediaType: child.mediaType, ...(signal ? { signal } : {}) };
+        if (!(await client.withHostSlot(registry, signal, () => manifestExists(client, at)))) return false;
+      }
+      return true;
+    });
+    const proven = tagged.map((t) => t === true);
+    const provenBlobs = new Set<string>();
+    plans.forEach((plan, i) => {
+      if (proven[i]) for (const digest of plan.treeBlobs) provenBlobs.add(`${plan.mapping.repository}\n${digest}`);
+    });
 
     // one task per blob and target repository; the first repository to get a digest uploads it, the others mount it
     const tasks: { image: number; repository: string; digest: string; size: number; held?: true }[] = [];
@@ -182,9 +207,19 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
     mappings.forEach((m) => onProgress?.({ kind: 'item-start', phase: 'push', item: m.source }));
     const meter = new ProgressMeter('push', totalBytes, onProgress);
     const landed = new Map<string, Promise<string | undefined>>();
+    // a blob a tag proves is there: other repositories may mount it from here
+    for (const task of tasks) {
+      if (!task.held && provenBlobs.has(`${task.repository}\n${task.digest}`) && !landed.has(task.digest)) landed.set(task.digest, Promise.resolve(task.repository));
+    }
 
     await mapLimit(tasks, settings.concurrency, async (task) => {
       signal?.throwIfAborted();
+      if (provenBlobs.has(`${task.repository}\n${task.digest}`)) {
+        meter.add(task.size);
+        images[task.image]!.blobs.existing++;
+        stats.blobsExisting++;
+        return;
+      }
       const first = task.held ? undefined : landed.get(task.digest);
       let mountFrom = task.held ? heldAt.get(task.digest) : undefined;
       let settle: ((repository: string | undefined) => void) | undefined;
@@ -234,8 +269,12 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
     meter.finish();
 
     // manifests byte for byte, children before their index, by digest; then every tag, last
-    const registry = target.registry;
     await mapLimit(plans, settings.concurrency, async (plan, i) => {
+      if (proven[i]) {
+        images[i]!.manifests.existing += plan.manifests.length;
+        stats.manifestsExisting += plan.manifests.length;
+        return;
+      }
       for (const m of plan.manifests) {
         signal?.throwIfAborted();
         const where = { registry, repository: plan.mapping.repository, digest: m.digest, ...(signal ? { signal } : {}) };
@@ -249,14 +288,14 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
         stats.manifestsPushed++;
       }
     });
-    for (const [i, plan] of plans.entries()) {
+    await mapLimit(plans, settings.concurrency, async (plan, i) => {
       signal?.throwIfAborted();
       const top = plan.manifests.at(-1)!;
       if (plan.mapping.tag !== undefined) {
         const tag = plan.mapping.tag;
         const where = { registry, repository: plan.mapping.repository, mediaType: top.mediaType, ...(signal ? { signal } : {}) };
         // a tag already on the right digest (a rerun) is left alone: no PUT, no new tag event on the registry
-        if ((await client.withHostSlot(registry, signal, () => taggedDigest(client, { ...where, tag }))) === top.digest) {
+        if (proven[i]) {
           stats.tagsExisting = (stats.tagsExisting ?? 0) + 1;
         } else {
           await client.withHostSlot(registry, signal, () => pushManifest(client, { ...where, reference: tag, bytes: top.bytes, digest: top.digest }));
@@ -275,7 +314,7 @@ export async function importBundle(options: ImportBundleOptions, controls: JobCo
         stats.tagsPushed += pushed.tags;
       }
       onProgress?.({ kind: 'item-end', phase: 'push', item: plan.mapping.source, detail: images[i]!.target });
-    }
+    });
     const charts = (archive.manifest.charts ?? []).length > 0 ? await pushCharts(client, archive, target, signal, settings.rules, heldAt) : undefined;
     if (charts) report.charts = charts.map(({ name, version, target: to, digest, rule }) => ({ name, version, target: to, digest, ...(rule ? { rule } : {}) }));
     onProgress?.({ kind: 'phase-end', phase: 'push' });

@@ -129,11 +129,25 @@ describe('importBundle: chunk resume and tag skip against docker-registry behind
     const tagged = bundle.manifest.images.filter((i) => i.tag !== undefined);
     manifestPuts = 0;
     uploads.clear();
+    proxy.reset();
     const again = await importBundle({ dirs: [bundle.dir], to: proxy.host, registry: { insecureRegistries: [proxy.host] }, concurrency: 2, chunkSize: CHUNK });
     const s = again.report.stats;
     assert.equal(s.tagsPushed, 0, JSON.stringify(s));
     assert.equal(s.tagsExisting, tagged.length);
     assert.equal(s.blobsUploaded, 0);
+    assert.equal(s.blobsMounted, 0);
+    // a tag at the bundle's digest proves its tree: not one blob or manifest-by-digest HEAD, only the tag HEADs
+    const untaggedRepos = new Set(bundle.manifest.images.filter((i) => i.tag === undefined).map((i) => i.repository));
+    const heads = proxy.requests.filter((r) => r.method === 'HEAD');
+    const blobHeads = heads.filter((r) => r.path.includes('/blobs/') && ![...untaggedRepos].some((repo) => r.path.startsWith(`/v2/${repo}/`)));
+    assert.deepEqual(blobHeads.map((r) => r.path), [], 'no blob HEAD in a repository whose tag is at the digest');
+    const tagHeads = heads.filter((r) => r.path.includes('/manifests/') && !r.path.includes('/manifests/sha256:'));
+    assert.equal(tagHeads.length, tagged.length, 'one HEAD per tag');
+    assert.ok(s.blobsExisting > 0 && s.manifestsExisting >= tagged.length, `the report counts what the tags prove as existing: ${JSON.stringify(s)}`);
+    assert.deepEqual(
+      again.report.images.map((i) => i.blobs.uploaded + i.blobs.mounted),
+      again.report.images.map(() => 0),
+    );
     assert.equal(manifestPuts, 0, 'no manifest PUT at all on the rerun');
     assert.equal(uploads.size, 0);
     for (const image of tagged) {
@@ -148,10 +162,20 @@ describe('importBundle: chunk resume and tag skip against docker-registry behind
     const childBytes = Buffer.from((await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${target.host}/test/multi@${child.digest}`])).stdout);
     await pushManifest({ url: target.url, dispatcher: target.dispatcher }, 'test/multi', multi.tag!, childBytes, child.mediaType);
     manifestPuts = 0;
+    proxy.reset();
     const third = await importBundle({ dirs: [bundle.dir], to: proxy.host, registry: { insecureRegistries: [proxy.host] }, concurrency: 2, chunkSize: CHUNK });
     assert.equal(third.report.stats.tagsPushed, 1, JSON.stringify(third.report.stats));
     assert.equal(third.report.stats.tagsExisting, tagged.length - 1);
     assert.equal(manifestPuts, 1);
+    // the tag pointing elsewhere proves nothing: every blob and manifest of test/multi is checked again
+    const multiPlan = third.report.images.find((i) => i.repository === 'test/multi')!;
+    const multiBlobHeads = proxy.requests.filter((r) => r.method === 'HEAD' && r.path.startsWith('/v2/test/multi/blobs/'));
+    assert.equal(multiBlobHeads.length, multiPlan.blobs.existing, 'each test/multi blob HEADed once');
+    assert.ok(multiBlobHeads.length > 0);
+    const multiManifestHeads = proxy.requests.filter((r) => r.method === 'HEAD' && r.path.startsWith('/v2/test/multi/manifests/sha256:'));
+    assert.equal(multiManifestHeads.length, multi.manifests.length + 1, 'every child and the index checked by digest');
+    const otherBlobHeads = proxy.requests.filter((r) => r.method === 'HEAD' && r.path.includes('/blobs/') && !r.path.startsWith('/v2/test/multi/') && ![...untaggedRepos].some((repo) => r.path.startsWith(`/v2/${repo}/`)));
+    assert.deepEqual(otherBlobHeads.map((r) => r.path), []);
     const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${target.host}/test/multi:${multi.tag}`]);
     assert.equal(sha(raw.stdout), multi.digest);
   });

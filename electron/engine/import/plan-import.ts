@@ -35,6 +35,8 @@ export interface ImagePushPlan {
    * (`delta.omitted`): not in the archive, so it must already be in the target or be mounted there, never uploaded.
    */
   blobs: { digest: string; size: number; held?: true }[];
+  /** The blobs of the image's own tree (its manifests' configs and layers, not its referrers'): a tag at the digest proves them all. */
+  treeBlobs: Set<string>;
   /** Child manifests first, the top manifest or index last. */
   manifests: PlannedManifest[];
   /** Foreign layers the bundle does not carry (the registry must accept their URLs). */
@@ -70,6 +72,7 @@ export async function planImagePush(archive: BundleArchive, mapping: ImageMappin
   // what a delta relies on: blobs referenced but not carried, which the target must hold already
   const omitted = new Map((archive.manifest.delta?.omitted ?? []).map((o) => [o.digest, o.size]));
   const held = new Set<string>();
+  const treeBlobs = new Set<string>();
   const addBlob = (digest: string, size: number): boolean => {
     if (archive.has(digest)) blobs.set(digest, size);
     else if (omitted.get(digest) === size) {
@@ -96,7 +99,10 @@ export async function planImagePush(archive: BundleArchive, mapping: ImageMappin
       }
     } else {
       for (const d of [doc.config, ...doc.layers]) {
-        if (addBlob(d.digest, d.size)) continue;
+        if (addBlob(d.digest, d.size)) {
+          treeBlobs.add(d.digest);
+          continue;
+        }
         if (isForeignLayerMediaType(d.mediaType) || (d.urls?.length ?? 0) > 0) foreign.push(d.digest);
         else throw missing(d.digest, 'blob');
       }
@@ -115,5 +121,5 @@ export async function planImagePush(archive: BundleArchive, mapping: ImageMappin
     }
     referrers.push({ digest: record.digest, mediaType: record.mediaType, bytes, record });
   }
-  return { mapping, blobs: [...blobs].map(([digest, size]) => ({ digest, size, ...(held.has(digest) ? { held: true as const } : {}) })), manifests, foreign: [...new Set(foreign)], referrers };
+  return { mapping, blobs: [...blobs].map(([digest, size]) => ({ digest, size, ...(held.has(digest) ? { held: true as const } : {}) })), treeBlobs, manifests, foreign: [...new Set(foreign)], referrers };
 }

@@ -1,5 +1,5 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { FerryError } from '../errors/ferry-error.js';
 import type { ImageReference } from '../reference/image-reference.js';
 import { abortError, sleep, throwIfAborted, untilAborted } from './abort.js';
@@ -11,6 +11,7 @@ import { HostSemaphore, type ReleaseSlot } from './host-semaphore.js';
 import { HttpTransport, type HttpRequest, type HttpResponse, type RequestBody } from './http-transport.js';
 import { DEFAULT_LOW_SPEED_LIMIT, DEFAULT_LOW_SPEED_TIME_MS, LowSpeedGuard, lowSpeedError, type LowSpeedLimit } from './low-speed-guard.js';
 import { MANIFEST_ACCEPT } from './manifest-media-types.js';
+import { ParallelRangeStream, rangeSegmentSize } from './parallel-ranges.js';
 import { readCappedBody } from './read-capped-body.js';
 import { registryErrorDetail } from './registry-error-detail.js';
 import { RegistryAuth, type AuthTarget } from './registry-auth.js';
@@ -68,6 +69,13 @@ export interface RegistryClientOptions {
   env?: NodeJS.ProcessEnv;
   /** User-Agent header; default `ferry/<version>`. */
   userAgent?: string;
+  /**
+   * Parallel Range requests per large registry blob (each at most 4 MiB, held in memory until its turn) where the
+   * registry answers ranges correctly, else one stream; the blob holds one host slot however many it opens. Default 4; 1 turns it off.
+   */
+  rangeStreams?: number;
+  /** Blobs of at least this many bytes are fetched as parallel ranges; default 32 MiB. */
+  rangeThreshold?: number;
 }
 
 /** A manifest as fetched: its media type, the digest of its bytes, and the bytes. */
@@ -123,6 +131,8 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions = {}
     lowSpeedTimeMs: options.lowSpeedTimeMs ?? DEFAULT_LOW_SPEED_TIME_MS,
     env,
     userAgent: options.userAgent ?? `ferry/${TOOL_VERSION}`,
+    rangeStreams: Math.max(1, Math.floor(options.rangeStreams ?? 4)),
+    rangeThreshold: options.rangeThreshold ?? 32 * 1024 * 1024,
   };
 }
 
@@ -357,7 +367,16 @@ export class RegistryClient {
       return this.#blobBody(response, offset, desc, subject, () => this.#statusError(response, status));
     };
     const sender = `registry ${registry} sent blob ${desc.digest} of ${repository}`;
-    return this.#openVerified(registry, desc, parsed, subject, `${registry}/${repository}`, open, apiHostFor(registry), registry, sender, signal);
+    const { rangeStreams, rangeThreshold } = this.#options;
+    const ranged =
+      rangeStreams > 1 && desc.size >= rangeThreshold
+        ? (release: ReleaseSlot) =>
+            this.#openRanged(registry, desc, parsed, subject, `${registry}/${repository}`, signal, release, async (start, end, rangeSignal) => {
+              const response = await this.#registryRequest(registry, repository, path, { range: `bytes=${start}-${end}` }, subject, action, rangeSignal);
+              return { response, statusError: () => this.#statusError(response, status) };
+            })
+        : undefined;
+    return this.#openVerified(registry, desc, parsed, subject, `${registry}/${repository}`, open, apiHostFor(registry), registry, sender, signal, ranged);
   }
 
   /** Opens a foreign (non-distributable) blob from its descriptor's `urls`, trying each in turn, without registry auth; verified like {@link openBlob}. */
@@ -482,11 +501,14 @@ export class RegistryClient {
     registry: string,
     sender: string,
     signal: AbortSignal | undefined,
+    ranged?: (release: ReleaseSlot) => Promise<Readable | ResumedBody | undefined>,
   ): Promise<Readable> {
     const limit = this.#lowSpeed;
     const release = await this.#slots.acquire(slotHost, signal);
     try {
-      const first = await open(0);
+      const probed = ranged ? await ranged(release) : undefined;
+      if (probed instanceof Readable) return probed;
+      const first = probed ?? (await open(0));
       return new VerifiedBlobStream({
         digest: desc.digest,
         parsedDigest: parsed,
@@ -513,6 +535,60 @@ export class RegistryClient {
       release();
       throw error;
     }
+  }
+
+  /**
+   * Asks for the first range of a large blob: a correct 206 goes on as a {@link ParallelRangeStream}; a 200 (Range
+   * ignored) is the whole blob as one stream; a wrong range is dropped (undefined: the caller opens one stream).
+   */
+  async #openRanged(
+    registry: string,
+    desc: BlobDescriptor,
+    parsed: ParsedDigest,
+    subject: string,
+    source: string,
+    signal: AbortSignal | undefined,
+    release: ReleaseSlot,
+    request: (start: number, end: number, signal: AbortSignal | undefined) => Promise<{ response: HttpResponse; statusError: () => Promise<Error> }>,
+  ): Promise<Readable | ResumedBody | undefined> {
+    const streams = this.#options.rangeStreams;
+    const firstEnd = rangeSegmentSize(desc.size, streams) - 1;
+    const { response, statusError } = await request(0, firstEnd, signal);
+    if (response.statusCode === 200) return this.#blobBody(response, 0, desc, subject, statusError);
+    if (response.statusCode !== 206) throw await statusError();
+    if (!rangeMatches(response, 0, firstEnd, desc.size)) {
+      await discard(response);
+      return undefined;
+    }
+    const toError = (error: unknown): Error =>
+      toFerryTransportError(error, {
+        host: apiHostFor(registry),
+        registry,
+        subject,
+        timeoutMs: this.#options.timeoutMs,
+        action: `downloading blob ${desc.digest} from ${source}`,
+        ...(signal ? { signal } : {}),
+      });
+    return new ParallelRangeStream({
+      digest: desc.digest,
+      parsedDigest: parsed,
+      size: desc.size,
+      streams,
+      first: { body: response.body, end: firstEnd },
+      fetchRange: async (start, end, stop) => {
+        const next = await request(start, end, signal ? AbortSignal.any([signal, stop]) : stop);
+        if (next.response.statusCode === 206 && rangeMatches(next.response, start, end, desc.size)) return next.response.body;
+        if (next.response.statusCode !== 206 && next.response.statusCode !== 200) throw await next.statusError();
+        await discard(next.response);
+        throw new FerryError('registry-error', `Fetching blob ${desc.digest} from ${source} in ranges failed: the server sent a different byte range than asked for (bytes ${start}-${end}).`, { subject });
+      },
+      retries: this.#options.retries,
+      source,
+      subject,
+      toError,
+      ...(signal ? { signal } : {}),
+      onClose: release,
+    });
   }
 
   /** Checks a blob response (200 from the start, or 206 at the offset) and hands its body to the verifying stream. */
@@ -678,6 +754,14 @@ export class RegistryClient {
  * Lets many concurrent requests and streams share one caller signal without Node's "possible memory leak" warning
  * (each request and open stream listens to it until it settles).
  */
+/** Whether a 206 answers exactly `bytes=start-end` of a blob of `size` bytes (Content-Range and Content-Length). */
+function rangeMatches(response: HttpResponse, start: number, end: number, size: number): boolean {
+  const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(response.headers['content-range'] ?? '').trim());
+  if (!range || Number(range[1]) !== start || Number(range[2]) !== end || (range[3] !== '*' && Number(range[3]) !== size)) return false;
+  const length = response.headers['content-length'];
+  return length === undefined || Number(length) === end - start + 1;
+}
+
 function allowManyListeners(signal: AbortSignal | undefined): void {
   if (signal && getMaxListeners(signal) < 1000) setMaxListeners(1000, signal);
 }

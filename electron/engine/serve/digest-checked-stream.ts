@@ -2,6 +2,9 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { FerryError } from '../errors/ferry-error.js';
 import { hashFor, parseDigest } from '../oci/digest.js';
 
+/** Bytes buffered on each side of the check (four 1 MiB reads). */
+const BUFFERED = 4 * 1024 * 1024;
+
 /** What a {@link createDigestCheckedStream} checks the bytes against. */
 export interface DigestCheckedStreamOptions {
   /** `sha256:<hex>` (or `sha512:<hex>`): what the whole must hash to. */
@@ -27,6 +30,8 @@ export function createDigestCheckedStream(options: DigestCheckedStreamOptions): 
   const damaged = (why: string): FerryError =>
     new FerryError('damaged', `Blob ${options.digest} in ${options.source} ${why}: the media changed after verification; it was not served whole.`, { subject: options.digest });
   return new Transform({
+    // a few chunks in flight each way, so reading the media, hashing and writing to the socket overlap
+    highWaterMark: BUFFERED,
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
       if (received + chunk.length > options.size) {
         callback(damaged(`has more than the ${options.size} bytes recorded`));

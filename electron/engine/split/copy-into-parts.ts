@@ -8,16 +8,17 @@ import { FerryError } from '../errors/ferry-error.js';
 import { writeFully } from '../parity/shard-io.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
 import { openRegularFile } from '../util/read-regular-file.js';
+import { SlotHasher, type Slot } from '../verify/slot-hasher.js';
 import { writeSplitJournal, type SplitJournal } from './split-journal.js';
 
 const CHUNK = 4 * 1024 * 1024;
+/** Chunks being read, hashed or written at once (memory: SLOTS × CHUNK). */
+const SLOTS = 4;
 
 /** What {@link copyIntoParts} needs: the journal (updated in place and on disk as parts complete). */
 export interface CopyIntoPartsInput {
   dir: string;
   journal: SplitJournal;
-  /** The whole-archive hash, already fed with the bytes of the completed new parts; fed with every byte copied. */
-  archiveHash: Hash;
   signal?: AbortSignal;
   onProgress?: OnProgress;
   /** Extra bytes on disk now: old data parts present plus new data bytes written, minus the archive size. */
@@ -30,9 +31,13 @@ export interface CopyIntoPartsInput {
  * completed in the journal, and then every old part whose bytes all lie in completed new parts is
  * deleted, once its own sha256 (computed as it was read) matched bundle.json. Extra disk space
  * stays about one part. The new parts' sha256 land in `journal.completed`.
+ *
+ * Each chunk is read once into a shared buffer and hashed twice at once from it: for its new part on a
+ * worker thread, for its old part here, while it is written out. Every byte written is thus a byte of an
+ * old part proven against bundle.json, so the archive (the old parts in order) needs no hash of its own.
  */
 export async function copyIntoParts(input: CopyIntoPartsInput): Promise<void> {
-  const { dir, journal, archiveHash, signal, onProgress } = input;
+  const { dir, journal, signal, onProgress } = input;
   const done = journal.completed.length;
   const resumeAt = done > 0 ? journal.newParts[done - 1]!.start + journal.newParts[done - 1]!.size : 0;
   const oldPath = (i: number): string => join(dir, journal.oldParts[i]!.name);
@@ -110,19 +115,25 @@ export async function copyIntoParts(input: CopyIntoPartsInput): Promise<void> {
       }
     }
   }
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-  const readSegment = async (seg: Segment, into: Buffer): Promise<Buffer> => {
-    const fh = await handleOf(seg.oldIndex);
-    let got = 0;
-    while (got < seg.length) {
-      const { bytesRead } = await fh.read(into, got, seg.length - got, seg.pos + got - journal.oldParts[seg.oldIndex]!.start);
-      if (bytesRead === 0) throw shortPart(seg.oldIndex);
-      got += bytesRead;
+  const hasher = new SlotHasher(SLOTS, CHUNK, signal);
+  const readSegment = async (seg: Segment): Promise<Slot> => {
+    const slot = await hasher.acquire();
+    try {
+      const fh = await handleOf(seg.oldIndex);
+      let got = 0;
+      while (got < seg.length) {
+        const { bytesRead } = await fh.read(slot.buffer, got, seg.length - got, seg.pos + got - journal.oldParts[seg.oldIndex]!.start);
+        if (bytesRead === 0) throw shortPart(seg.oldIndex);
+        got += bytesRead;
+      }
+      return slot;
+    } catch (error) {
+      hasher.release(slot.index);
+      throw error;
     }
-    return into.subarray(0, seg.length);
   };
-  let reading: Promise<Buffer> | undefined;
-  let writing: Promise<void> | undefined;
+  let reading: Promise<Slot> | undefined;
+  let writing: Promise<unknown> | undefined;
   let out: FileHandle | undefined;
   try {
     // old parts wholly inside completed new parts are no longer needed (a crash may have kept them)
@@ -140,17 +151,16 @@ export async function copyIntoParts(input: CopyIntoPartsInput): Promise<void> {
 
     const it = segments();
     let next = it.next();
-    let slot = 0;
-    reading = next.done ? undefined : readSegment(next.value, buffers[slot]!);
-    let partHash = createHash('sha256');
+    reading = next.done ? undefined : readSegment(next.value);
     while (!next.done) {
       const seg = next.value;
-      const chunk = await reading!;
-      // the other buffer is free once its write is done: read the next segment into it meanwhile
-      await writing;
+      const slot = await reading!;
+      const chunk = slot.buffer.subarray(0, seg.length);
+      // the next segment is read into another slot meanwhile (once one is hashed and written)
       next = it.next();
-      slot ^= 1;
-      reading = next.done ? undefined : readSegment(next.value, buffers[slot]!);
+      reading = next.done ? undefined : readSegment(next.value);
+      reading?.catch(() => {});
+      if (signal?.aborted) hasher.release(slot.index);
       signal?.throwIfAborted();
 
       const part = journal.newParts[seg.newIndex]!;
@@ -159,14 +169,20 @@ export async function copyIntoParts(input: CopyIntoPartsInput): Promise<void> {
         // and the part created afresh, exclusively and without following a link
         const path = join(dir, partialName(journal.run, part.name));
         await rm(path, { force: true, recursive: true });
-        out = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
-        partHash = createHash('sha256');
+        try {
+          out = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
+        } catch (error) {
+          hasher.release(slot.index);
+          throw error;
+        }
       }
+      // the worker hashes the chunk for its new part while it is hashed here for its old part and written out
+      hasher.submit(seg.newIndex, slot, seg.length, true);
+      const wrote = writeFully(out!, chunk, seg.pos - part.start).finally(() => hasher.done(slot.index));
+      writing = writing ? Promise.all([writing, wrote]) : wrote;
+      writing.catch(() => {});
       const oldHash = await oldHashOf(seg.oldIndex);
       oldHash.update(chunk);
-      partHash.update(chunk);
-      archiveHash.update(chunk);
-      writing = writeFully(out!, chunk, seg.pos - part.start);
       written += seg.length;
       meter.add(seg.length);
       extra();
@@ -187,7 +203,7 @@ export async function copyIntoParts(input: CopyIntoPartsInput): Promise<void> {
       await out!.sync();
       await out!.close();
       out = undefined;
-      journal.completed.push({ name: part.name, sha256: partHash.digest('hex') });
+      journal.completed.push({ name: part.name, sha256: await hasher.digest(seg.newIndex) });
       await writeSplitJournal(dir, journal);
       onProgress?.({ kind: 'item-end', phase: 'split', item: part.name, bytes: part.size, detail: 'written' });
       for (const i of [...present]) {
@@ -207,5 +223,6 @@ export async function copyIntoParts(input: CopyIntoPartsInput): Promise<void> {
     await Promise.allSettled([reading, writing]);
     await out?.close().catch(() => {});
     await Promise.allSettled([...handles.values()].map((fh) => fh.close()));
+    await hasher.close();
   }
 }

@@ -21,6 +21,8 @@ export class SlotHasher {
   private readonly waiters: { resolve: (slot: Slot) => void; reject: (error: unknown) => void }[] = [];
   private readonly digests = new Map<number, { resolve: (sha256: string) => void; reject: (error: unknown) => void }>();
   private readonly worker: Worker;
+  /** Slots submitted with `keep`: how many of the worker and the caller still hold each. */
+  private readonly holds = new Map<number, number>();
   private failure: unknown;
 
   constructor(slotCount: number, slotSize: number, signal?: AbortSignal) {
@@ -29,7 +31,7 @@ export class SlotHasher {
     this.free = this.slots.map((_, i) => i);
     this.worker = new Worker(SLOT_HASH_WORKER_SOURCE, { eval: true, workerData: { slots: shared } });
     this.worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'free') this.release(m.slot);
+      if (m.type === 'free') this.unhold(m.slot);
       else if (m.type === 'digest') {
         this.digests.get(m.file)?.resolve(m.sha256);
         this.digests.delete(m.file);
@@ -57,10 +59,29 @@ export class SlotHasher {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Hands `length` bytes of a slot to the worker as the next bytes of `file`; the slot is freed once hashed. */
-  submit(file: number, slot: Slot, length: number): void {
+  /**
+   * Hands `length` bytes of a slot to the worker as the next bytes of `file`; the slot is freed once hashed
+   * (with `keep`, once hashed and given back by the caller with {@link done}, e.g. after it was written out).
+   */
+  submit(file: number, slot: Slot, length: number, keep = false): void {
     if (this.failure) throw this.failure;
+    if (keep) this.holds.set(slot.index, 2);
     this.worker.postMessage({ type: 'chunk', file, slot: slot.index, length });
+  }
+
+  /** Gives back a slot submitted with `keep` (freed once the worker has hashed it too). */
+  done(index: number): void {
+    this.unhold(index);
+  }
+
+  private unhold(index: number): void {
+    const held = this.holds.get(index);
+    if (held === undefined) return this.release(index);
+    if (held > 1) this.holds.set(index, held - 1);
+    else {
+      this.holds.delete(index);
+      this.release(index);
+    }
   }
 
   /** Gives back a slot that was not submitted. */

@@ -1,0 +1,103 @@
+// `npm run bench`, "beyond loopback: slow links": one image with one large random layer on a real docker-registry,
+// reached through the harness's throttling proxy (each connection capped, a round trip of latency added), fetched by
+//
+//   ferry     `ferry bundle … --no-cache` (large blobs as parallel Range requests, default 4 streams)
+//   floor     one plain GET per blob, every blob at once, each hashed (the best one stream per blob can do)
+//   skopeo    `skopeo copy docker://… oci-archive:…`
+//
+// Target: ferry beats the floor and skopeo by about the number of streams it opens. Ratios are printed; timing does
+// not change the exit code (a busy machine is not a regression), a wrong digest does.
+//
+//   npm run build && node dist/bench/slow-link-bench.js
+//
+// Environment: FERRY_BENCH_SLOW_MIB (default 128) layer size; FERRY_BENCH_SLOW_MBPS (default 20) per-connection cap
+// in MB/s; FERRY_BENCH_SLOW_LATENCY_MS (default 20); FERRY_BENCH_RUNS (default 1).
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { buildSingleImage, imageBlobs, makeRandomLayer, pushImage, skopeo, startRegistry, startThrottleProxy } from '../e2e/harness/index.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const MIB = 1024 * 1024;
+
+/** Runs a command to its end; seconds taken and the tail of stderr. */
+async function timed(cmd: string, args: string[]): Promise<{ seconds: number; code: number; stderr: string }> {
+  const started = performance.now();
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+  return { seconds: (performance.now() - started) / 1000, code, stderr };
+}
+
+/** One GET per blob, all at once, each hashed and checked: the one-stream-per-blob floor. */
+async function oneStreamPerBlob(host: string, repository: string, blobs: { digest: string }[]): Promise<number> {
+  const agent = new Agent({ connections: blobs.length });
+  const started = performance.now();
+  await Promise.all(
+    blobs.map(async (blob) => {
+      const res = await request(`http://${host}/v2/${repository}/blobs/${blob.digest}`, { dispatcher: agent });
+      const hash = createHash('sha256');
+      for await (const chunk of res.body) hash.update(chunk as Buffer);
+      if (`sha256:${hash.digest('hex')}` !== blob.digest) throw new Error(`floor: ${blob.digest} did not verify`);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await agent.close();
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  const mib = Number(process.env.FERRY_BENCH_SLOW_MIB ?? 128);
+  const mbps = Number(process.env.FERRY_BENCH_SLOW_MBPS ?? 20);
+  const latencyMs = Number(process.env.FERRY_BENCH_SLOW_LATENCY_MS ?? 20);
+  const runs = Math.max(1, Number(process.env.FERRY_BENCH_RUNS ?? 1));
+  const work = await mkdtemp(join(tmpdir(), 'ferry-slow-bench-'));
+  const registry = await startRegistry({ auth: 'none', tls: false });
+  const proxy = await startThrottleProxy(registry.url, { bytesPerSecond: mbps * 1_000_000, latencyMs });
+  try {
+    const layer = await makeRandomLayer(mib * MIB, { name: 'data/slow.bin' });
+    const image = buildSingleImage('oci', { os: 'linux', architecture: 'amd64' }, [layer]);
+    await pushImage(registry, 'bench/slow', '1', image);
+    const blobs = [...imageBlobs(image).values()].map((b) => ({ digest: b.digest, size: b.size }));
+    const ref = `${proxy.host}/bench/slow:1`;
+    console.log(`slow link: ${mib} MiB layer, each connection capped at ${mbps} MB/s with ${latencyMs} ms latency`);
+    const best = { ferry: Infinity, floor: Infinity, skopeo: Infinity, ranged: 0 };
+    for (let run = 1; run <= runs; run++) {
+      proxy.reset();
+      const out = join(work, `ferry-${run}`);
+      const ferry = await timed(process.execPath, [join(root, 'bin', 'ferry.js'), 'bundle', ref, '-o', out, '--no-cache', '--insecure-registry', proxy.host, '--json']);
+      if (ferry.code !== 0) throw new Error(`ferry failed: ${ferry.stderr}`);
+      best.ferry = Math.min(best.ferry, ferry.seconds);
+      best.ranged = Math.max(best.ranged, proxy.peakConcurrentRanged);
+      await rm(out, { recursive: true, force: true });
+
+      const floor = await oneStreamPerBlob(proxy.host, 'bench/slow', blobs);
+      best.floor = Math.min(best.floor, floor);
+
+      const archive = join(work, `skopeo-${run}.tar`);
+      const started = performance.now();
+      const r = await skopeo(['copy', '--src-tls-verify=false', `docker://${ref}`, `oci-archive:${archive}:latest`], { timeoutMs: 600_000 });
+      if (r.code !== 0) throw new Error(`skopeo failed: ${r.stderr}`);
+      const skopeoSeconds = (performance.now() - started) / 1000;
+      best.skopeo = Math.min(best.skopeo, skopeoSeconds);
+      await rm(archive, { force: true });
+      console.log(`run ${run}: ferry ${ferry.seconds.toFixed(2)} s (${proxy.peakConcurrentRanged} ranges at once), floor ${floor.toFixed(2)} s, skopeo ${skopeoSeconds.toFixed(2)} s`);
+    }
+    const vsFloor = best.floor / best.ferry;
+    const vsSkopeo = best.skopeo / best.ferry;
+    console.log(`\n  ferry ${best.ferry.toFixed(2)} s, ${best.ranged} ranged requests at once`);
+    console.log(`  floor / ferry    ${vsFloor.toFixed(2)}×  (target about ${best.ranged}×)`);
+    console.log(`  skopeo / ferry   ${vsSkopeo.toFixed(2)}×  (target about ${best.ranged}×)`);
+  } finally {
+    await proxy.stop();
+    await registry.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

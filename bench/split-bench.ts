@@ -1,0 +1,66 @@
+// `ferry split` speed against its floor over the same bytes: openssl sha256 of the archive as it stands (the
+// proving pass), `split` into the new parts, openssl sha256 of the new parts, and an fsync of them, with the
+// page cache warm for both. Target: ferry split ≤ 1.3× the floor (each byte read once, hashed at most twice
+// per core: the proving pass, then the old and new part hashes on two threads while copying).
+//
+//   npm run build && npx tsx bench/split-bench.ts
+//
+// FERRY_BENCH_MIB (default 512) MiB of random layers in one part, split into FERRY_BENCH_SIZE (default 100MB)
+// parts. FERRY_BENCH_RUNS (default 3): best of. Each run splits a fresh copy of the bundle (copy not timed).
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeTestBundle } from '../e2e/harness/index.js';
+
+const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../..' : '..', import.meta.url));
+
+/** Runs a command to its end; its wall time in seconds. */
+async function timed(cmd: string, args: string[], cwd?: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn(cmd, args, { stdio: 'ignore', cwd });
+  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${code}`);
+  return (performance.now() - started) / 1000;
+}
+
+/** The archive files of a bundle folder, in order. */
+async function archiveFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => /^bundle\.tar(\.\d+)?$/.test(n)).sort().map((n) => join(dir, n));
+}
+
+const runs = Number(process.env.FERRY_BENCH_RUNS ?? 3);
+const mib = Number(process.env.FERRY_BENCH_MIB ?? 512);
+const size = process.env.FERRY_BENCH_SIZE ?? '100MB';
+const bytes = Number(/^(\d+)MB$/.exec(size)?.[1] ?? 100) * 1e6;
+const cli = process.env.FERRY_BENCH_CLI ?? join(root, 'dist', 'ferry.mjs'); // `npm run build` first
+const made = await makeTestBundle({ bigLayers: Math.max(1, Math.round(mib / 32)), layerBytes: 32 * 1024 * 1024, images: ['test/single:1.0', 'test/big:1'] });
+const work = await mkdtemp(join(made.dir, '..', 'ferry-split-bench-'));
+try {
+  await timed('cat', await archiveFiles(made.dir)); // warm the page cache
+  const best = { floor: Infinity, ferry: Infinity };
+  for (let i = 0; i < runs; i++) {
+    // the floor: prove, split, hash the new parts, flush them
+    const floorDir = join(work, `floor-${i}`);
+    await cp(made.dir, floorDir, { recursive: true });
+    const old = await archiveFiles(floorDir);
+    let floor = await timed('openssl', ['sha256', ...old]);
+    floor += await timed('sh', ['-c', `cat "$@" | split -b ${bytes} -d -a 3 - new.`, 'sh', ...old], floorDir);
+    const parts = (await readdir(floorDir)).filter((n) => n.startsWith('new.')).map((n) => join(floorDir, n));
+    floor += await timed('openssl', ['sha256', ...parts]);
+    floor += await timed('sync', ['-f', ...parts]);
+    best.floor = Math.min(best.floor, floor);
+    await rm(floorDir, { recursive: true, force: true });
+
+    const ferryDir = join(work, `ferry-${i}`);
+    await cp(made.dir, ferryDir, { recursive: true });
+    best.ferry = Math.min(best.ferry, await timed(process.execPath, [cli, 'split', ferryDir, '--size', size]));
+    await rm(ferryDir, { recursive: true, force: true });
+  }
+  console.log(`ferry split --size ${size} of ${mib} MiB; best of ${runs}:`);
+  console.log(`  openssl + split + openssl + fsync  ${best.floor.toFixed(2)} s`);
+  console.log(`  ferry split (CLI)                  ${best.ferry.toFixed(2)} s  ${(best.ferry / best.floor).toFixed(2)}× the floor`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+  await made.cleanup();
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { pushBlob, startRegistry, startThrottleProxy, streamFailsWith, type RegistryHandle, type ThrottleProxy } from '../../../e2e/harness/index.js';
+import { isAbortError } from '../errors/ferry-error.js';
+import { staticCredentials } from './credentials.js';
+import { rangeSegmentSize } from './parallel-ranges.js';
+import { RegistryClient, type BlobDescriptor, type RegistryClientOptions } from './registry-client.js';
+
+const SIZE = 8 * 1024 * 1024;
+const REPO = 'slow/link';
+
+describe('RegistryClient fetches large blobs as parallel ranges through a throttled link', () => {
+  let registry: RegistryHandle;
+  let proxy: ThrottleProxy;
+  let blob: BlobDescriptor & { bytes: Buffer };
+  const clients: RegistryClient[] = [];
+  const newClient = (options: RegistryClientOptions = {}): RegistryClient => {
+    const client = new RegistryClient({ insecureRegistries: [proxy.host], env: {}, credentials: staticCredentials({}), rangeThreshold: 1024 * 1024, ...options });
+    clients.push(client);
+    return client;
+  };
+  const fetchAll = (client: RegistryClient) => client.openBlob(proxy.host, REPO, blob).then((s) => buffer(s));
+  const sha = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+  before(async () => {
+    registry = await startRegistry({ auth: 'none', tls: false });
+    const bytes = randomBytes(SIZE);
+    const pushed = await pushBlob(registry, REPO, bytes);
+    blob = { digest: pushed.digest, size: pushed.size, bytes };
+    proxy = await startThrottleProxy(registry.url, { bytesPerSecond: 8_000_000, latencyMs: 20 });
+  });
+  beforeEach(() => proxy.reset());
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await proxy?.stop();
+    await registry?.stop();
+  });
+
+  it('fetches the right bytes over 4 concurrent ranged requests, each range asked once', async () => {
+    const got = await fetchAll(newClient());
+    assert.equal(got.length, SIZE);
+    assert.equal(sha(got), blob.digest);
+    assert.equal(proxy.peakConcurrentRanged, 4, `ranges in flight at once: ${proxy.peakConcurrentRanged}`);
+    const segment = rangeSegmentSize(SIZE, 4);
+    const expected = Array.from({ length: Math.ceil(SIZE / segment) }, (_, i) => `bytes=${i * segment}-${Math.min(SIZE, (i + 1) * segment) - 1}`);
+    assert.deepEqual([...proxy.ranges].sort(), [...expected].sort());
+  });
+
+  it('uses one plain stream below the threshold or with rangeStreams 1', async () => {
+    assert.equal(sha(await fetchAll(newClient({ rangeStreams: 1 }))), blob.digest);
+    assert.equal(sha(await fetchAll(newClient({ rangeThreshold: SIZE + 1 }))), blob.digest);
+    assert.deepEqual(proxy.ranges, [], 'no Range asked');
+  });
+
+  it('falls back to one stream when the link ignores Range', async () => {
+    proxy.faults = { ignoreRange: true };
+    const got = await fetchAll(newClient());
+    assert.equal(sha(got), blob.digest);
+    assert.equal(proxy.ranges.length, 1, 'only the probing range was asked');
+    assert.equal(proxy.peakConcurrentRanged, 1);
+  });
+
+  it('falls back to one stream when the link answers a different Content-Range', async () => {
+    proxy.faults = { wrongContentRange: true };
+    const got = await fetchAll(newClient());
+    assert.equal(sha(got), blob.digest);
+    assert.equal(proxy.ranges.length, 1, 'only the probing range was asked');
+  });
+
+  it('resumes a range cut mid-way from where it stopped', async () => {
+    const segment = rangeSegmentSize(SIZE, 4);
+    proxy.faults = { cutRanged: { nth: 2, bytes: 100_000 } };
+    const got = await fetchAll(newClient());
+    assert.equal(sha(got), blob.digest);
+    assert.ok(proxy.ranges.length > Math.ceil(SIZE / segment), `a resume was asked: ${proxy.ranges.join(', ')}`);
+    const resumed = proxy.ranges.filter((r) => Number(/^bytes=(\d+)-/.exec(r)![1]) % segment !== 0);
+    assert.equal(resumed.length, 1, `one range starts mid-segment: ${proxy.ranges.join(', ')}`);
+  });
+
+  it('stops every range when cancelled mid-blob', async () => {
+    const controller = new AbortController();
+    const stream = await newClient().openBlob(proxy.host, REPO, blob, { signal: controller.signal });
+    stream.once('data', () => controller.abort());
+    await assert.rejects(buffer(stream), (error: Error) => isAbortError(error));
+    assert.ok(proxy.ranges.length <= 4, `no range started after the abort: ${proxy.ranges.length}`);
+  });
+
+  it('fails a corrupted range with digest-mismatch naming the blob', async () => {
+    proxy.faults = { corruptRanged: { nth: 3, at: 12_345 } };
+    const stream = await newClient().openBlob(proxy.host, REPO, blob);
+    const error = await streamFailsWith(stream, 'digest-mismatch', new RegExp(blob.digest));
+    assert.equal(error.subject, `${proxy.host}/${REPO}@${blob.digest}`);
+  });
+});

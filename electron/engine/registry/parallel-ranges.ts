@@ -1,0 +1,230 @@
+import type { Hash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { FerryError } from '../errors/ferry-error.js';
+import { hashFor, type ParsedDigest } from '../oci/digest.js';
+import { abortError, sleep } from './abort.js';
+import { backoffDelay } from './retry-backoff.js';
+import { classifyTransportError } from './transport-errors.js';
+
+/** The most bytes one ranged request asks for (and so the most one stream buffers). */
+export const MAX_RANGE_SEGMENT = 4 * 1024 * 1024;
+
+/** The segment size for a blob of `size` fetched by `streams` parallel requests: at most {@link MAX_RANGE_SEGMENT}. */
+export function rangeSegmentSize(size: number, streams: number): number {
+  return Math.max(1, Math.min(MAX_RANGE_SEGMENT, Math.ceil(size / Math.max(1, streams))));
+}
+
+/** What a {@link ParallelRangeStream} needs. */
+export interface ParallelRangeStreamOptions {
+  digest: string;
+  parsedDigest: ParsedDigest;
+  size: number;
+  /** Ranged requests in flight at once. */
+  streams: number;
+  /** The answered first range (`bytes=0-…`): its body and the inclusive end it covers. */
+  first: { body: Readable; end: number };
+  /** Requests `bytes=start-end` (inclusive); resolves with a body checked to be exactly that range, else rejects. */
+  fetchRange: (start: number, end: number, signal: AbortSignal) => Promise<Readable>;
+  /** How many times each range may be resumed after its body broke off. */
+  retries: number;
+  /** Where the blob comes from, for messages. */
+  source: string;
+  subject: string;
+  /** Turns a transport error that can't be resumed into a user-facing error. */
+  toError: (error: unknown) => Error;
+  signal?: AbortSignal;
+  /** Called once when the stream closes for any reason. */
+  onClose: () => void;
+}
+
+interface Segment {
+  start: number;
+  /** Inclusive. */
+  end: number;
+  chunks: Buffer[];
+  got: number;
+  done: boolean;
+  resumes: number;
+  body: Readable | undefined;
+}
+
+/**
+ * The bytes of one blob fetched as up to `streams` parallel Range requests of at most {@link MAX_RANGE_SEGMENT} each,
+ * handed on in order and hashed once over the whole. Each range must come back at exactly its length; a range that
+ * breaks off resumes from where it stopped. Memory is bounded: at most `streams` segments are held at a time, and no
+ * new range starts until the reader has taken the oldest. Ends only when the size and digest match.
+ */
+export class ParallelRangeStream extends Readable {
+  readonly #options: ParallelRangeStreamOptions;
+  readonly #hash: Hash;
+  readonly #segmentSize: number;
+  /** Segments in flight or waiting for the reader, oldest first. */
+  readonly #active: Segment[] = [];
+  #nextStart = 0;
+  #sent = 0;
+  #wanted = true;
+  #peak = 0;
+  readonly #stopped = new AbortController();
+  readonly #onAbort: () => void;
+
+  constructor(options: ParallelRangeStreamOptions) {
+    super({ highWaterMark: 64 * 1024 });
+    this.#options = options;
+    this.#hash = hashFor(options.parsedDigest);
+    this.#segmentSize = rangeSegmentSize(options.size, options.streams);
+    this.#onAbort = () => this.destroy(abortError(options.signal));
+    options.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.once('close', () => {
+      options.signal?.removeEventListener('abort', this.#onAbort);
+      options.onClose();
+    });
+    const first = this.#newSegment(options.first.end);
+    this.#attach(first, options.first.body);
+    this.#launch();
+    if (options.signal?.aborted) queueMicrotask(this.#onAbort);
+  }
+
+  /** The most ranged requests that were in flight at once. */
+  get peakStreams(): number {
+    return this.#peak;
+  }
+
+  override _read(): void {
+    this.#wanted = true;
+    this.#pump();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#stopped.abort();
+    for (const segment of this.#active) this.#detach(segment);
+    this.#active.length = 0;
+    callback(error);
+  }
+
+  #newSegment(end: number): Segment {
+    const segment: Segment = { start: this.#nextStart, end, chunks: [], got: 0, done: false, resumes: 0, body: undefined };
+    this.#nextStart = end + 1;
+    this.#active.push(segment);
+    return segment;
+  }
+
+  /** Starts ranges until `streams` segments are held or the blob is covered. */
+  #launch(): void {
+    while (!this.destroyed && this.#active.length < this.#options.streams && this.#nextStart < this.#options.size) {
+      const end = Math.min(this.#options.size, this.#nextStart + this.#segmentSize) - 1;
+      void this.#fetch(this.#newSegment(end));
+    }
+    this.#peak = Math.max(this.#peak, this.#active.filter((s) => !s.done).length);
+  }
+
+  async #fetch(segment: Segment): Promise<void> {
+    try {
+      if (segment.resumes > 0) await sleep(backoffDelay(segment.resumes - 1), this.#stopped.signal);
+      if (this.destroyed) return;
+      const body = await this.#options.fetchRange(segment.start + segment.got, segment.end, this.#stopped.signal);
+      if (this.destroyed) {
+        body.on('error', () => undefined).destroy();
+        return;
+      }
+      this.#attach(segment, body);
+    } catch (error) {
+      this.#broken(segment, error);
+    }
+  }
+
+  #attach(segment: Segment, body: Readable): void {
+    segment.body = body;
+    const length = segment.end - segment.start + 1;
+    body.on('data', (data: Buffer) => {
+      if (segment.body !== body || this.destroyed) return;
+      if (segment.got + data.length > length) {
+        this.#fail('size-mismatch', `Blob ${this.#options.digest} from ${this.#options.source} sent more than the ${length} bytes asked for at offset ${segment.start}; the registry sent different content.`);
+        return;
+      }
+      segment.chunks.push(data);
+      segment.got += data.length;
+      if (segment === this.#active[0]) this.#pump();
+    });
+    body.once('end', () => {
+      if (segment.body !== body) return;
+      this.#detach(segment);
+      if (segment.got < length) {
+        this.#broken(segment, Object.assign(new Error(`range ended after ${segment.got} of ${length} bytes`), { code: 'ECONNRESET' }));
+        return;
+      }
+      segment.done = true;
+      this.#pump();
+    });
+    body.once('error', (error: Error) => {
+      if (segment.body !== body) return;
+      this.#detach(segment);
+      this.#broken(segment, error);
+    });
+  }
+
+  #detach(segment: Segment): void {
+    const body = segment.body;
+    if (!body) return;
+    segment.body = undefined;
+    body.removeAllListeners('data');
+    body.on('error', () => undefined);
+    body.destroy();
+  }
+
+  /** A range broke off: resume it from where it stopped while resumes are left, else fail the blob. */
+  #broken(segment: Segment, error: unknown): void {
+    if (this.destroyed) return;
+    const signal = this.#options.signal;
+    if (signal?.aborted) {
+      this.destroy(abortError(signal));
+      return;
+    }
+    const retryable = error instanceof Error && !(error instanceof FerryError) && classifyTransportError(error).retryable;
+    if (retryable && segment.resumes < this.#options.retries) {
+      segment.resumes++;
+      void this.#fetch(segment);
+      return;
+    }
+    this.destroy(error instanceof FerryError ? error : this.#options.toError(error));
+  }
+
+  /** Hands on the oldest segment's bytes while the reader wants them; finishes when the whole blob went out. */
+  #pump(): void {
+    while (this.#wanted && !this.destroyed) {
+      const head = this.#active[0];
+      if (!head) {
+        if (this.#nextStart >= this.#options.size) this.#finish();
+        return;
+      }
+      const chunk = head.chunks.shift();
+      if (chunk) {
+        this.#hash.update(chunk);
+        this.#sent += chunk.length;
+        this.#wanted = this.push(chunk);
+        continue;
+      }
+      if (!head.done) return;
+      this.#active.shift();
+      this.#launch();
+    }
+  }
+
+  #finish(): void {
+    const { size, digest, parsedDigest, source } = this.#options;
+    if (this.#sent !== size) {
+      this.#fail('size-mismatch', `Blob ${digest} from ${source} came to ${this.#sent} of ${size} bytes; the registry sent different content.`);
+      return;
+    }
+    const actual = this.#hash.digest('hex');
+    if (actual !== parsedDigest.hex) {
+      this.#fail('digest-mismatch', `Blob ${digest} from ${source} does not match its digest (it hashes to ${parsedDigest.algorithm}:${actual}); the registry or a proxy corrupted it.`);
+      return;
+    }
+    this.#wanted = false;
+    this.push(null);
+  }
+
+  #fail(code: 'size-mismatch' | 'digest-mismatch', message: string): void {
+    this.destroy(new FerryError(code, message, { subject: this.#options.subject }));
+  }
+}
