@@ -10,8 +10,6 @@
 // Targets (issue "The engine and ferry bundle"): ferry ≤ 0.5× skopeo, ≤ 1.2× raw GET, ≤ 200 MB RSS.
 // Environment: FERRY_BENCH_MIB (default 512) sets the seeded size; FERRY_BENCH_RUNS (default 2) the
 // runs per contender (the best is reported).
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,31 +17,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { seedBenchImages, startRegistry, skopeo, type RegistryHandle } from '../e2e/harness/index.js';
+import { timedCommand } from './timed-command.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const MIB = 1024 * 1024;
 
-/** Runs a command, sampling its peak RSS (VmHWM) from /proc while it runs. */
-async function timed(cmd: string, args: string[]): Promise<{ seconds: number; peakRssMiB: number; code: number; stderr: string }> {
-  const started = performance.now();
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  let peak = 0;
-  const sample = (): void => {
-    try {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peak = Math.max(peak, kib / 1024);
-    } catch {
-      // the process has exited
-    }
-  };
-  const timer = setInterval(sample, 20);
-  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
-  clearInterval(timer);
-  return { seconds: (performance.now() - started) / 1000, peakRssMiB: peak, code, stderr };
-}
+/** Runs a command, sampling its peak RSS. */
+const timed = (cmd: string, args: string[]) => timedCommand(cmd, args);
 
 /**
  * Every blob GET 8 at a time. Plain: bytes discarded (the network limit). With `file`: each blob

@@ -7,22 +7,15 @@
 // FERRY_BENCH_MIB (default 512) sets the image size (32 MiB random layers); FERRY_BENCH_RUNS (default 3):
 // best of. FERRY_BENCH_PROFILE=DIR also writes a CPU profile of one ferry run there.
 // Target (issue 17): ferry import again ≤ 1.5× skopeo.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTestBundle, skopeo, startRegistry } from '../e2e/harness/index.js';
+import { timedCommand } from './timed-command.js';
 
 const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../..' : '..', import.meta.url));
 
 /** Runs a command to its end and times it. */
-async function timed(cmd: string, args: string[]): Promise<{ seconds: number; code: number; stderr: string }> {
-  const started = performance.now();
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
-  return { seconds: (performance.now() - started) / 1000, code, stderr };
-}
+const timed = (cmd: string, args: string[]) => timedCommand(cmd, args);
 
 const mib = Number(process.env.FERRY_BENCH_MIB ?? 512);
 const runs = Math.max(1, Number(process.env.FERRY_BENCH_RUNS ?? 3));

@@ -12,7 +12,6 @@
 //
 // Environment: FERRY_BENCH_SLOW_MIB (default 128) layer size; FERRY_BENCH_SLOW_MBPS (default 20) per-connection cap
 // in MB/s; FERRY_BENCH_SLOW_LATENCY_MS (default 20); FERRY_BENCH_RUNS (default 1).
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,19 +19,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { buildSingleImage, imageBlobs, makeRandomLayer, pushImage, skopeo, startRegistry, startThrottleProxy } from '../e2e/harness/index.js';
+import { timedCommand } from './timed-command.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const MIB = 1024 * 1024;
 
 /** Runs a command to its end; seconds taken and the tail of stderr. */
-async function timed(cmd: string, args: string[]): Promise<{ seconds: number; code: number; stderr: string }> {
-  const started = performance.now();
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
-  return { seconds: (performance.now() - started) / 1000, code, stderr };
-}
+const timed = (cmd: string, args: string[]) => timedCommand(cmd, args);
 
 /** One GET per blob, all at once, each hashed and checked: the one-stream-per-blob floor. */
 async function oneStreamPerBlob(host: string, repository: string, blobs: { digest: string }[]): Promise<number> {

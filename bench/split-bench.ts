@@ -7,21 +7,19 @@
 //
 // FERRY_BENCH_MIB (default 512) MiB of random layers in one part, split into FERRY_BENCH_SIZE (default 100MB)
 // parts. FERRY_BENCH_RUNS (default 3): best of. Each run splits a fresh copy of the bundle (copy not timed).
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTestBundle } from '../e2e/harness/index.js';
+import { timedCommand } from './timed-command.js';
 
 const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../..' : '..', import.meta.url));
 
 /** Runs a command to its end; its wall time in seconds. */
 async function timed(cmd: string, args: string[], cwd?: string): Promise<number> {
-  const started = performance.now();
-  const child = spawn(cmd, args, { stdio: 'ignore', cwd });
-  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
-  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${code}`);
-  return (performance.now() - started) / 1000;
+  const r = await timedCommand(cmd, args, cwd ? { cwd } : {});
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.seconds;
 }
 
 /** The archive files of a bundle folder, in order. */

@@ -6,30 +6,19 @@
 // Without a folder it makes a bundle of FERRY_BENCH_MIB (default 1024) MiB of random layers split
 // into FERRY_BENCH_SPLIT parts (default 256MiB). FERRY_BENCH_RUNS (default 3): best of. Target:
 // ferry verify ≤ 1.3× sha256sum, while it also hashes every blob and walks the archive.
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTestBundle } from '../e2e/harness/index.js';
 import { verifyIntegrity } from '../electron/engine/index.js';
+import { timedCommand } from './timed-command.js';
 
 const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../..' : '..', import.meta.url));
 
 /** Runs a command to its end, sampling its peak RSS (VmHWM). */
 async function timed(cmd: string, args: string[]): Promise<{ seconds: number; peakMiB: number; code: number }> {
-  const started = performance.now();
-  const child = spawn(cmd, args, { stdio: 'ignore' });
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
-    } catch {
-      // exited
-    }
-  }, 20);
-  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
-  clearInterval(timer);
-  return { seconds: (performance.now() - started) / 1000, peakMiB: peak, code };
+  const r = await timedCommand(cmd, args);
+  return { seconds: r.seconds, peakMiB: r.peakRssMiB, code: r.code };
 }
 
 const runs = Number(process.env.FERRY_BENCH_RUNS ?? 3);

@@ -228,7 +228,9 @@ describe('ferry import --to pushes local images under the name given', () => {
     await runOrThrow('skopeo', ['copy', ...tls, `docker://${images.shared.fullRef}`, `docker-archive:${join(work, 'unnamed.tar')}`]);
     const { dir, records } = await bundle('b-import', [`oci:${join(work, 'multi-oci')}:1`, `docker-archive:${join(work, 'single.tar')}`, `docker-archive:${join(work, 'unnamed.tar')}:registry.local/team/app:1.0`]);
     assert.deepEqual(records.map((r) => r.reference), ['local.invalid/multi-oci:1', 'docker.io/test/single:1.0', 'registry.local/team/app:1.0']);
-    const r = await runFerry(['import', dir, '--to', `${registry.host}/mirror`, '--insecure-registry', registry.host], { env });
+    // the report goes to the work folder (by default import writes it where it runs: the checkout)
+    const report = ['--report', join(work, 'import-report.json')];
+    const r = await runFerry(['import', dir, '--to', `${registry.host}/mirror`, '--insecure-registry', registry.host, ...report], { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const app = JSON.parse(await rawDigest(`docker://${registry.host}/mirror/team/app:1.0`)) as { config: { digest: string } };
     assert.equal(app.config.digest, images.shared.platforms[0]!.config.digest);
@@ -236,7 +238,7 @@ describe('ferry import --to pushes local images under the name given', () => {
     const pushed = JSON.parse(await rawDigest(`docker://${registry.host}/mirror/test/single:1.0`)) as { config: { digest: string } };
     assert.equal(pushed.config.digest, images.single.platforms[0]!.config.digest);
     // --map names where the reserved local.invalid names go
-    const mapped = await runFerry(['import', dir, '--to', `${registry.host}/mirror`, '--map', `local.invalid=${registry.host}/team`, '--insecure-registry', registry.host], { env });
+    const mapped = await runFerry(['import', dir, '--to', `${registry.host}/mirror`, '--map', `local.invalid=${registry.host}/team`, '--insecure-registry', registry.host, ...report], { env });
     assert.equal(mapped.code, 0, mapped.stdout + mapped.stderr);
     assert.equal(await sha256(await rawDigest(`docker://${registry.host}/team/multi-oci:1`)), images.multi.digest);
   });
