@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       await rm(join(work, 'raw.bin'));
 
       const out = join(work, `ferry-${run}`);
-      const ferry = await timed(process.execPath, [join(root, 'bin', 'ferry.js'), 'bundle', ...refs, '-o', out, '--no-cache', '--insecure-registry', registry.host, '--json']);
+      const ferry = await timed(process.execPath, [process.env.FERRY_BENCH_CLI ?? join(root, 'bin', 'ferry.js'), 'bundle', ...refs, '-o', out, '--no-cache', '--insecure-registry', registry.host, '--json']);
       if (ferry.code !== 0) throw new Error(`ferry failed: ${ferry.stderr}`);
       best.ferry = Math.min(best.ferry, ferry.seconds);
       best.rss = Math.max(best.rss, ferry.peakRssMiB);

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= runs; run++) {
       proxy.reset();
       const out = join(work, `ferry-${run}`);
-      const ferry = await timed(process.execPath, [join(root, 'bin', 'ferry.js'), 'bundle', ref, '-o', out, '--no-cache', '--insecure-registry', proxy.host, '--json']);
+      const ferry = await timed(process.execPath, [process.env.FERRY_BENCH_CLI ?? join(root, 'bin', 'ferry.js'), 'bundle', ref, '-o', out, '--no-cache', '--insecure-registry', proxy.host, '--json']);
       if (ferry.code !== 0) throw new Error(`ferry failed: ${ferry.stderr}`);
       best.ferry = Math.min(best.ferry, ferry.seconds);
       best.ranged = Math.max(best.ranged, proxy.peakConcurrentRanged);

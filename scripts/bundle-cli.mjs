@@ -7,11 +7,13 @@
 import { rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
+// FERRY_CLI_OUTDIR builds a private copy elsewhere (e.g. to time a change without touching dist/)
+const outdir = process.env.FERRY_CLI_OUTDIR ?? 'dist';
 // stale chunks of an earlier build would otherwise be shipped too
-await rm('dist/ferry-chunks', { recursive: true, force: true });
+await rm(`${outdir}/ferry-chunks`, { recursive: true, force: true });
 await build({
   entryPoints: { ferry: 'electron/cli/bin.ts' },
-  outdir: 'dist',
+  outdir,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'ferry-chunks/[name]-[hash]',
   splitting: true,
