@@ -1,4 +1,4 @@
-// How fast the built `ferry` command starts: `ferry --version`, `--help` and `ferry inspect` on a
+// How fast the built `ferry` command starts: `ferry --version`, `--help`, `ferry inspect` and `ferry verify` on a
 // small bundle, each the best of FERRY_BENCH_RUNS (default 10) runs, against a bare `node -e 0`.
 // Field engineers run `ferry verify` / `ferry inspect` in scripts, so start-up time is the figure.
 //
@@ -38,6 +38,7 @@ try {
     ['ferry --help', [cli, '--help']],
     ['ferry inspect', [cli, 'inspect', dir]],
     ['ferry inspect --json', [cli, 'inspect', '--json', dir]],
+    ['ferry verify', [cli, 'verify', dir]],
   ];
   const best = new Map(cases.map(([name]) => [name, Infinity]));
   await timed([cli, '--version']); // warm the page cache

@@ -5,7 +5,26 @@
 // `ferry --version`, `--help` and `inspect` start fast. Ship the entry and every chunk together
 // (electron-builder.yml extraResources). tsc still typechecks and emits dist/ for the rest.
 import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+
+/**
+ * zod's index of its ~45 message locales is half of its code (about 370 KB) and is compiled by every command that
+ * reads a bundle.json; Ferry never switches zod's locale (its messages are its own), so the CLI gets English only.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](core|classic)$/.test(args.resolveDir) ? { path: join(dirname(args.resolveDir), 'locales', 'index.js'), namespace: 'zod-en' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};\n`,
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 // FERRY_CLI_OUTDIR builds a private copy elsewhere (e.g. to time a change without touching dist/)
 const outdir = process.env.FERRY_CLI_OUTDIR ?? 'dist';
@@ -26,4 +45,5 @@ await build({
   // CommonJS dependencies bundled into an ES module still call require() (the banner heads every chunk)
   banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [zodEnglishOnly],
 });

@@ -291,29 +291,46 @@ describe('interrupted splits', () => {
 
 describe('disk space while splitting', () => {
   /** Splits in process, sampling the folder's size at every progress event; returns the peak above the start. */
-  async function measure(dir: string, size: string): Promise<{ sampled: number; engine: number }> {
+  async function measure(dir: string, size: string, frugal: boolean): Promise<{ sampled: number; engine: number }> {
     const start = folderBytes(dir);
     let peak = start;
     const onProgress = (): void => {
       peak = Math.max(peak, folderBytes(dir));
     };
-    const result = await splitBundle({ dir, size }, { onProgress });
+    const result = await splitBundle({ dir, size, frugal }, { onProgress });
     return { sampled: peak - start, engine: result.peakExtraBytes };
   }
 
-  test('1 MiB ↔ 3 MiB parts without parity: about one part extra at most, never two', async (t) => {
+  test('frugal, 1 MiB ↔ 3 MiB parts without parity: about one part extra at most, never two', async (t) => {
     const dir = base.copy();
     // drop parity first, so the folder's size is the archive's
     assert.equal((await splitBundle({ dir, size: '1MiB', parity: 0 })).after.parity, 0);
     for (const size of ['3MiB', '1MiB', '2MiB']) {
       const largest = Math.max(...readManifest(dir).archive.parts.map((p) => p.size), Math.min(parseInt(size) * MIB, base.manifest.archive.size));
-      const { sampled, engine } = await measure(dir, size);
+      const { sampled, engine } = await measure(dir, size, true);
       t.diagnostic(`to ${size}: folder grew by at most ${sampled} bytes (engine: ${engine}); largest part ${largest}`);
       assert.ok(engine <= largest, `${size}: the engine saw ${engine} bytes extra, more than one part (${largest})`);
       assert.ok(engine >= MIB, `${size}: a split does need about a part extra (${engine})`);
       assert.ok(sampled <= largest + 64 * 1024, `${size}: the folder grew by ${sampled} bytes, more than one part (${largest})`);
       assert.ok(sampled <= 2 * largest);
       await assertSameArchive(dir);
+    }
+  });
+
+  test('with room to spare, flushes run behind the copy: at most the largest old part and three new parts extra', async (t) => {
+    const dir = base.copy();
+    assert.equal((await splitBundle({ dir, size: '1MiB', parity: 0 })).after.parity, 0);
+    for (const size of ['2MiB', '1MiB', '3MiB']) {
+      const largestOld = Math.max(...readManifest(dir).archive.parts.map((p) => p.size));
+      const largestNew = Math.min(parseFloat(size) * MIB, base.manifest.archive.size);
+      const bound = largestOld + 3 * largestNew;
+      const { sampled, engine } = await measure(dir, size, false);
+      t.diagnostic(`to ${size}: folder grew by at most ${sampled} bytes (engine: ${engine}); bound ${bound}`);
+      assert.ok(engine <= bound, `${size}: the engine saw ${engine} bytes extra, more than ${bound}`);
+      assert.ok(sampled <= bound + 64 * 1024, `${size}: the folder grew by ${sampled} bytes, more than ${bound}`);
+      const m = await assertSameArchive(dir);
+      assert.equal(m.archive.parts[0]!.size, largestNew);
+      assert.ok(!listing(dir).some((n) => n.startsWith('.ferry-')), `no temporary files: ${listing(dir).join(' ')}`);
     }
   });
 });

@@ -121,3 +121,75 @@ export async function seedBenchImages(registry: PushTarget, totalBytes: number, 
   }
   return { images, distinctBlobBytes, referencedBytes, sharedLayerDigest: shared.digest, elapsedMs: Date.now() - started };
 }
+
+/** Options for {@link seedSmallImages}. */
+export interface SeedSmallOptions {
+  /** Number of images (default 300). */
+  imageCount?: number;
+  /** Distinct base layers the images share, like real images built `FROM` a few bases (default 6). */
+  baseCount?: number;
+  /** Size of each base layer (default 2 MiB). */
+  baseBytes?: number;
+  /** Own layers per image on top of its base (default 2). */
+  layersPerImage?: number;
+  /** Typical size of an own layer (default 96 KiB; they vary from ½× to 2× this). */
+  layerBytes?: number;
+  /** Images pushed at once (default 8). */
+  concurrency?: number;
+  /** Repository prefix (default `small`): images are `PREFIX/app-N:latest`. */
+  repositoryPrefix?: string;
+}
+
+/**
+ * Pushes many small OCI images (`PREFIX/app-N:latest`): each one of `baseCount` shared base layers (pushed once, then
+ * cross-repository mounted, as registries hold real images) plus `layersPerImage` small random layers of its own.
+ */
+export async function seedSmallImages(registry: PushTarget, options: SeedSmallOptions = {}): Promise<BenchImages> {
+  const started = Date.now();
+  const imageCount = Math.max(1, options.imageCount ?? 300);
+  const baseCount = Math.max(1, Math.min(imageCount, options.baseCount ?? 6));
+  const layersPerImage = Math.max(0, options.layersPerImage ?? 2);
+  const layerBytes = Math.max(1024, options.layerBytes ?? 96 * 1024);
+  const prefix = options.repositoryPrefix ?? 'small';
+  const repos = Array.from({ length: imageCount }, (_, i) => `${prefix}/app-${i}`);
+  const bases = await Promise.all(Array.from({ length: baseCount }, (_, i) => makeRandomLayer(options.baseBytes ?? 2 * 1024 * 1024, { name: `base/${i}.bin` })));
+  // each base pushed into the first repository that uses it (repository i uses base i % baseCount)
+  await Promise.all(bases.map((base, i) => pushBlob(registry, repos[i]!, base.bytes)));
+  let distinctBlobBytes = bases.reduce((n, b) => n + b.size, 0);
+  let referencedBytes = 0;
+  const images: BenchImage[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < imageCount; i = next++) {
+      const repo = repos[i]!;
+      const base = bases[i % baseCount]!;
+      if (i >= baseCount) await pushBlob(registry, repo, base.bytes, { mountFrom: repos[i % baseCount]!, skipExisting: false });
+      const layers: Array<BlobRef & { diffID: string }> = [{ digest: base.digest, size: base.size, diffID: base.diffID }];
+      for (let j = 0; j < layersPerImage; j++) {
+        const bytes = Math.round((layerBytes * (1 + ((i * 7 + j * 3) % 7))) / 4);
+        const layer = await makeRandomLayer(bytes, { name: `app/${i}-${j}.bin` });
+        await pushBlob(registry, repo, layer.bytes, { skipExisting: false });
+        layers.push({ digest: layer.digest, size: layer.size, diffID: layer.diffID });
+        distinctBlobBytes += layer.size;
+      }
+      const config = makeConfig({ os: 'linux', architecture: 'amd64' }, layers.map((l) => l.diffID), { cmd: [`/app-${i}`] });
+      await pushBlob(registry, repo, config.bytes, { skipExisting: false });
+      const manifest = makeOciManifest(config, layers);
+      await pushManifest(registry, repo, 'latest', manifest.bytes, manifest.mediaType);
+      distinctBlobBytes += config.size;
+      referencedBytes += config.size + layers.reduce((sum, l) => sum + l.size, 0);
+      images[i] = {
+        ref: `${repo}:latest`,
+        repository: repo,
+        tag: 'latest',
+        digest: manifest.digest,
+        mediaType: manifest.mediaType,
+        manifestBytes: manifest.bytes,
+        config: { digest: config.digest, size: config.size },
+        layers,
+      };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
+  return { images, distinctBlobBytes, referencedBytes, sharedLayerDigest: bases[0]!.digest, elapsedMs: Date.now() - started };
+}

@@ -10,6 +10,8 @@ export function registerApproveCommand(program: Command, ctx: CommandContext): v
     .requiredOption('--key <key>', "the approver's private key (ferry keygen)")
     .option('--json', 'machine-readable result on stdout')
     .action(async (dirs: string[], flags: { key: string; json?: boolean }) => {
+      // approving verifies the bundle first: its hashing thread boots on the other core while the modules load
+      (await import('../../engine/verify/verify-hasher.js')).prestartVerifyHasher();
       // loaded only when the command runs: keeps `ferry --version`/`--help` and other commands fast
       const [{ approveBundle }, { shortKeyId }, { outputMode }, { createProgressPrinter }] = await Promise.all([
         import('../../engine/trust/approve-bundle.js'),

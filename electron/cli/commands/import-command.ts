@@ -33,6 +33,8 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
     .option('--inventory <file>', 'after a successful import, write or update this inventory with what was put where (for ferry bundle --have)')
     .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
     .action(async (dirs: string[], flags: ImportFlags) => {
+      // an import verifies the bundle first: its hashing thread boots on the other core while the import modules load
+      if (!flags.dryRun) (await import('../../engine/verify/verify-hasher.js')).prestartVerifyHasher();
       const { runImport } = await import('./import-run.js');
       await runImport(ctx, dirs, flags);
     });

@@ -1,7 +1,4 @@
-import { importBundle } from '../../engine/import/import-bundle.js';
-import { openVerifiedBundle, type VerifiedBundle } from '../../engine/verify/open-verified-bundle.js';
-import { writeBundleFiles } from '../../engine/files/write-bundle-files.js';
-import { exportBundleCharts } from '../../engine/charts/write-bundle-charts.js';
+import type { VerifiedBundle } from '../../engine/verify/open-verified-bundle.js';
 import type { ImportReport } from '../../engine/import/import-report.js';
 import { FerryError } from '../../engine/errors/ferry-error.js';
 import { formatBytes, formatDuration } from '../output/format-bytes.js';
@@ -9,13 +6,12 @@ import { outputMode } from '../output/output-mode.js';
 import { withCliAdvice } from '../output/error-hints.js';
 import { createProgressPrinter, progressJson } from '../output/progress-printer.js';
 import type { CommandContext } from '../command-context.js';
-import { placeBundle } from './place-bundle.js';
 import { DEFAULT_REPORT } from './import-report-file.js';
 import type { ProgressEvent } from '../../../shared/progress.js';
-import { InventoryBuilder } from '../../engine/inventory/inventory-builder.js';
-import { addPlacedBundleToInventory } from '../../engine/inventory/inventory-from-bundle.js';
-import { readExistingInventory, updateInventory } from '../../engine/inventory/update-inventory.js';
-import { describeWrittenInventory, type WrittenInventory } from '../../engine/inventory/write-inventory.js';
+import type { WrittenInventory } from '../../engine/inventory/write-inventory.js';
+
+// Each target's implementation (the registry client for --to, containerd and folders for the others, inventories,
+// charts, files) is loaded only on the path that needs it: the command starts with little more than its flags.
 
 /** The parsed flags of `ferry import`. */
 export interface ImportFlags {
@@ -50,7 +46,8 @@ function inventorySummary(written: WrittenInventory): Pick<WrittenInventory, 'fi
 }
 
 /** Prints the inventory written: a JSON line `{type: 'inventory', …}`, or one sentence. */
-function printInventory(written: WrittenInventory, json: boolean | undefined, out: NodeJS.WritableStream): void {
+async function printInventory(written: WrittenInventory, json: boolean | undefined, out: NodeJS.WritableStream): Promise<void> {
+  const { describeWrittenInventory } = await import('../../engine/inventory/write-inventory.js');
   if (json) out.write(`${JSON.stringify({ type: 'inventory', ...inventorySummary(written) })}\n`);
   else out.write(`Inventory ${describeWrittenInventory(written, formatBytes)}\n`);
 }
@@ -78,11 +75,13 @@ export async function runImport(ctx: CommandContext, dirs: string[], flags: Impo
   };
   const writeFiles = async (bundle: VerifiedBundle): Promise<void> => {
     if (flags.chartsTo !== undefined) {
+      const { exportBundleCharts } = await import('../../engine/charts/write-bundle-charts.js');
       const charts = await exportBundleCharts({ bundle, chartsTo: flags.chartsTo }, { signal: ctx.signal });
       if (flags.json) ctx.stdout.write(`${JSON.stringify({ type: 'charts', files: charts })}\n`);
       else ctx.stdout.write(`Wrote ${charts.length} chart file(s) into ${flags.chartsTo}.\n`);
     }
     if (flags.filesTo === undefined) return;
+    const { writeBundleFiles } = await import('../../engine/files/write-bundle-files.js');
     const written = await writeBundleFiles({ bundle, filesTo: flags.filesTo }, { signal: ctx.signal });
     if (flags.json) ctx.stdout.write(`${JSON.stringify({ type: 'files', files: written })}\n`);
     else ctx.stdout.write(`Wrote ${written.length} file(s) into ${flags.filesTo}${written.length > 0 ? `: ${written.map((f) => f.name).join(', ')}` : ''}.\n`);
@@ -95,22 +94,26 @@ export async function runImport(ctx: CommandContext, dirs: string[], flags: Impo
   }
   if (targets === 0) {
     // the whole bundle is proven (and trusted, when asked) before a file is written
+    const { openVerifiedBundle } = await import('../../engine/verify/open-verified-bundle.js');
     await writeFiles(await openVerifiedBundle({ dirs, ...checks, consequence: 'nothing was written' }, { signal: ctx.signal }));
     return;
   }
   if (!flags.to) {
     // an inventory to update must be readable before anything is placed
-    const previous = flags.inventory !== undefined ? ((await readExistingInventory(flags.inventory)) ?? null) : undefined;
+    const inventory = flags.inventory !== undefined ? await import('../../engine/inventory/update-inventory.js') : undefined;
+    const previous = inventory && flags.inventory !== undefined ? ((await inventory.readExistingInventory(flags.inventory)) ?? null) : undefined;
     // the whole bundle is proven first (and trusted, when asked); the archive is checked again as it streams
+    const { placeBundle } = await import('./place-bundle.js');
     const bundle = await placeBundle(dirs, checks, flags, ctx);
-    if (flags.inventory !== undefined) {
+    if (inventory && flags.inventory !== undefined) {
+      const [{ InventoryBuilder }, { addPlacedBundleToInventory }] = await Promise.all([import('../../engine/inventory/inventory-builder.js'), import('../../engine/inventory/inventory-from-bundle.js')]);
       const add = new InventoryBuilder();
       await addPlacedBundleToInventory(add, bundle, flags.namespace, { signal: ctx.signal });
       const onProgress = (e: ProgressEvent): void => {
         if (e.kind === 'warning') ctx.stderr.write(flags.json ? `${JSON.stringify(progressJson(e))}\n` : `warning: ${withCliAdvice(e.message, e.hint, e.subject)}\n`);
       };
-      const written = await updateInventory({ file: flags.inventory, previous, add, onProgress });
-      printInventory(written, flags.json, ctx.stdout);
+      const written = await inventory.updateInventory({ file: flags.inventory, previous, add, onProgress });
+      await printInventory(written, flags.json, ctx.stdout);
     }
     await writeFiles(bundle);
     return;
@@ -121,6 +124,7 @@ export async function runImport(ctx: CommandContext, dirs: string[], flags: Impo
   const mode = outputMode(flags.json, ctx.stderr);
   const printer = createProgressPrinter(mode, ctx.stderr);
   try {
+    const { importBundle } = await import('../../engine/import/import-bundle.js');
     const result = await importBundle(
       {
         dirs,
@@ -158,7 +162,7 @@ export async function runImport(ctx: CommandContext, dirs: string[], flags: Impo
     if (result.mirrorConfig) ctx.stdout.write(`Mirror configuration: ${result.mirrorConfig.files.join(', ')}\n`);
     for (const chart of result.charts ?? []) ctx.stdout.write(`Chart ${chart.name} ${chart.version} → ${chart.target} (${chart.digest})${chart.rule ? `  (--map ${chart.rule})` : ''}\n`);
     if (result.chartFiles) ctx.stdout.write(`Wrote ${result.chartFiles.length} chart file(s) into ${flags.chartsTo}.\n`);
-    if (result.inventory) printInventory(result.inventory, false, ctx.stdout);
+    if (result.inventory) await printInventory(result.inventory, false, ctx.stdout);
     if (result.files) ctx.stdout.write(`Wrote ${result.files.length} file(s) into ${flags.filesTo}${result.files.length > 0 ? `: ${result.files.map((f) => f.name).join(', ')}` : ''}.\n`);
   } finally {
     printer.stop();

@@ -1,6 +1,6 @@
 import { escapeControl } from '../../../shared/format.js';
 import type { IntegrityCheckId, IntegrityFault, VerifyReport } from '../../../shared/verify-report.js';
-import { describeCosignVia } from '../../engine/index.js';
+import { describeCosignVia } from '../../engine/referrers/verify-cosign.js';
 import { formatBytes } from './format-bytes.js';
 import { withCliAdvice } from './error-hints.js';
 

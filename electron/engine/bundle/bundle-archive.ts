@@ -24,6 +24,8 @@ export interface OpenBundleArchiveOptions {
   maxInMemory?: number;
   /** The manifest already read and verified (see `openVerifiedBundle`); otherwise `bundle.json` is read and checked here. */
   manifest?: BundleManifest;
+  /** Every entry by path, as verification walked this very archive (see `openVerifiedBundle`): the headers are not read again. */
+  entries?: ReadonlyMap<string, TarEntry>;
 }
 
 const CHUNK = 1024 * 1024;
@@ -39,7 +41,7 @@ export class BundleArchive {
     readonly dirs: string[],
     readonly manifest: BundleManifest,
     private readonly file: PartedFile,
-    private readonly entries: Map<string, TarEntry>,
+    private readonly entries: ReadonlyMap<string, TarEntry>,
     private readonly maxInMemory: number,
   ) {}
 
@@ -73,6 +75,7 @@ export class BundleArchive {
       start += part.size;
     }
     const file = await PartedFile.openForRead(specs);
+    if (options.entries) return new BundleArchive(volumes.map((v) => v.dir), manifest, file, options.entries, options.maxInMemory ?? 16 * 1024 * 1024);
     const entries = new Map<string, TarEntry>();
     try {
       for await (const entry of listTarEntries(file, { signal: options.signal })) entries.set(entryPath(entry.name), entry);
@@ -133,6 +136,17 @@ export class BundleArchive {
     const end = Math.min(range.end ?? blob.size, blob.size);
     if (start < 0 || start > end) throw new FerryError('bad-usage', `Range ${start}-${end} is outside ${digest} (${blob.size} bytes).`, { subject: digest });
     return this.streamRange(blob.offset + start, blob.offset + end, digest, range.signal);
+  }
+
+  /**
+   * Reads up to `length` bytes of a blob from `position` (within the blob) into `target`, straight from the parts, for a
+   * caller that reuses its buffers; the count read (fewer only at the blob's end, or where the archive ends early).
+   */
+  async readBlobInto(digest: string, target: Buffer, position: number, length: number): Promise<number> {
+    const blob = this.requireBlob(digest);
+    if (position < 0 || position > blob.size || length < 0 || length > target.length) throw new FerryError('bad-usage', `Read of ${length} bytes at ${position} is outside ${digest} (${blob.size} bytes).`, { subject: digest });
+    const want = Math.min(length, blob.size - position);
+    return want === 0 ? 0 : this.file.read(target, blob.offset + position, want);
   }
 
   /** A whole archive entry (a plain file `files/<name>`) as a stream read straight from the parts. */

@@ -64,6 +64,15 @@ describe('checkManifestConsistency', () => {
     assert.deepEqual(found.filter((p) => /[\u0000-\u001f\u202e]/.test(p)), []);
   });
 
+  it('finds the control characters JSON text keeps raw (C1, bidi) in a bundle.json with no escape at all', () => {
+    const found = problems((m) => {
+      m.images[1]!.source = `${m.images[1]!.source}\u202e`;
+      (m.tool as Record<string, unknown>)['x\u009b'] = 1;
+    });
+    assert.ok(found.some((p) => /images\[1\]\.source holds a control character/.test(p)), found.join('\n'));
+    assert.ok(found.some((p) => /bundle\.json\.tool has a key holding a control character/.test(p)), found.join('\n'));
+  });
+
   it('bounds every number by what the parts are', () => {
     const big = problems((m) => {
       m.archive.size = 2 ** 53 - 1;

@@ -33,7 +33,8 @@ export function checkManifestConsistency(manifest: BundleManifest): string[] {
   const problems: string[] = [];
   // values echoed from a hostile bundle.json are shown escaped: a message never carries a raw control character
   const add = (message: string): void => void problems.push(escapeControl(message));
-  findControlCharacters(manifest, 'bundle.json', add);
+  // a large bundle.json is walked value by value only when its text says a string may hold one
+  if (!surelyWithoutControlCharacters(manifest)) findControlCharacters(manifest, 'bundle.json', add);
 
   const { archive } = manifest;
   if (archive.size > MAX_ARCHIVE_BYTES) add(`archive.size is ${archive.size}: far beyond any real archive (at most ${MAX_ARCHIVE_BYTES} bytes).`);
@@ -217,6 +218,16 @@ function duplicates(values: string[], report: (value: string) => void): void {
     }
     seen.add(v);
   }
+}
+
+/**
+ * Whether no string of the document (keys too) can hold a control character, judged at once from its JSON text:
+ * JSON.stringify writes every C0 control as an escape (a backslash), and the others raw. A text with a backslash
+ * in it (a quote, a backslash or a control character in some string) gets the walk below.
+ */
+function surelyWithoutControlCharacters(value: unknown): boolean {
+  const text = JSON.stringify(value);
+  return !text.includes('\\') && !hasControlCharacter(text);
 }
 
 /** Every string in the document (keys too) that holds a control character, by its JSON path. */

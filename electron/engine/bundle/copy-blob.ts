@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobCache, CacheWriter } from '../cache/blob-cache.js';
+import { copyCachedBlob } from '../cache/copy-cached-blob.js';
 import { FerryError } from '../errors/ferry-error.js';
 import type { ImageSourceClient } from '../sources/image-source-client.js';
 import type { PartedFile } from './archive/parted-file.js';
@@ -29,12 +29,10 @@ export async function copyBlob(blob: PlannedBlob, offset: number, ctx: CopyBlobC
     ctx.onBytes(blob.size);
     return { cached: false };
   }
-  if (ctx.cache && (await ctx.cache.has(blob.digest, blob.size))) {
-    const landed = await pump(ctx.cache.read(blob.digest), offset, ctx, undefined, true);
-    if (landed.sha256 === blob.digest.slice(7) && landed.bytes === blob.size) return { cached: true };
-    // a damaged cache entry: drop it and fetch afresh
-    ctx.onBytes(-landed.bytes);
-    await ctx.cache.remove(blob.digest);
+  if (ctx.cache) {
+    // verified on the cache's hashing worker as it is copied; a damaged entry is dropped (its bytes taken back) and fetched afresh
+    const copied = await copyCachedBlob(ctx.cache, blob.digest, blob.size, ctx.file, offset, { ...(ctx.signal ? { signal: ctx.signal } : {}), onBytes: ctx.onBytes });
+    if (copied === 'copied') return { cached: true };
   }
   const source = blob.source;
   const desc = { digest: blob.digest, size: blob.size, mediaType: blob.mediaType };
@@ -45,7 +43,7 @@ export async function copyBlob(blob: PlannedBlob, offset: number, ctx: CopyBlobC
   const writer = ctx.cache ? await ctx.cache.beginWrite(blob.digest).catch(() => undefined) : undefined;
   try {
     // the client checks size and sha256 while streaming and fails the stream on a mismatch
-    const landed = await pump(stream, offset, ctx, writer, false);
+    const landed = await pump(stream, offset, ctx, writer);
     if (landed.bytes !== blob.size) {
       throw new FerryError('size-mismatch', `Blob ${blob.digest} arrived with ${landed.bytes} of ${blob.size} bytes.`, { subject: blob.digest });
     }
@@ -63,9 +61,7 @@ async function pump(
   offset: number,
   ctx: CopyBlobContext,
   tee: CacheWriter | undefined,
-  verify: boolean,
-): Promise<{ bytes: number; sha256: string; cached: boolean }> {
-  const hash = verify ? createHash('sha256') : undefined;
+): Promise<{ bytes: number; cached: boolean }> {
   let position = offset;
   let teeing = tee !== undefined;
   // network chunks are small (16–64 KiB); writing them in batches of about 1 MiB saves most of
@@ -90,7 +86,6 @@ async function pump(
     for await (const chunk of stream) {
       ctx.signal?.throwIfAborted();
       const data = chunk as Buffer;
-      hash?.update(data);
       batch.push(data);
       batched += data.length;
       if (batched >= BATCH_BYTES) await flush();
@@ -99,5 +94,5 @@ async function pump(
   } finally {
     stream.destroy();
   }
-  return { bytes: position - offset, sha256: hash?.digest('hex') ?? '', cached: teeing };
+  return { bytes: position - offset, cached: teeing };
 }

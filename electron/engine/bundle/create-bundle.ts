@@ -204,15 +204,18 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
   // what images are read through: local sources first, then the registries
   const reader = sources.router(client);
   let plainFiles: PlannedFile[] = [];
+  let cache: BlobCache | undefined;
   try {
+    // the cache serves blobs, configs and manifests fetched by digest (each verified again when used); tags are always asked
+    cache = settings.cacheDir ? await BlobCache.open(settings.cacheDir) : undefined;
     // 1. resolve: every manifest, before any blob byte
     onProgress?.({ kind: 'phase-start', phase: 'resolve', totalItems: refs.length + (options.charts ?? []).length });
-    // a few images at a time: each needs a handful of round trips, and order is kept
-    const resolved = await mapLimit(refs, Math.min(settings.concurrency, 4), async ({ source, ref, key, local }) => {
+    // as many images at a time as blobs: each is a few small round trips (latency, not bytes), bounded by the host slots; order is kept
+    const resolved = await mapLimit(refs, settings.concurrency, async ({ source, ref, key, local }) => {
       signal?.throwIfAborted();
       onProgress?.({ kind: 'item-start', phase: 'resolve', item: source });
       const own = ownPlatforms.get(key)?.platforms;
-      const image = await resolveImage(source, ref, { client: reader, platforms: own ?? settings.platforms, allPlatformsRequired: settings.allPlatformsRequired, signal });
+      const image = await resolveImage(source, ref, { client: reader, platforms: own ?? settings.platforms, allPlatformsRequired: settings.allPlatformsRequired, signal, ...(cache && !local ? { cache } : {}) });
       if (own) image.requestedPlatforms = [...new Set(own.map(formatPlatform))];
       if (image.missingPlatforms) onProgress?.({ kind: 'warning', subject: image.reference, message: missingPlatformsWarning(image) });
       // referrers are found through a registry's API and tags: a local source has neither
@@ -261,7 +264,6 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
     try {
       await folder.ensureSpace(layout.totalSize + settings.parity * Math.min(layout.totalSize, settings.partSize ?? layout.totalSize));
       const parts = planParts(layout.totalSize, settings.partSize, (name) => folder.tempPath(name), ARCHIVE_BASE);
-      const cache = settings.cacheDir ? await BlobCache.open(settings.cacheDir) : undefined;
 
       // 3. fetch: blobs in archive order, each straight to its offset, hashed right behind
       const totalBytes = carried.reduce((n, b) => n + b.size, 0) + plainFiles.reduce((n, f) => n + f.size, 0);
@@ -338,6 +340,7 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       throw error;
     }
   } finally {
+    await cache?.close();
     await discardStagedFiles(plainFiles);
     await sources.close();
     if (!options.client) await client.close();

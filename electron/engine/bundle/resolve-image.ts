@@ -1,4 +1,6 @@
 import { escapeControl } from '../../../shared/format.js';
+import type { BlobCache } from '../cache/blob-cache.js';
+import { getManifestThroughCache } from '../cache/cached-manifest.js';
 import { FerryError } from '../errors/ferry-error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { digestOf } from '../oci/digest.js';
@@ -68,13 +70,15 @@ export interface ResolveContext {
   platforms: Platform[];
   /** Every platform asked for is required: an image lacking any one is a `platform-not-found` error, not a partial carry. */
   allPlatformsRequired?: boolean;
+  /** Where manifests fetched by digest and configs are kept and found (each verified again when used); tags are always asked. */
+  cache?: BlobCache;
   signal?: AbortSignal;
 }
 
 /** Fetches an image's manifests and applies the platform filter: the plan of what to carry for one reference. */
 export async function resolveImage(source: string, ref: ImageReference, ctx: ResolveContext): Promise<ResolvedImage> {
   const reference = formatReference(ref);
-  const top = await ctx.client.getManifest(ref, { signal: ctx.signal });
+  const top = await getManifestThroughCache(ctx.client, ctx.cache, ref, { ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const doc = parseManifest(top.bytes, top.mediaType, reference);
   const base = { source, ref, reference, originalDigest: top.digest, originalMediaType: top.mediaType };
 
@@ -141,7 +145,10 @@ async function carryTree(
   platform: Platform | undefined,
 ): Promise<void> {
   const subject = `${formatReference(ref)}@${desc.digest}`;
-  const fetched = await ctx.client.getManifest({ registry: ref.registry, repository: ref.repository, digest: desc.digest }, { signal: ctx.signal });
+  const fetched = await getManifestThroughCache(ctx.client, ctx.cache, { registry: ref.registry, repository: ref.repository, digest: desc.digest }, {
+    size: desc.size,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
   if (fetched.bytes.length !== desc.size) {
     throw new FerryError('size-mismatch', `Manifest ${desc.digest} of "${formatReference(ref)}" is ${fetched.bytes.length} bytes, but its index says ${desc.size}.`, { subject });
   }
@@ -167,12 +174,21 @@ async function carryImageManifest(
 ): Promise<CarriedImageManifest> {
   const image: CarriedImageManifest = { ...carried, config: doc.config, layers: doc.layers };
   if (learnPlatform && isImageConfig(doc.config.mediaType)) {
-    const bytes = await readSmallBlob(ctx.client, ref, doc.config, ctx.signal);
+    const bytes = await readConfig(ref, doc.config, ctx);
     image.configBytes = bytes;
     const platform = platformFromConfig(bytes);
     if (platform) image.platform = platform;
   }
   return image;
+}
+
+/** A config from the cache (verified again) or the registry (verified by the client, then kept). */
+async function readConfig(ref: ImageReference, config: Descriptor, ctx: ResolveContext): Promise<Buffer> {
+  const cached = await ctx.cache?.readVerified(config.digest, config.size);
+  if (cached) return cached;
+  const bytes = await readSmallBlob(ctx.client, ref, config, ctx.signal);
+  await ctx.cache?.put(config.digest, bytes);
+  return bytes;
 }
 
 function isKnownManifest(mediaType: string): boolean {

@@ -36,15 +36,30 @@ export async function writeArchive(input: WriteArchiveInput): Promise<{ digests:
   const { layout, parts, client, cache, signal } = input;
   const file = await PartedFile.create(parts);
   const hasher = new TrailingHasher(parts);
+  // Without a cache every byte is written once, front to back per blob (a verified stream that fails fails the run), so
+  // the hasher follows each write as it lands and ends right behind the last blob instead of re-reading the blobs
+  // still in flight at the end. With a cache a damaged entry's bytes are written again, so only finished entries count.
+  const progressive = cache === undefined;
+  if (progressive) file.onWritten = (start, end) => hasher.complete(start, end);
+  /** Marks an entry's bytes done: all of them, or in progressive mode its zero padding (its other bytes report themselves). */
+  const entryDone = (entry: PlacedEntry<unknown>): void => {
+    if (progressive) hasher.complete(entry.dataOffset + entry.size, entry.end);
+    else hasher.complete(entry.headerOffset, entry.end);
+  };
   try {
     hasher.start(signal);
     const mtime = Math.floor(Date.now() / 1000);
+    // Every header and the small metadata (manifests, index.json, …) first, in one synchronous pass: thousands of
+    // small writes to the page cache cost less as plain system calls than as trips through the thread pool.
     for (const entry of layout.entries) {
-      await file.write(encodeTarHeader({ name: entry.name, size: entry.size, type: entry.type, mtime }), entry.headerOffset);
-      if (Buffer.isBuffer(entry.payload)) {
-        await file.write(entry.payload, entry.dataOffset);
-        hasher.complete(entry.headerOffset, entry.end);
+      const header = encodeTarHeader({ name: entry.name, size: entry.size, type: entry.type, mtime });
+      if (!Buffer.isBuffer(entry.payload)) file.writeSync(header, entry.headerOffset);
+      else if (header.length === entry.dataOffset - entry.headerOffset) file.writeSync(Buffer.concat([header, entry.payload]), entry.headerOffset);
+      else {
+        file.writeSync(header, entry.headerOffset);
+        file.writeSync(entry.payload, entry.dataOffset);
       }
+      if (Buffer.isBuffer(entry.payload)) entryDone(entry);
     }
     // the end-of-archive blocks are zeros already: the parts were created at full size
     hasher.complete(layout.entries.at(-1)!.end, layout.totalSize);
@@ -56,7 +71,7 @@ export async function writeArchive(input: WriteArchiveInput): Promise<{ digests:
       const blob = entry.payload;
       const { cached } = await copyBlob(blob, entry.dataOffset, { client, cache, file, signal, onBytes: input.onBytes });
       if (cached) bytesFromCache += blob.size;
-      hasher.complete(entry.headerOffset, entry.end);
+      entryDone(entry);
       input.onBlob(blob, cached);
     });
     // plain files (`--file`) after the blobs, one at a time: each is read from a local file
@@ -64,7 +79,7 @@ export async function writeArchive(input: WriteArchiveInput): Promise<{ digests:
     for (const entry of layout.entries.filter((e): e is PlacedEntry<PlannedFile> => isPlannedFile(e.payload))) {
       signal?.throwIfAborted();
       fileSha256.set(entry.payload.name, await copyFileInto(entry.payload, entry.dataOffset, file, { ...(signal ? { signal } : {}), onBytes: input.onBytes }));
-      hasher.complete(entry.headerOffset, entry.end);
+      entryDone(entry);
     }
     return { digests: await hasher.done(), bytesFromCache, fileSha256 };
   } finally {

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { SlotHasher } from '../verify/slot-hasher.js';
 
 /** The default cache folder: `$XDG_CACHE_HOME/ferry` or `~/.cache/ferry`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -19,11 +19,20 @@ export interface CacheWriter {
   abort(): Promise<void>;
 }
 
+/** Shared read buffers of cached blob copies: 16 slots of 2 MiB (32 MiB however many blobs are copied at once). */
+const SLOTS = 16;
+const SLOT_BYTES = 2 * 1024 * 1024;
+
 /**
  * A content-addressed blob cache (`<dir>/blobs/sha256/<hex>`), so a rerun after an interruption
- * fetches only what is missing. Entries appear only once complete and verified (temp name, then rename).
+ * fetches only what is missing. Entries appear only once complete and verified (temp name, then rename),
+ * and every entry is verified again each time it is used: the folder is outside Ferry's control.
+ * Manifests fetched by digest and configs are kept here too (they are blobs by another name).
  */
 export class BlobCache {
+  #hasher: SlotHasher | undefined;
+  #turns: Promise<void> = Promise.resolve();
+
   private constructor(readonly dir: string) {}
 
   /** Opens (creating) the cache at `dir`. */
@@ -37,19 +46,100 @@ export class BlobCache {
     return join(this.dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
   }
 
-  /** True when a complete entry of the expected size exists. */
-  async has(digest: string, size: number): Promise<boolean> {
+  /**
+   * The bytes of a small entry (a manifest, a config) of `size` bytes (unknown: any size up to `limit`), verified
+   * against its digest here and now; undefined when the cache lacks it, and a damaged entry is dropped.
+   */
+  async readVerified(digest: string, size: number | undefined, limit = 4 * 1024 * 1024): Promise<Buffer | undefined> {
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest) || (size !== undefined && size > limit)) return undefined;
+    let bytes: Buffer | undefined;
     try {
-      const s = await stat(this.pathOf(digest));
-      return s.isFile() && s.size === size;
+      bytes = this.readSmallSync(digest, size, limit);
     } catch {
-      return false;
+      // unreadable: treated as missing (fetched afresh)
+    }
+    if (bytes === undefined) return undefined;
+    if (createHash('sha256').update(bytes).digest('hex') === digest.slice(7)) {
+      // a warm cache: blobs will likely be copied from it too, so the hashing worker boots now, while the run still
+      // waits on the registry, rather than when the copying starts
+      this.startHasher();
+      return bytes;
+    }
+    await this.remove(digest);
+    return undefined;
+  }
+
+  /**
+   * Opens an entry for reading when it is a regular file of exactly `size` bytes (when known) and at most `limit`,
+   * checked on the open descriptor (so what is read is what was checked); undefined otherwise. Synchronous: a local
+   * open and fstat cost less than two round trips through libuv's thread pool, which thousands of small blobs would
+   * pay, and they tell a miss before any turn is waited for. Non-blocking, so a FIFO put in an entry's place cannot
+   * hang it. The caller closes the descriptor (`closeSync`).
+   */
+  openEntry(digest: string, size: number | undefined, limit = Infinity): { fd: number; size: number } | undefined {
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) return undefined;
+    let fd: number;
+    try {
+      fd = openSync(this.pathOf(digest), constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch {
+      return undefined;
+    }
+    try {
+      const s = fstatSync(fd);
+      if (s.isFile() && s.size <= limit && (size === undefined || s.size === size)) return { fd, size: s.size };
+    } catch {
+      // not usable
+    }
+    closeSync(fd);
+    return undefined;
+  }
+
+  private readSmallSync(digest: string, size: number | undefined, limit: number): Buffer | undefined {
+    const entry = this.openEntry(digest, size, limit);
+    if (!entry) return undefined;
+    try {
+      const bytes = Buffer.allocUnsafe(entry.size);
+      return bytes.subarray(0, readFullySync(entry.fd, bytes, entry.size, 0));
+    } finally {
+      closeSync(entry.fd);
     }
   }
 
-  /** A stream of a cached blob's bytes. */
-  read(digest: string): Readable {
-    return createReadStream(this.pathOf(digest), { highWaterMark: 1024 * 1024 });
+  /** Adds small bytes (a manifest, a config) under their digest; they are hashed here, so only matching bytes are kept. A failure only means no entry. */
+  async put(digest: string, bytes: Uint8Array): Promise<void> {
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest) || createHash('sha256').update(bytes).digest('hex') !== digest.slice(7)) return;
+    const writer = await this.beginWrite(digest).catch(() => undefined);
+    if (!writer) return;
+    try {
+      await writer.write(bytes);
+      await writer.commit();
+    } catch {
+      await writer.abort();
+    }
+  }
+
+  /** The shared buffers and hashing worker cached blobs are copied through (started on first use, stopped by {@link close}). */
+  get hasher(): SlotHasher {
+    return this.startHasher();
+  }
+
+  private startHasher(): SlotHasher {
+    this.#hasher ??= new SlotHasher(SLOTS, SLOT_BYTES);
+    return this.#hasher;
+  }
+
+  /**
+   * Waits for this caller's turn to copy a large blob out of the cache, and answers the function that ends it. Copies
+   * go one at a time in the order asked (the archive's order): the hashing worker is their limit, not the reads, and
+   * a blob finished early lets the archive's trailing hasher start early, where eight interleaved copies would each
+   * finish late.
+   */
+  takeTurn(): Promise<() => void> {
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const before = this.#turns;
+    this.#turns = before.then(() => mine);
+    return before.then(() => release);
   }
 
   /** Removes an entry (e.g. one found corrupt). */
@@ -84,4 +174,22 @@ export class BlobCache {
       },
     };
   }
+
+  /** Stops the hashing worker, if one was started. */
+  async close(): Promise<void> {
+    const hasher = this.#hasher;
+    this.#hasher = undefined;
+    await hasher?.close();
+  }
+}
+
+/** Reads up to `length` bytes at `position` into the start of `into`; answers how many (fewer at the end of the file). */
+export function readFullySync(fd: number, into: Buffer, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, into, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
 }

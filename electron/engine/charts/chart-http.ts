@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, request } from '../registry/undici-lite.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { MAX_CHART_BYTES } from './chart-media-types.js';
 

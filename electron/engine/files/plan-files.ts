@@ -4,7 +4,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { request } from 'undici';
+import { request } from '../registry/undici-lite.js';
 import { FILE_NAME_PATTERN } from '../../../shared/bundle-manifest.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { newRunId, partialName } from '../bundle/partial-name.js';

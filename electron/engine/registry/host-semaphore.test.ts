@@ -28,6 +28,29 @@ describe('HostSemaphore', () => {
     assert.equal(sem.active('b'), 0);
   });
 
+  it('tryAcquire takes only idle capacity: never a slot someone waits for', async () => {
+    const sem = new HostSemaphore(2);
+    const held = await sem.acquire('h');
+    assert.equal(sem.idle('h'), true);
+    const extra = sem.tryAcquire('h');
+    assert.ok(extra, 'a free slot is taken');
+    assert.equal(sem.idle('h'), false);
+    assert.equal(sem.tryAcquire('h'), undefined, 'none left');
+    const waiting = sem.acquire('h');
+    extra();
+    const next = await waiting;
+    held();
+    assert.equal(sem.active('h'), 1);
+    const queued = sem.acquire('h');
+    const other = sem.acquire('h');
+    assert.equal(sem.tryAcquire('h'), undefined, 'a waiter goes first');
+    next();
+    (await queued)();
+    (await other)();
+    assert.equal(sem.active('h'), 0);
+    assert.equal(sem.idle('h'), true);
+  });
+
   it('drops a waiter whose signal aborts', async () => {
     const sem = new HostSemaphore(1);
     const held = await sem.acquire('h');

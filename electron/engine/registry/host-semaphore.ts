@@ -46,6 +46,26 @@ export class HostSemaphore {
     });
   }
 
+  /**
+   * Takes a slot on `host` only when one is free and nobody waits for it (idle capacity); undefined otherwise. For
+   * optional extra work (parallel ranges of a blob) that must never hold back the operations queued behind it.
+   */
+  tryAcquire(host: string): ReleaseSlot | undefined {
+    const state = this.#state(host);
+    if (state.active >= this.#limit || state.waiters.length > 0) {
+      if (state.active === 0) this.#hosts.delete(host);
+      return undefined;
+    }
+    state.active++;
+    return this.#releaser(host, state);
+  }
+
+  /** Whether `host` has a free slot that nobody waits for. */
+  idle(host: string): boolean {
+    const state = this.#hosts.get(host);
+    return !state || (state.active < this.#limit && state.waiters.length === 0);
+  }
+
   /** How many slots are in use on `host` (for tests and diagnostics). */
   active(host: string): number {
     return this.#hosts.get(host)?.active ?? 0;

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, request } from './undici-lite.js';
 import { FerryError } from '../errors/ferry-error.js';
 import { isLoopbackHost, normalizeHost } from './registry-host.js';
 

@@ -48,6 +48,15 @@ describe('RegistryClient fetches large blobs as parallel ranges through a thrott
     assert.deepEqual([...proxy.ranges].sort(), [...expected].sort());
   });
 
+  it('opens extra ranges only on idle host slots: memory stays within one segment per slot', async () => {
+    const got = await fetchAll(newClient({ maxConcurrencyPerHost: 2 }));
+    assert.equal(sha(got), blob.digest);
+    assert.equal(proxy.peakConcurrentRanged, 2, `ranges in flight at once with 2 slots: ${proxy.peakConcurrentRanged}`);
+    proxy.reset();
+    assert.equal(sha(await fetchAll(newClient({ maxConcurrencyPerHost: 1 }))), blob.digest);
+    assert.deepEqual(proxy.ranges, [], 'no idle slot when the blob opens: one plain stream, no Range asked');
+  });
+
   it('uses one plain stream below the threshold or with rangeStreams 1', async () => {
     assert.equal(sha(await fetchAll(newClient({ rangeStreams: 1 }))), blob.digest);
     assert.equal(sha(await fetchAll(newClient({ rangeThreshold: SIZE + 1 }))), blob.digest);

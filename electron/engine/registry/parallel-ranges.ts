@@ -3,11 +3,15 @@ import { Readable } from 'node:stream';
 import { FerryError } from '../errors/ferry-error.js';
 import { hashFor, type ParsedDigest } from '../oci/digest.js';
 import { abortError, sleep } from './abort.js';
+import type { ReleaseSlot } from './host-semaphore.js';
 import { backoffDelay } from './retry-backoff.js';
 import { classifyTransportError } from './transport-errors.js';
 
 /** The most bytes one ranged request asks for (and so the most one stream buffers). */
 export const MAX_RANGE_SEGMENT = 4 * 1024 * 1024;
+
+/** The most bytes a range fetched alone (no idle slot for more) spans; its body is paused while the reader holds back. */
+export const MAX_SOLO_SEGMENT = 8 * MAX_RANGE_SEGMENT;
 
 /** The segment size for a blob of `size` fetched by `streams` parallel requests: at most {@link MAX_RANGE_SEGMENT}. */
 export function rangeSegmentSize(size: number, streams: number): number {
@@ -33,6 +37,12 @@ export interface ParallelRangeStreamOptions {
   /** Turns a transport error that can't be resumed into a user-facing error. */
   toError: (error: unknown) => Error;
   signal?: AbortSignal;
+  /**
+   * Takes an idle host slot for one more range in flight (undefined: none is idle). Every range beyond the one the
+   * blob's own slot covers holds such a slot until the reader took its bytes, so ranges only ever use capacity no
+   * other blob waits for, and all blobs together hold at most one segment per slot. Without it, `streams` run regardless.
+   */
+  takeSlot?: () => ReleaseSlot | undefined;
   /** Called once when the stream closes for any reason. */
   onClose: () => void;
 }
@@ -43,6 +53,10 @@ interface Segment {
   end: number;
   chunks: Buffer[];
   got: number;
+  /** Bytes received and not yet handed to the reader. */
+  held: number;
+  /** The extra host slot this range holds, released once the reader took its bytes. */
+  release: ReleaseSlot | undefined;
   done: boolean;
   resumes: number;
   body: Readable | undefined;
@@ -52,7 +66,9 @@ interface Segment {
  * The bytes of one blob fetched as up to `streams` parallel Range requests of at most {@link MAX_RANGE_SEGMENT} each,
  * handed on in order and hashed once over the whole. Each range must come back at exactly its length; a range that
  * breaks off resumes from where it stopped. Memory is bounded: at most `streams` segments are held at a time, and no
- * new range starts until the reader has taken the oldest. Ends only when the size and digest match.
+ * new range starts until the reader has taken the oldest. Ranges beyond the first take idle host slots only
+ * (`takeSlot`); when none is idle the blob goes on as one stream (a range of up to {@link MAX_SOLO_SEGMENT}, paused
+ * while the reader holds back). Ends only when the size and digest match.
  */
 export class ParallelRangeStream extends Readable {
   readonly #options: ParallelRangeStreamOptions;
@@ -96,23 +112,44 @@ export class ParallelRangeStream extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#stopped.abort();
-    for (const segment of this.#active) this.#detach(segment);
+    for (const segment of this.#active) {
+      this.#detach(segment);
+      segment.release?.();
+    }
     this.#active.length = 0;
     callback(error);
   }
 
-  #newSegment(end: number): Segment {
-    const segment: Segment = { start: this.#nextStart, end, chunks: [], got: 0, done: false, resumes: 0, body: undefined };
+  #newSegment(end: number, release?: ReleaseSlot): Segment {
+    const segment: Segment = { start: this.#nextStart, end, chunks: [], got: 0, held: 0, done: false, resumes: 0, body: undefined, release };
     this.#nextStart = end + 1;
     this.#active.push(segment);
     return segment;
   }
 
-  /** Starts ranges until `streams` segments are held or the blob is covered. */
+  /**
+   * Starts ranges until `streams` segments are held or the blob is covered. The first segment held rides on the
+   * blob's own slot; each further one needs an idle slot. With none idle, a lone segment spans up to {@link MAX_SOLO_SEGMENT}.
+   */
   #launch(): void {
-    while (!this.destroyed && this.#active.length < this.#options.streams && this.#nextStart < this.#options.size) {
-      const end = Math.min(this.#options.size, this.#nextStart + this.#segmentSize) - 1;
-      void this.#fetch(this.#newSegment(end));
+    const { size, streams, takeSlot } = this.#options;
+    while (!this.destroyed && this.#active.length < streams && this.#nextStart < size) {
+      let release: ReleaseSlot | undefined;
+      let span = this.#segmentSize;
+      if (takeSlot) {
+        release = takeSlot();
+        if (this.#active.length > 0) {
+          if (!release) break;
+        } else if (release) {
+          // the blob's own slot covers this range: the idle one was only a probe
+          release();
+          release = undefined;
+        } else {
+          span = MAX_SOLO_SEGMENT;
+        }
+      }
+      const end = Math.min(size, this.#nextStart + span) - 1;
+      void this.#fetch(this.#newSegment(end, release));
     }
     this.#peak = Math.max(this.#peak, this.#active.filter((s) => !s.done).length);
   }
@@ -143,6 +180,9 @@ export class ParallelRangeStream extends Readable {
       }
       segment.chunks.push(data);
       segment.got += data.length;
+      segment.held += data.length;
+      // only a solo range can outgrow a segment: it waits for the reader instead of piling up in memory
+      if (segment.held >= MAX_RANGE_SEGMENT && length > MAX_RANGE_SEGMENT) body.pause();
       if (segment === this.#active[0]) this.#pump();
     });
     body.once('end', () => {
@@ -198,6 +238,8 @@ export class ParallelRangeStream extends Readable {
       }
       const chunk = head.chunks.shift();
       if (chunk) {
+        head.held -= chunk.length;
+        if (head.body?.isPaused() && head.held < MAX_RANGE_SEGMENT / 2) head.body.resume();
         this.#hash.update(chunk);
         this.#sent += chunk.length;
         this.#wanted = this.push(chunk);
@@ -205,6 +247,7 @@ export class ParallelRangeStream extends Readable {
       }
       if (!head.done) return;
       this.#active.shift();
+      head.release?.();
       this.#launch();
     }
   }

@@ -71,7 +71,8 @@ export interface RegistryClientOptions {
   userAgent?: string;
   /**
    * Parallel Range requests per large registry blob (each at most 4 MiB, held in memory until its turn) where the
-   * registry answers ranges correctly, else one stream; the blob holds one host slot however many it opens. Default 4; 1 turns it off.
+   * registry answers ranges correctly, else one stream. Ranges beyond the first use only idle host slots (none that
+   * another blob waits for), so all blobs together hold at most one segment per slot. Default 4; 1 turns it off.
    */
   rangeStreams?: number;
   /** Blobs of at least this many bytes are fetched as parallel ranges; default 32 MiB. */
@@ -155,6 +156,8 @@ export class RegistryClient {
   readonly #slots: HostSemaphore;
   readonly #credentials = new Map<string, Promise<Credential | undefined>>();
   readonly #endpoints = new Map<string, Promise<URL>>();
+  /** Endpoints once probed: every later request skips the wait on the shared probe. */
+  readonly #knownEndpoints = new Map<string, URL>();
 
   constructor(options: RegistryClientOptions = {}) {
     this.#options = resolveRegistryClientOptions(options);
@@ -551,6 +554,8 @@ export class RegistryClient {
     release: ReleaseSlot,
     request: (start: number, end: number, signal: AbortSignal | undefined) => Promise<{ response: HttpResponse; statusError: () => Promise<Error> }>,
   ): Promise<Readable | ResumedBody | undefined> {
+    // ranges use only idle capacity: with every other slot busy (many blobs in flight), one plain stream does as well
+    if (!this.#slots.idle(registry)) return undefined;
     const streams = this.#options.rangeStreams;
     const firstEnd = rangeSegmentSize(desc.size, streams) - 1;
     const { response, statusError } = await request(0, firstEnd, signal);
@@ -586,6 +591,7 @@ export class RegistryClient {
       source,
       subject,
       toError,
+      takeSlot: () => this.#slots.tryAcquire(registry),
       ...(signal ? { signal } : {}),
       onClose: release,
     });
@@ -685,12 +691,17 @@ export class RegistryClient {
     if (!this.#transport.isInsecureHost(registry) && !this.#transport.isInsecureHost(host)) {
       return Promise.resolve(new URL(`https://${host}`));
     }
+    const settled = this.#knownEndpoints.get(host);
+    if (settled) return signal?.aborted ? Promise.reject(abortError(signal)) : Promise.resolve(settled);
     let known = this.#endpoints.get(host);
     if (!known) {
       // shared by every caller, so no one caller's signal stops it; each caller stops waiting on its own signal
       known = this.#probe(registry, host, undefined);
       this.#endpoints.set(host, known);
-      known.catch(() => this.#endpoints.delete(host));
+      known.then(
+        (url) => this.#knownEndpoints.set(host, url),
+        () => this.#endpoints.delete(host),
+      );
     }
     return untilAborted(known, signal);
   }

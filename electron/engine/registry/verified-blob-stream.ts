@@ -55,8 +55,8 @@ export class VerifiedBlobStream extends Readable {
   #skip = 0;
   #resumes = 0;
   readonly #onAbort: () => void;
-  /** Fires when the stream is destroyed, to cut short a pending resume. */
-  readonly #stopped = new AbortController();
+  /** Fires when the stream is destroyed, to cut short a pending resume (made with the first resume: most blobs never need one). */
+  #stopped: AbortController | undefined;
   readonly #guard: LowSpeedGuard | undefined;
 
   constructor(options: VerifiedBlobStreamOptions) {
@@ -87,7 +87,7 @@ export class VerifiedBlobStream extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#stopped.abort();
+    this.#stopped?.abort();
     this.#detach(true);
     callback(error);
   }
@@ -184,7 +184,8 @@ export class VerifiedBlobStream extends Readable {
   async #resume(): Promise<void> {
     try {
       const signal = this.#options.signal;
-      await sleep(backoffDelay(this.#resumes - 1), signal ? AbortSignal.any([signal, this.#stopped.signal]) : this.#stopped.signal);
+      const stopped = (this.#stopped ??= new AbortController()).signal;
+      await sleep(backoffDelay(this.#resumes - 1), signal ? AbortSignal.any([signal, stopped]) : stopped);
       if (this.destroyed) return;
       const resumed = await this.#options.reopen(this.#received);
       if (this.destroyed) {

@@ -13,6 +13,8 @@ export interface ArchiveView {
   blob(digest: string): ArchivedBlob | undefined;
   readBlob(digest: string): Promise<Buffer>;
   openBlob(digest: string, range?: { start?: number; end?: number; signal?: AbortSignal }): Readable;
+  /** Reads up to `length` bytes of a blob at `position` into `target` (see `BundleArchive.readBlobInto`). */
+  readBlobInto(digest: string, target: Buffer, position: number, length: number): Promise<number>;
   /** The bundle a blob is read from, for messages (`the bundle at DIR (id …)`). */
   sourceOf?(digest: string): string;
 }
@@ -51,6 +53,10 @@ export class BundleSet implements ArchiveView {
 
   openBlob(digest: string, range: { start?: number; end?: number; signal?: AbortSignal } = {}): Readable {
     return this.#require(digest).archive.openBlob(digest, range);
+  }
+
+  readBlobInto(digest: string, target: Buffer, position: number, length: number): Promise<number> {
+    return this.#require(digest).archive.readBlobInto(digest, target, position, length);
   }
 
   sourceOf(digest: string): string {

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
-import { pipeline as pipelineCallback, Writable, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Writable, type Readable } from 'node:stream';
 import type { ArchiveView } from './bundle-set.js';
 import { FerryError, isAbortError } from '../errors/ferry-error.js';
 import { parseDigest } from '../oci/digest.js';
-import { createDigestCheckedStream } from './digest-checked-stream.js';
+import { HashWorkerPool } from './hash-worker-pool.js';
+import { sendCheckedBlob } from './send-checked-blob.js';
+import { SharedSlotPool } from './shared-slot-pool.js';
+
+/** Size of each reused read buffer of {@link CheckedBlobReader.sendWhole}. */
+const SLOT_SIZE = 1024 * 1024;
+/** Idle read buffers kept for reuse between blobs (16 MiB: four blobs at once at full depth never allocate). */
+const IDLE_SLOTS = 16;
 
 /** What a {@link CheckedBlobReader} reads from. */
 export interface CheckedBlobReaderOptions {
@@ -26,6 +32,9 @@ export class CheckedBlobReader {
   readonly #pending = new Map<string, Promise<void>>();
   /** Aborted by {@link close}: ends the checks no single request owns. */
   readonly #closing = new AbortController();
+  /** Hash whole blobs being sent, off the main thread. */
+  readonly #hashers = new HashWorkerPool();
+  readonly #slots = new SharedSlotPool(SLOT_SIZE, IDLE_SLOTS);
 
   constructor(options: CheckedBlobReaderOptions) {
     this.#archive = options.archive;
@@ -55,17 +64,28 @@ export class CheckedBlobReader {
     return bytes;
   }
 
-  /** A whole blob as a stream that errors (`damaged`) instead of ending when its bytes do not match the digest. */
-  openWhole(digest: string, options: { signal?: AbortSignal } = {}): Readable {
+  /**
+   * Sends a whole blob to `out` (then ends it), hashed on a worker thread as it goes, its last chunk held back until the
+   * digest matches (see {@link sendCheckedBlob}); rejects (`damaged`) without ending `out` when it does not.
+   */
+  async sendWhole(digest: string, out: Writable, options: { signal: AbortSignal }): Promise<void> {
     const blob = this.#require(digest);
-    const checked = createDigestCheckedStream({ digest, size: blob.size, source: this.#sourceOf(digest) });
-    const body = this.#archive.openBlob(digest, options.signal ? { signal: options.signal } : {});
-    checked.once('end', () => this.#verified.add(digest));
-    checked.once('error', (error) => {
-      if (!isAbortError(error)) this.#verified.delete(digest);
-    });
-    // errors travel both ways: a read error fails the checked stream, a reader going away stops the read
-    return pipelineCallback(body, checked, () => undefined);
+    try {
+      await sendCheckedBlob({
+        digest,
+        size: blob.size,
+        source: this.#sourceOf(digest),
+        read: (target, position, length) => this.#archive.readBlobInto(digest, target, position, length),
+        out,
+        hashers: this.#hashers,
+        slots: this.#slots,
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (!isAbortError(error) && !options.signal.aborted) this.#verified.delete(digest);
+      throw error;
+    }
+    this.#verified.add(digest);
   }
 
   /**
@@ -82,10 +102,9 @@ export class CheckedBlobReader {
     if (this.#verified.has(digest)) return;
     let pending = this.#pending.get(digest);
     if (!pending) {
-      pending = pipeline(
-        this.openWhole(digest, { signal: this.#closing.signal }),
-        new Writable({ write: (_chunk: Buffer, _encoding, callback) => callback() }),
-      ).finally(() => this.#pending.delete(digest));
+      // read and hashed as a whole GET is, the bytes going nowhere
+      const nowhere = new Writable({ write: (_chunk: Buffer, _encoding, callback) => callback() });
+      pending = this.sendWhole(digest, nowhere, { signal: this.#closing.signal }).finally(() => this.#pending.delete(digest));
       this.#pending.set(digest, pending);
     }
     if (!signal) return pending;
@@ -98,9 +117,10 @@ export class CheckedBlobReader {
     });
   }
 
-  /** Stops the checks under way (the server is closing). */
-  close(): void {
+  /** Stops the checks under way and the hashing workers (the server is closing). */
+  async close(): Promise<void> {
     this.#closing.abort();
+    await this.#hashers.close();
   }
 
   #require(digest: string): { size: number } {

@@ -27,8 +27,7 @@ export function createDigestCheckedStream(options: DigestCheckedStreamOptions): 
   const hash = hashFor(parsed);
   let received = 0;
   let held: Buffer | undefined;
-  const damaged = (why: string): FerryError =>
-    new FerryError('damaged', `Blob ${options.digest} in ${options.source} ${why}: the media changed after verification; it was not served whole.`, { subject: options.digest });
+  const damaged = (why: string): FerryError => blobChangedError(options.digest, options.source, why);
   return new Transform({
     // a few chunks in flight each way, so reading the media, hashing and writing to the socket overlap
     highWaterMark: BUFFERED,
@@ -56,4 +55,9 @@ export function createDigestCheckedStream(options: DigestCheckedStreamOptions): 
       callback(null, held);
     },
   });
+}
+
+/** The `damaged` error of a served blob whose bytes changed on the media: `why` says how (`ends after …`, `no longer matches …`). */
+export function blobChangedError(digest: string, source: string, why: string): FerryError {
+  return new FerryError('damaged', `Blob ${digest} in ${source} ${why}: the media changed after verification; it was not served whole.`, { subject: digest });
 }

@@ -206,19 +206,24 @@ export function createRegistryHandler(options: RegistryHandlerOptions) {
       }
       const controller = new AbortController();
       res.once('close', () => controller.abort());
-      let body: Readable;
       if (start === 0 && end === blob.size) {
-        // the whole blob: hashed as it streams, its last chunk held back until the digest matches
-        body = reader.openWhole(digest, { signal: controller.signal });
-      } else {
-        // a part: served only from a blob proven whole (once; remembered), else refused before a byte is sent
-        try {
-          body = await reader.openRange(digest, { start, end, signal: controller.signal });
-        } catch (error) {
-          if (controller.signal.aborted) return;
-          if (!warnDamaged(error)) throw error;
-          return sendError(res, 500, 'DIGEST_INVALID', (error as Error).message);
-        }
+        // the whole blob: hashed (on a worker thread) as it is sent, its last chunk held back until the digest matches
+        res.writeHead(status, headers);
+        await reader.sendWhole(digest, res, { signal: controller.signal }).catch((error: unknown) => {
+          // a mismatch mid-stream: the response is cut short of its Content-Length, never completed wrong
+          warnDamaged(error);
+          if (!res.destroyed) res.destroy(error as Error);
+        });
+        return;
+      }
+      // a part: served only from a blob proven whole (once; remembered), else refused before a byte is sent
+      let body: Readable;
+      try {
+        body = await reader.openRange(digest, { start, end, signal: controller.signal });
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        if (!warnDamaged(error)) throw error;
+        return sendError(res, 500, 'DIGEST_INVALID', (error as Error).message);
       }
       res.writeHead(status, headers);
       await pipeline(body, res).catch((error: unknown) => {

@@ -110,7 +110,7 @@ export async function serveBundle(options: ServeBundleOptions, controls: JobCont
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        reader.close();
+        await reader.close();
         await archive.close();
       })();
       return closed;
@@ -121,7 +121,7 @@ export async function serveBundle(options: ServeBundleOptions, controls: JobCont
     const bundles = members.map((m) => ({ id: m.manifest.id, created: m.manifest.created, dirs: m.dirs, delta: (m.manifest.delta?.omitted.length ?? 0) > 0 }));
     return { url: `${tls ? 'https' : 'http'}://${host}`, host, repositories: [...index.repositories.keys()].sort(), bundles, conflicts, close };
   } catch (error) {
-    reader.close();
+    await reader.close();
     await archive.close();
     throw error;
   }

@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, request } from '../registry/undici-lite.js';
 import { FerryError } from '../errors/ferry-error.js';
 
 /** Where the Docker Engine API is reached: a unix socket or Windows named pipe, or a plain TCP address. */

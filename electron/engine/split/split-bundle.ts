@@ -28,6 +28,12 @@ export interface SplitBundleOptions {
   size: string | number;
   /** Parity parts after the split, 0 to 32 (0 removes parity); default: as many as the bundle has now. */
   parity?: number;
+  /**
+   * Never take more than about one part of extra disk space, even when the disk has room for more (each new part
+   * is then flushed, and the old parts it covers deleted, before the next is begun: slower). Without it that is
+   * done only when free space is short.
+   */
+  frugal?: boolean;
 }
 
 /** A part layout: how many data parts of at most what size, and how many parity parts. */
@@ -65,7 +71,8 @@ const NOTHING_CHANGED = 'nothing was changed';
  * consistency, the signatures there), and nothing is deleted or rewritten before it passes; then
  * the folder stops looking complete (SHA256SUMS moved aside, a journal written, old parity and
  * signatures removed), the new parts are written under temporary names while each old part is
- * deleted as soon as all its bytes are in completed new parts (extra space about one part), parity is
+ * deleted as soon as all its bytes are in completed (flushed, journaled) new parts (extra space about one part;
+ * when the disk has room for a few parts more, the flushes run behind the copy instead of stalling it), parity is
  * encoded, and finally the new parts, bundle.json and SHA256SUMS are renamed into place. The archive
  * and its sha256 do not change; bundle.json does, so signatures are removed. Interrupted at any point,
  * running it again (same size) finishes the job: the journal is first proven against bundle.json, and every
@@ -124,7 +131,7 @@ export async function splitBundle(options: SplitBundleOptions, controls: JobCont
   try {
     if (!journal.commit || !next) {
       if (journal.keepData) await stopLookingComplete(dir, journal);
-      else await finishCopy(dir, journal, controls, onExtra);
+      else await finishCopy(dir, journal, controls, onExtra, options.frugal ?? false);
       signal?.throwIfAborted();
       ({ commit: journal.commit, manifest: next } = await prepareCommit(ref, journal, controls));
       await writeSplitJournal(dir, journal);
@@ -254,7 +261,7 @@ async function signatureNames(dir: string): Promise<string[]> {
  * run and the old parts after them were proven to make it up ({@link proveJournalBytes}, a fresh split: the
  * verification), and every byte copied is checked against its old part's sha256 before that part is deleted.
  */
-async function finishCopy(dir: string, journal: SplitJournal, controls: JobControls, onExtra: (bytes: number) => void): Promise<void> {
+async function finishCopy(dir: string, journal: SplitJournal, controls: JobControls, onExtra: (bytes: number) => void, frugal: boolean): Promise<void> {
   const { signal, onProgress } = controls;
   await stopLookingComplete(dir, journal);
   // temporary files of other runs, and archive files that are neither old parts nor ours, go
@@ -266,7 +273,26 @@ async function finishCopy(dir: string, journal: SplitJournal, controls: JobContr
       journal.clearedLeftovers.push(journalNote(name));
     }
   }
-  await copyIntoParts({ dir, journal, signal, onProgress, onExtra });
+  await copyIntoParts({ dir, journal, signal, onProgress, onExtra, lag: await flushLag(dir, journal, frugal) });
+}
+
+/** New parts whose flush may run behind the copy when the disk has room (each may take one more new part of space). */
+const FLUSH_LAG = 2;
+/** Free space kept beyond what the split takes, before new parts may be flushed behind the copy. */
+const FLUSH_LAG_MARGIN = 64 * 1024 * 1024;
+
+/**
+ * How many completed new parts may still be being flushed (their old parts not yet deleted) while the next are
+ * written: {@link FLUSH_LAG} when the disk holds, besides what the copy itself needs (about the largest old part and
+ * a new part), that many more new parts, the new parity and a margin; else 0, the least space (about one part).
+ */
+async function flushLag(dir: string, journal: SplitJournal, frugal: boolean): Promise<number> {
+  if (frugal) return 0;
+  const largestNew = Math.max(...journal.newParts.map((p) => p.size));
+  const largestOld = Math.max(...journal.oldParts.map((p) => p.size));
+  const needed = largestOld + (FLUSH_LAG + 1) * largestNew + journal.parity * largestNew + FLUSH_LAG_MARGIN;
+  const fs = await statfs(dir);
+  return needed <= fs.bavail * fs.bsize ? FLUSH_LAG : 0;
 }
 
 /** Encodes the new parity and builds the new bundle.json and SHA256SUMS (written at commit). */

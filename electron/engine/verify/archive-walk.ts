@@ -49,6 +49,8 @@ export interface WalkOutcome {
   filesPresent: Set<string>;
   /** Manifests and indexes (by bundle.json's media type), verified, as bytes. */
   documents: Map<string, Buffer>;
+  /** Every entry by its path (as `BundleArchive` indexes them), up to the end-of-archive marker. */
+  entries: Map<string, TarEntry>;
   problems: WalkProblem[];
 }
 
@@ -76,6 +78,7 @@ export class ArchiveWalk implements ChunkSink {
     filesPresent: new Set(),
     metadata: new Map(),
     documents: new Map(),
+    entries: new Map(),
     problems: [],
   };
   private stopped = false;
@@ -152,6 +155,7 @@ export class ArchiveWalk implements ChunkSink {
 
   private onEntry(e: TarEntry): void {
     const name = entryPath(e.name);
+    this.outcome.entries.set(name, e);
     const parts = this.ranges.namesOf(e.headerOffset, Math.max(e.dataOffset + e.size, e.headerOffset + 1));
     const problem = (kind: WalkProblem['kind'], detail: string, blob?: string): void => {
       this.outcome.problems.push({ kind, entry: name, parts, detail, ...(blob ? { blob } : {}) });

@@ -3,7 +3,6 @@ import { escapeControl, formatBytes } from '../../../shared/format.js';
 import type { AgainstReport, MissingBaseBlob } from '../../../shared/verify-report.js';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { mapChart } from '../charts/map-chart.js';
-import { FerryError } from '../errors/ferry-error.js';
 import { mapImages } from '../import/plan-import.js';
 import { mapRepository, parseImportTarget, parseMapRule, type ImportTarget, type MapRule } from '../import/map-repository.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/registry-client.js';
@@ -144,14 +143,4 @@ function missingBlob(blob: OmittedBlob, images: string[], repositories: string[]
   };
 }
 
-/** The error a target lacking what a delta relies on ends a command with (what to do, in one sentence). */
-export function againstFailure(report: AgainstReport, listedWhere: string): FerryError | undefined {
-  if (report.ok) return undefined;
-  if (report.problem) return new FerryError('registry-error', report.problem, { subject: report.target });
-  const n = report.missing.length;
-  return new FerryError(
-    'not-found',
-    `${report.target} lacks ${n} blob${n === 1 ? '' : 's'} this delta relies on (listed ${listedWhere}): import the earlier bundle there first, or make the delta again against a fresh inventory of it (ferry inventory).`,
-    { subject: report.target },
-  );
-}
+export { againstFailure } from './against-failure.js';

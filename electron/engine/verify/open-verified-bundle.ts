@@ -55,13 +55,14 @@ export async function openVerifiedBundle(options: OpenVerifiedBundleOptions, con
     throw new FerryError(failure?.code ?? 'damaged', `${head}; ${consequence}. ${shown}`.trim(), { subject: checked.dirs.join(', ') || options.dirs[0]! });
   }
   controls.signal?.throwIfAborted();
-  const { manifest, bundleJson, dirs, report } = checked;
+  const { manifest, bundleJson, dirs, report, entries } = checked;
   return {
     dirs,
     manifest,
     bundleJson,
     bundleSha256: createHash('sha256').update(bundleJson).digest('hex'),
     report,
-    openArchive: (open = {}) => BundleArchive.open(dirs, { manifest, ...(open.signal ? { signal: open.signal } : {}) }),
+    // indexed with the entries verification walked: the archive's headers are not read a second time
+    openArchive: (open = {}) => BundleArchive.open(dirs, { manifest, ...(entries ? { entries } : {}), ...(open.signal ? { signal: open.signal } : {}) }),
   };
 }

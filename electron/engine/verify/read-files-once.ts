@@ -30,6 +30,11 @@ export interface ReadFilesOptions {
   chunkSize?: number;
   /** Reads in flight or being hashed at once: memory is chunkSize × slots (default 4). */
   slots?: number;
+  /**
+   * A hasher started earlier (slots of `chunkSize` bytes), so that its worker thread boots while the caller does other
+   * work (reading bundle.json); closed at the end like one made here.
+   */
+  hasher?: SlotHasher;
   signal?: AbortSignal;
   onBytes?: (bytes: number) => void;
   onFileStart?: (index: number) => void;
@@ -47,10 +52,12 @@ export interface ReadFilesOptions {
 export async function readFilesOnce(files: FileToRead[], options: ReadFilesOptions = {}): Promise<FileReadResult[]> {
   const chunkSize = options.chunkSize ?? 8 * 1024 * 1024;
   const { signal } = options;
-  signal?.throwIfAborted();
-  const hasher = new SlotHasher(options.slots ?? 4, chunkSize, signal);
+  if (!options.hasher) signal?.throwIfAborted();
   const results: Promise<FileReadResult>[] = [];
+  const hasher = options.hasher ?? new SlotHasher(options.slots ?? 4, chunkSize, signal);
   try {
+    signal?.throwIfAborted();
+    if (hasher.slotSize < chunkSize) throw new RangeError(`the hasher's slots hold ${hasher.slotSize} bytes, fewer than a read of ${chunkSize}`);
     for (const [index, file] of files.entries()) {
       options.onFileStart?.(index);
       const read = await readOne(index, file, hasher, chunkSize, options);
@@ -76,8 +83,7 @@ async function readOne(index: number, file: FileToRead, hasher: SlotHasher, chun
     return { bytes: 0, error: message };
   }
   let position = 0;
-  const readAt = async (at: number): Promise<{ slot: Slot; n: number }> => {
-    const slot = await hasher.acquire();
+  const into = async (slot: Slot, at: number): Promise<{ slot: Slot; n: number }> => {
     try {
       const { bytesRead } = await fh.read(slot.buffer, 0, chunkSize, at);
       return { slot, n: bytesRead };
@@ -85,6 +91,12 @@ async function readOne(index: number, file: FileToRead, hasher: SlotHasher, chun
       hasher.release(slot.index);
       throw error;
     }
+  };
+  // with a slot free, the read is under way before this thread turns to hashing the chunk just read (awaiting even
+  // a settled promise would start it only once that hashing is done: read and hash one after the other)
+  const readAt = (at: number): Promise<{ slot: Slot; n: number }> => {
+    const free = hasher.tryAcquire();
+    return free ? into(free, at) : hasher.acquire().then((slot) => into(slot, at));
   };
   let pending: Promise<{ slot: Slot; n: number }> | undefined = readAt(0);
   try {

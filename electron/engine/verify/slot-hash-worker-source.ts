@@ -8,8 +8,9 @@
  * from disk once and hashed twice on two cores.
  *
  * workerData: `{ slots: SharedArrayBuffer[] }`.
- * Messages in: `{ type: 'chunk', file, slot, length }`, `{ type: 'digest', file }`.
- * Messages out: `{ type: 'free', slot }`, `{ type: 'digest', file, sha256 }`, `{ type: 'error', message }`.
+ * Messages in: `{ type: 'chunk', file, slot, length, last? }`, `{ type: 'digest', file }`.
+ * Messages out: `{ type: 'free', slot }` (with `file` and `sha256` after a `last` chunk), `{ type: 'digest', file, sha256 }`,
+ * `{ type: 'error', message }`.
  */
 export const SLOT_HASH_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -22,7 +23,10 @@ parentPort.on('message', (message) => {
       let hash = hashes.get(message.file);
       if (!hash) hashes.set(message.file, (hash = createHash('sha256')));
       hash.update(slots[message.slot].subarray(0, message.length));
-      parentPort.postMessage({ type: 'free', slot: message.slot });
+      if (message.last) {
+        hashes.delete(message.file);
+        parentPort.postMessage({ type: 'free', slot: message.slot, file: message.file, sha256: hash.digest('hex') });
+      } else parentPort.postMessage({ type: 'free', slot: message.slot });
     } else if (message.type === 'digest') {
       const hash = hashes.get(message.file) || createHash('sha256');
       hashes.delete(message.file);

@@ -1,7 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { SLOT_HASH_WORKER_SOURCE } from './slot-hash-worker-source.js';
 
-type WorkerMessage = { type: 'free'; slot: number } | { type: 'digest'; file: number; sha256: string } | { type: 'error'; message: string };
+type WorkerMessage =
+  | { type: 'free'; slot: number; file?: number; sha256?: string }
+  | { type: 'digest'; file: number; sha256: string }
+  | { type: 'error'; message: string };
 
 /** A filled-in slot: a shared buffer the caller may read into, then submit or release. */
 export interface Slot {
@@ -31,24 +34,47 @@ export class SlotHasher {
     this.free = this.slots.map((_, i) => i);
     this.worker = new Worker(SLOT_HASH_WORKER_SOURCE, { eval: true, workerData: { slots: shared } });
     this.worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'free') this.unhold(m.slot);
-      else if (m.type === 'digest') {
-        this.digests.get(m.file)?.resolve(m.sha256);
-        this.digests.delete(m.file);
-      } else this.fail(new Error(`hash worker: ${m.message}`));
+      if (m.type === 'free') {
+        this.unhold(m.slot);
+        // the last chunk of a file (`finish`): its digest comes with the slot
+        if (m.sha256 !== undefined) this.settle(m.file!, m.sha256);
+      } else if (m.type === 'digest') this.settle(m.file, m.sha256);
+      else this.fail(new Error(`hash worker: ${m.message}`));
     });
     this.worker.on('error', (error) => this.fail(error));
-    if (signal) {
-      const onAbort = (): void => this.fail(signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError'));
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-      this.worker.once('exit', () => signal.removeEventListener('abort', onAbort));
-    }
+    if (signal) this.watch(signal);
+  }
+
+  private watch(signal: AbortSignal): void {
+    const onAbort = (): void => this.fail(signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    this.worker.once('exit', () => signal.removeEventListener('abort', onAbort));
+  }
+
+  /** Lets the process exit while this hasher waits unused (one started ahead of need). */
+  unref(): void {
+    this.worker.unref();
+  }
+
+  /** Takes over a hasher started ahead of need: false when its worker failed meanwhile (then make another). */
+  adopt(signal?: AbortSignal): boolean {
+    if (this.failure) return false;
+    this.worker.ref();
+    if (signal) this.watch(signal);
+    return true;
   }
 
   /** Size of each slot. */
   get slotSize(): number {
     return this.slots[0]!.length;
+  }
+
+  /** A slot free right now, or undefined (then {@link acquire} waits for one): a read into it starts at once. */
+  tryAcquire(): Slot | undefined {
+    if (this.failure) return undefined;
+    const index = this.free.pop();
+    return index === undefined ? undefined : { index, buffer: this.slots[index]! };
   }
 
   /** A free slot, once one is free. */
@@ -67,6 +93,24 @@ export class SlotHasher {
     if (this.failure) throw this.failure;
     if (keep) this.holds.set(slot.index, 2);
     this.worker.postMessage({ type: 'chunk', file, slot: slot.index, length });
+  }
+
+  /**
+   * Like {@link submit} for the last chunk of `file`, answering the file's sha256 (hex) in the same reply that frees
+   * the slot: one message each way for a file that fits one slot.
+   */
+  finish(file: number, slot: Slot, length: number, keep = false): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    const result = new Promise<string>((resolve, reject) => this.digests.set(file, { resolve, reject }));
+    result.catch(() => {});
+    if (keep) this.holds.set(slot.index, 2);
+    this.worker.postMessage({ type: 'chunk', file, slot: slot.index, length, last: true });
+    return result;
+  }
+
+  private settle(file: number, sha256: string): void {
+    this.digests.get(file)?.resolve(sha256);
+    this.digests.delete(file);
   }
 
   /** Gives back a slot submitted with `keep` (freed once the worker has hashed it too). */

@@ -2,16 +2,11 @@ import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import type { AgainstReport, CosignReport, PolicyReport, TrustReport, VerifyReport } from '../../../shared/verify-report.js';
-import { BundleArchive } from '../bundle/bundle-archive.js';
-import { loadCosignKeys, verifyCosignSignatures } from '../referrers/verify-cosign.js';
 import type { JobControls } from '../bundle/create-bundle.js';
+import type { TarEntry } from '../bundle/archive/tar-reader.js';
 import { FerryError } from '../errors/ferry-error.js';
-import { evaluatePolicy } from '../policy/evaluate-policy.js';
-import { loadPolicy } from '../policy/load-policy.js';
-import { checkTrust } from '../trust/check-trust.js';
-import { loadPublicKey } from '../trust/key-files.js';
 import type { RegistryClientOptions } from '../registry/registry-client.js';
-import { againstFailure, checkAgainst, parseAgainstTarget } from './check-against.js';
+import { againstFailure } from './against-failure.js';
 import { checkIntegrity } from './verify-integrity.js';
 import { addPartHolders } from './part-holders.js';
 
@@ -56,6 +51,8 @@ export interface BundleCheck {
   bundleJson?: Buffer;
   /** The folders, as opened (absolute paths). */
   dirs: string[];
+  /** Every archive entry by path, as the verification walked it (when it walked the whole archive). */
+  entries?: Map<string, TarEntry>;
 }
 
 /** {@link verifyBundle}, also returning the manifest it judged (so nothing reads `bundle.json` a second time). */
@@ -64,11 +61,20 @@ export async function checkBundle(options: VerifyBundleOptions, controls: JobCon
   if (options.requireApproval && trustedKeys.length === 0) {
     throw new FerryError('bad-usage', 'Requiring an approval needs the trusted public keys (--trust KEY.pub): an approval counts only when a trusted key made it.');
   }
-  await Promise.all(trustedKeys.map(loadPublicKey));
-  const policy = options.policy === undefined ? undefined : await loadPolicy(options.policy);
-  const cosignKeys = options.cosignKeys?.length ? await loadCosignKeys(options.cosignKeys) : undefined;
+  // signatures, policy (YAML, schemas), cosign and the registry client (undici) are loaded only when a flag or the
+  // bundle calls for them: a plain `ferry verify` starts without them (start-up is most of a small bundle's verify)
+  if (trustedKeys.length > 0) {
+    const { loadPublicKey } = await import('../trust/key-files.js');
+    await Promise.all(trustedKeys.map(loadPublicKey));
+  }
+  const policyCode =
+    options.policy === undefined ? undefined : { load: (await import('../policy/load-policy.js')).loadPolicy, evaluate: (await import('../policy/evaluate-policy.js')).evaluatePolicy };
+  const policy = policyCode && options.policy !== undefined ? await policyCode.load(options.policy) : undefined;
+  const cosignModule = options.cosignKeys?.length ? await import('../referrers/verify-cosign.js') : undefined;
+  const cosignKeys = options.cosignKeys?.length ? await cosignModule!.loadCosignKeys(options.cosignKeys) : undefined;
   if (options.against === undefined && (options.mapRules?.length ?? 0) > 0) throw new FerryError('bad-usage', '--map rules apply to --against HOST[:PORT][/PREFIX]; name the target too.');
-  const againstTarget = options.against === undefined ? undefined : parseAgainstTarget(options.against, options.mapRules);
+  const againstModule = options.against === undefined ? undefined : await import('./check-against.js');
+  const againstTarget = options.against === undefined ? undefined : againstModule!.parseAgainstTarget(options.against, options.mapRules);
 
   const integrity = await checkIntegrity({ dirs: options.dirs }, controls);
   let trust: TrustReport | undefined;
@@ -76,6 +82,7 @@ export async function checkBundle(options: VerifyBundleOptions, controls: JobCon
   // lstat, not stat: a `signatures` that is a link (even a broken one) is there, and checkTrust reports it
   const signed = integrity.dirs.some((dir) => lstatSync(join(dir, 'signatures'), { throwIfNoEntry: false }) !== undefined);
   if (integrity.bundleJson && integrity.dirs.length > 0 && (signed || trustedKeys.length > 0)) {
+    const { checkTrust } = await import('../trust/check-trust.js');
     trust = await checkTrust({
       dirs: integrity.dirs,
       bundleJson: integrity.bundleJson,
@@ -84,14 +91,15 @@ export async function checkBundle(options: VerifyBundleOptions, controls: JobCon
     });
   }
   let cosign: CosignReport | undefined;
-  if (cosignKeys) {
+  if (cosignKeys && cosignModule) {
     const keys = cosignKeys.map((k) => ({ file: k.file, type: k.type }));
     cosign = { ok: false, keys, images: [] };
     if (integrity.manifest) {
+      const { BundleArchive } = await import('../bundle/bundle-archive.js');
       const archive = await BundleArchive.open(integrity.dirs, { manifest: integrity.manifest, ...(controls.signal ? { signal: controls.signal } : {}) }).catch(() => undefined);
       if (archive) {
         try {
-          cosign = await verifyCosignSignatures(integrity.manifest, archive, cosignKeys);
+          cosign = await cosignModule.verifyCosignSignatures(integrity.manifest, archive, cosignKeys);
         } finally {
           await archive.close();
         }
@@ -99,15 +107,15 @@ export async function checkBundle(options: VerifyBundleOptions, controls: JobCon
     }
   }
   let policyReport: PolicyReport | undefined;
-  if (policy && integrity.manifest) {
-    const violations = evaluatePolicy(policy, integrity.manifest, trust, cosign);
+  if (policy && policyCode && integrity.manifest) {
+    const violations = policyCode.evaluate(policy, integrity.manifest, trust, cosign);
     policyReport = { ok: violations.length === 0, file: policy.file, violations };
   } else if (policy) {
     policyReport = { ok: false, file: policy.file, violations: [{ rule: 'bundle.json', message: 'The policy could not be checked: the bundle has no valid bundle.json.' }] };
   }
   let against: AgainstReport | undefined;
-  if (againstTarget && integrity.manifest) {
-    against = await checkAgainst(
+  if (againstTarget && againstModule && integrity.manifest) {
+    against = await againstModule.checkAgainst(
       {
         manifest: integrity.manifest,
         against: againstTarget,
@@ -130,7 +138,12 @@ export async function checkBundle(options: VerifyBundleOptions, controls: JobCon
     ...(cosign ? { cosign } : {}),
     ...(against ? { against } : {}),
   };
-  return { report, dirs: integrity.dirs, ...(integrity.manifest ? { manifest: integrity.manifest, bundleJson: integrity.bundleJson! } : {}) };
+  return {
+    report,
+    dirs: integrity.dirs,
+    ...(integrity.manifest ? { manifest: integrity.manifest, bundleJson: integrity.bundleJson! } : {}),
+    ...(integrity.entries ? { entries: integrity.entries } : {}),
+  };
 }
 
 /** The error a failed verification ends with: damaged first, then untrusted, then against policy. */

@@ -1,18 +1,20 @@
 import type { BundleManifest, ChartRecord } from '../../../shared/bundle-manifest.js';
 import { formatBytes } from '../../../shared/format.js';
 import type { IntegrityCheck, IntegrityReport, ReliesOnReport } from '../../../shared/verify-report.js';
+import type { TarEntry } from '../bundle/archive/tar-reader.js';
 import { describeDeltaBase } from '../bundle/describe-delta.js';
 import type { JobControls } from '../bundle/create-bundle.js';
 import { ProgressMeter } from '../progress/progress-meter.js';
 import { ArchiveWalk, type WalkOutcome } from './archive-walk.js';
 import { openBundleVolumes, type BundleVolume } from './bundle-volumes.js';
 import { checkArchiveStructure, type StructureOutcome } from './check-archive-structure.js';
-import { checkBundleJson } from './check-bundle-json.js';
+import { checkBundleJson, type BundleJsonReading } from './check-bundle-json.js';
 import { checkPartContents, locateParts, type ArchiveFileCopy, type PartsLayout } from './check-parts.js';
 import { checkSumsFiles } from './check-sums-files.js';
 import { FaultList } from './fault-list.js';
 import { listNames, PartRanges } from './part-ranges.js';
 import { readFilesOnce, type FileToRead } from './read-files-once.js';
+import { VERIFY_CHUNK, verifyHasher } from './verify-hasher.js';
 import { repairAdvice } from './repair-advice.js';
 
 /** What to verify. */
@@ -34,11 +36,9 @@ export interface IntegrityOutcome {
   owners?: Map<string, Set<string>>;
   /** Blob digest → the carried chart it belongs to (when its manifest was read). */
   chartOwners?: Map<string, ChartRecord>;
+  /** Every archive entry by path, when the walk reached the end-of-archive marker (so nothing reads the headers again). */
+  entries?: Map<string, TarEntry>;
 }
-
-/** Reads of 8 MiB, four in flight or being hashed: 32 MiB of buffers whatever the bundle's size. */
-const CHUNK = 8 * 1024 * 1024;
-const SLOTS = 4;
 
 /**
  * Verifies a bundle's bytes, reporting every fault at once (it never stops at the first):
@@ -59,9 +59,19 @@ export async function checkIntegrity(options: VerifyIntegrityOptions, controls: 
   const volumes = await openBundleVolumes(options.dirs);
   const dirs = volumes.map((v) => v.dir);
   const faults = new FaultList();
-  const reading = await checkBundleJson(volumes, faults);
+  // the hashing thread boots (tens of milliseconds) while bundle.json is read and checked here, if a command did not
+  // start it even earlier
+  const hasher = verifyHasher(signal);
+  let reading: BundleJsonReading;
+  let layout: PartsLayout | undefined;
+  try {
+    reading = await checkBundleJson(volumes, faults);
+    layout = reading.manifest ? await locateParts(reading.manifest, volumes, faults) : undefined;
+  } catch (error) {
+    await hasher.close();
+    throw error;
+  }
   const manifest = reading.manifest;
-  const layout = manifest ? await locateParts(manifest, volumes, faults) : undefined;
 
   // one read of every archive file: the data parts in order first, walked as they stream past
   const ranges = manifest ? new PartRanges(manifest.archive.parts) : undefined;
@@ -73,8 +83,8 @@ export async function checkIntegrity(options: VerifyIntegrityOptions, controls: 
   onProgress?.({ kind: 'phase-start', phase: 'verify', totalBytes, totalItems: toRead.length });
   const meter = new ProgressMeter('verify', totalBytes, onProgress);
   const results = await readFilesOnce(files, {
-    chunkSize: CHUNK,
-    slots: SLOTS,
+    chunkSize: VERIFY_CHUNK,
+    hasher,
     ...(signal ? { signal } : {}),
     onBytes: (n) => meter.add(n),
     onFileStart: (i) => onProgress?.({ kind: 'item-start', phase: 'verify', item: label(toRead[i]!), totalBytes: toRead[i]!.size }),
@@ -111,6 +121,7 @@ export async function checkIntegrity(options: VerifyIntegrityOptions, controls: 
     dirs,
     ...(structure ? { owners: structure.owners } : {}),
     ...(charts ? { chartOwners: charts } : {}),
+    ...(walked?.complete ? { entries: walked.entries } : {}),
   };
 }
 

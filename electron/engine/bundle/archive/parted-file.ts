@@ -1,4 +1,11 @@
+import { writeSync, writevSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+
+/**
+ * Writes of at most this many bytes are plain synchronous system calls: into the page cache that takes microseconds,
+ * less than the trip through the thread pool and back (which larger writes still take, to overlap with hashing).
+ */
+export const SYNC_WRITE_MAX = 256 * 1024;
 
 /** One file of a (possibly split) archive: its name on disk and the byte range it holds. */
 export interface PartSpec {
@@ -12,6 +19,9 @@ export interface PartSpec {
  * Writes and reads address the logical offset; a range crossing a part boundary is split.
  */
 export class PartedFile {
+  /** Told of every range once its write has completed (the archive hasher trails right behind the bytes). */
+  onWritten: ((start: number, end: number) => void) | undefined;
+
   private constructor(
     readonly parts: PartSpec[],
     private readonly handles: FileHandle[],
@@ -53,6 +63,11 @@ export class PartedFile {
 
   /** Writes all of `data` at logical `offset`. */
   async write(data: Uint8Array, offset: number): Promise<void> {
+    await this.writeQuietly(data, offset);
+    this.onWritten?.(offset, offset + data.length);
+  }
+
+  private async writeQuietly(data: Uint8Array, offset: number): Promise<void> {
     let done = 0;
     while (done < data.length) {
       const { index, within, room } = this.locate(offset + done);
@@ -66,6 +81,26 @@ export class PartedFile {
     }
   }
 
+  /**
+   * Writes all of `data` at logical `offset` synchronously: for the many small pieces (tar headers, manifests) laid
+   * down before the blobs stream, where a system call costs less than a trip through the thread pool.
+   */
+  writeSync(data: Uint8Array, offset: number): void {
+    this.writeSyncQuietly(data, offset);
+    this.onWritten?.(offset, offset + data.length);
+  }
+
+  private writeSyncQuietly(data: Uint8Array, offset: number): void {
+    let done = 0;
+    while (done < data.length) {
+      const { index, within, room } = this.locate(offset + done);
+      const length = Math.min(room, data.length - done);
+      let written = 0;
+      while (written < length) written += writeSync(this.handles[index]!.fd, data, done + written, length - written, within + written);
+      done += length;
+    }
+  }
+
   /** Writes several buffers back to back at logical `offset`, in one system call when they fall in one part. */
   async writev(buffers: Uint8Array[], offset: number): Promise<void> {
     const length = buffers.reduce((n, b) => n + b.length, 0);
@@ -74,8 +109,15 @@ export class PartedFile {
       await this.write(Buffer.concat(buffers), offset);
       return;
     }
+    if (length <= SYNC_WRITE_MAX) {
+      const written = writevSync(this.handles[index]!.fd, buffers, within);
+      if (written < length) this.writeSyncQuietly(Buffer.concat(buffers).subarray(written), offset + written);
+      this.onWritten?.(offset, offset + length);
+      return;
+    }
     const written = (await this.handles[index]!.writev(buffers, within)).bytesWritten;
-    if (written < length) await this.write(Buffer.concat(buffers).subarray(written), offset + written);
+    if (written < length) await this.writeQuietly(Buffer.concat(buffers).subarray(written), offset + written);
+    this.onWritten?.(offset, offset + length);
   }
 
   /** Reads up to `length` bytes at logical `offset` into `target`; returns the count read. */

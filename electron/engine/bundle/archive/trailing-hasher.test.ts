@@ -74,3 +74,30 @@ test('an aborted hasher stops waiting', async () => {
   await assert.rejects(running, { name: 'AbortError' });
   await file.close();
 });
+
+test('following every write as it lands (onWritten) hashes like the whole file, and a rewrite behind the hasher is refused', async () => {
+  const data = randomBytes(3 * 1024 * 1024 + 5);
+  const parts = planParts(data.length, 1_000_000, (name) => join(dir, `written-${name}`), 'bundle.tar');
+  const file = await PartedFile.create(parts);
+  const hasher = new TrailingHasher(parts);
+  hasher.start();
+  file.onWritten = (start, end) => hasher.complete(start, end);
+  // two "blobs" streamed at once, each front to back in uneven batches, one as writev
+  const half = 1_600_001;
+  const streams = [
+    [0, half],
+    [half, data.length],
+  ].map(async ([from, to]) => {
+    for (let at = from!; at < to!; at += 300_007) {
+      const end = Math.min(to!, at + 300_007);
+      if (from === 0) await file.write(data.subarray(at, end), at);
+      else await file.writev([data.subarray(at, at + 10), data.subarray(at + 10, end)], at);
+    }
+  });
+  await Promise.all(streams);
+  await assert.rejects(file.write(data.subarray(0, 10), 0), /written again/);
+  const digests = await hasher.done();
+  await file.close();
+  assert.equal(digests.sha256, sha(data));
+  parts.forEach((p, i) => assert.equal(digests.parts[i], sha(data.subarray(p.start, p.start + p.size))));
+});

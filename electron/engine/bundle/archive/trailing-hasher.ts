@@ -26,6 +26,10 @@ export class TrailingHasher {
   /** Region ends keyed by region start, for regions complete but not yet handed to the worker. */
   private readonly completed = new Map<number, number>();
   private cursor = 0;
+  /** The end of the bytes handed to the worker (≤ cursor). */
+  private sent = 0;
+  /** A range is with the worker: further completions pile up into the next one (fewer, larger messages). */
+  private busy = false;
   private readonly total: number;
   private worker: Worker | undefined;
   private result: Promise<ArchiveDigests> | undefined;
@@ -59,7 +63,11 @@ export class TrailingHasher {
         fn();
       };
       worker.on('message', (m: WorkerMessage) => {
-        if (m.type === 'hashed') this.onHashed(m.bytes);
+        if (m.type === 'hashed') {
+          this.busy = false;
+          this.onHashed(m.bytes);
+          this.post();
+        }
         else if (m.type === 'done') settle(() => resolve({ sha256: m.sha256, parts: m.parts }));
         else settle(() => reject(new Error(m.message)));
       });
@@ -71,9 +79,17 @@ export class TrailingHasher {
     return this.result;
   }
 
-  /** Marks [start, end) as fully written. */
+  /**
+   * Marks [start, end) as fully written: regions may come in any order and any size (a whole entry, or each write as
+   * it lands). Bytes are final once written: a region starting behind the bytes already hashed is refused (throws),
+   * so a rewrite can never leave a sum that does not match the file.
+   */
   complete(start: number, end: number): void {
-    if (end > start) this.completed.set(start, end);
+    if (end <= start) return;
+    if (start < this.cursor || this.completed.has(start)) {
+      throw new Error(`archive hash: bytes at offset ${start} were written again after they were handed to the hasher`);
+    }
+    this.completed.set(start, end);
     this.flush();
   }
 
@@ -83,6 +99,7 @@ export class TrailingHasher {
     if (this.cursor !== this.total) {
       return Promise.reject(new Error(`archive hash: bytes from ${this.cursor} of ${this.total} were never completed`));
     }
+    this.post(true);
     this.worker?.postMessage({ type: 'finish' });
     return result;
   }
@@ -94,13 +111,20 @@ export class TrailingHasher {
 
   private flush(): void {
     if (!this.worker) return;
-    const start = this.cursor;
     let end = this.completed.get(this.cursor);
     while (end !== undefined) {
       this.completed.delete(this.cursor);
       this.cursor = end;
       end = this.completed.get(this.cursor);
     }
-    if (this.cursor > start) this.worker.postMessage({ type: 'range', start, end: this.cursor });
+    this.post();
+  }
+
+  /** Hands the worker the bytes completed since the last range: when it is idle, or (`force`) at the end. */
+  private post(force = false): void {
+    if (!this.worker || this.cursor === this.sent || (this.busy && !force)) return;
+    this.worker.postMessage({ type: 'range', start: this.sent, end: this.cursor });
+    this.sent = this.cursor;
+    this.busy = true;
   }
 }
