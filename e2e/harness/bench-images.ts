@@ -35,6 +35,30 @@ export interface BenchImage {
   layers: Array<BlobRef & { diffID: string }>;
 }
 
+/** Pushes the config and OCI manifest (tag `latest`, linux/amd64, running `cmd`) of an image whose layers are pushed already. */
+async function pushBenchImage(
+  registry: PushTarget,
+  repo: string,
+  layers: Array<BlobRef & { diffID: string }>,
+  cmd: string[],
+  push: { skipExisting?: boolean } = {},
+): Promise<BenchImage> {
+  const config = makeConfig({ os: 'linux', architecture: 'amd64' }, layers.map((l) => l.diffID), { cmd });
+  await pushBlob(registry, repo, config.bytes, push);
+  const manifest = makeOciManifest(config, layers);
+  await pushManifest(registry, repo, 'latest', manifest.bytes, manifest.mediaType);
+  return {
+    ref: `${repo}:latest`,
+    repository: repo,
+    tag: 'latest',
+    digest: manifest.digest,
+    mediaType: manifest.mediaType,
+    manifestBytes: manifest.bytes,
+    config: { digest: config.digest, size: config.size },
+    layers,
+  };
+}
+
 /** What {@link seedBenchImages} pushed. */
 export interface BenchImages {
   images: BenchImage[];
@@ -102,22 +126,10 @@ export async function seedBenchImages(registry: PushTarget, totalBytes: number, 
   let referencedBytes = 0;
   for (const [i, repo] of repos.entries()) {
     const layers = imageLayers[i]!;
-    const config = makeConfig({ os: 'linux', architecture: 'amd64' }, layers.map((l) => l.diffID), { cmd: ['/bin/true'] });
-    await pushBlob(registry, repo, config.bytes);
-    const manifest = makeOciManifest(config, layers);
-    await pushManifest(registry, repo, 'latest', manifest.bytes, manifest.mediaType);
-    distinctBlobBytes += config.size;
-    referencedBytes += config.size + layers.reduce((sum, l) => sum + l.size, 0);
-    images.push({
-      ref: `${repo}:latest`,
-      repository: repo,
-      tag: 'latest',
-      digest: manifest.digest,
-      mediaType: manifest.mediaType,
-      manifestBytes: manifest.bytes,
-      config: { digest: config.digest, size: config.size },
-      layers,
-    });
+    const image = await pushBenchImage(registry, repo, layers, ['/bin/true']);
+    distinctBlobBytes += image.config.size;
+    referencedBytes += image.config.size + layers.reduce((sum, l) => sum + l.size, 0);
+    images.push(image);
   }
   return { images, distinctBlobBytes, referencedBytes, sharedLayerDigest: shared.digest, elapsedMs: Date.now() - started };
 }
@@ -172,22 +184,10 @@ export async function seedSmallImages(registry: PushTarget, options: SeedSmallOp
         layers.push({ digest: layer.digest, size: layer.size, diffID: layer.diffID });
         distinctBlobBytes += layer.size;
       }
-      const config = makeConfig({ os: 'linux', architecture: 'amd64' }, layers.map((l) => l.diffID), { cmd: [`/app-${i}`] });
-      await pushBlob(registry, repo, config.bytes, { skipExisting: false });
-      const manifest = makeOciManifest(config, layers);
-      await pushManifest(registry, repo, 'latest', manifest.bytes, manifest.mediaType);
-      distinctBlobBytes += config.size;
-      referencedBytes += config.size + layers.reduce((sum, l) => sum + l.size, 0);
-      images[i] = {
-        ref: `${repo}:latest`,
-        repository: repo,
-        tag: 'latest',
-        digest: manifest.digest,
-        mediaType: manifest.mediaType,
-        manifestBytes: manifest.bytes,
-        config: { digest: config.digest, size: config.size },
-        layers,
-      };
+      const image = await pushBenchImage(registry, repo, layers, [`/app-${i}`], { skipExisting: false });
+      distinctBlobBytes += image.config.size;
+      referencedBytes += image.config.size + layers.reduce((sum, l) => sum + l.size, 0);
+      images[i] = image;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
