@@ -1,6 +1,8 @@
 import type { BlobCache } from '../cache/blob-cache.js';
 import type { ImageSourceClient } from '../sources/image-source-client.js';
 import { mapLimit } from '../util/map-limit.js';
+import { HostSemaphore } from '../registry/host-semaphore.js';
+import { DEFAULT_RANGE_THRESHOLD } from '../registry/registry-client.js';
 import type { ArchiveLayout, PlacedEntry } from './archive/archive-layout.js';
 import { PartedFile, type PartSpec } from './archive/parted-file.js';
 import { encodeTarHeader } from './archive/tar-header.js';
@@ -9,6 +11,14 @@ import { copyBlob } from './copy-blob.js';
 import type { PlannedBlob } from './plan-blobs.js';
 import { copyFileInto } from '../files/copy-file.js';
 import type { PlannedFile } from '../files/plan-files.js';
+
+/** Blobs that may come as parallel ranges count as large (see {@link LARGE_AT_ONCE}). */
+const LARGE_BLOB = DEFAULT_RANGE_THRESHOLD;
+/**
+ * Large blobs fetched at once: on a fast link two beat eight (each large blob streams at full speed and the archive hash
+ * follows); on a slow one each opens parallel ranges on the idle connections, so the link is used as fully as before.
+ */
+const LARGE_AT_ONCE = 2;
 
 /** What writing the archive needs. */
 export interface WriteArchiveInput {
@@ -66,10 +76,15 @@ export async function writeArchive(input: WriteArchiveInput): Promise<{ digests:
 
     let bytesFromCache = 0;
     const blobs = layout.entries.filter((e): e is PlacedEntry<PlannedBlob> => !Buffer.isBuffer(e.payload) && !isPlannedFile(e.payload));
+    // Large blobs go at most LARGE_AT_ONCE at a time (each may still open parallel ranges on the idle connections where
+    // the link is slow): eight large blobs sharing a fast link all finish near the end, so the archive hash, which must
+    // follow archive order, would wait for the slowest and hash most of the archive after the last byte landed.
+    const large = new HostSemaphore(LARGE_AT_ONCE);
     await mapLimit(blobs, input.concurrency, async (entry) => {
       signal?.throwIfAborted();
       const blob = entry.payload;
-      const { cached } = await copyBlob(blob, entry.dataOffset, { client, cache, file, signal, onBytes: input.onBytes });
+      const release = blob.size >= LARGE_BLOB ? await large.acquire('large', signal) : undefined;
+      const { cached } = await copyBlob(blob, entry.dataOffset, { client, cache, file, signal, onBytes: input.onBytes }).finally(() => release?.());
       if (cached) bytesFromCache += blob.size;
       entryDone(entry);
       input.onBlob(blob, cached);

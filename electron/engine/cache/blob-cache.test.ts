@@ -110,6 +110,16 @@ describe('copyCachedBlob', () => {
     assert.equal(await cache.readVerified(sha256(good), undefined), undefined);
     assert.ok(!existsSync(cache.pathOf(sha256(good))), 'a damaged small entry is dropped');
   });
+
+  test('a lookup still under way when the cache closes (a failed run) answers but starts no hashing worker', async () => {
+    const late = await BlobCache.open(join(work, 'closed-cache'));
+    const bytes = Buffer.from('{"late":true}');
+    await late.put(sha256(bytes), bytes);
+    await late.close();
+    assert.deepEqual(await late.readVerified(sha256(bytes), bytes.length), bytes);
+    // a worker started now would keep the process alive after the run ended (the CLI hung until killed)
+    assert.throws(() => late.hasher, /closed/);
+  });
 });
 
 describe('bundling from the cache', () => {

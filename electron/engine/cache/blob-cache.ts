@@ -31,6 +31,8 @@ const SLOT_BYTES = 2 * 1024 * 1024;
  */
 export class BlobCache {
   #hasher: SlotHasher | undefined;
+  /** Closed: no hashing worker starts any more (a lookup still under way after a failed run must not leave one running). */
+  #closed = false;
   #turns: Promise<void> = Promise.resolve();
 
   private constructor(readonly dir: string) {}
@@ -62,7 +64,7 @@ export class BlobCache {
     if (createHash('sha256').update(bytes).digest('hex') === digest.slice(7)) {
       // a warm cache: blobs will likely be copied from it too, so the hashing worker boots now, while the run still
       // waits on the registry, rather than when the copying starts
-      this.startHasher();
+      if (!this.#closed) this.startHasher();
       return bytes;
     }
     await this.remove(digest);
@@ -124,6 +126,7 @@ export class BlobCache {
   }
 
   private startHasher(): SlotHasher {
+    if (this.#closed) throw new Error('the blob cache is closed');
     this.#hasher ??= new SlotHasher(SLOTS, SLOT_BYTES);
     return this.#hasher;
   }
@@ -177,6 +180,7 @@ export class BlobCache {
 
   /** Stops the hashing worker, if one was started. */
   async close(): Promise<void> {
+    this.#closed = true;
     const hasher = this.#hasher;
     this.#hasher = undefined;
     await hasher?.close();

@@ -17,7 +17,7 @@ describe('RegistryClient fetches large blobs as parallel ranges through a thrott
   let blob: BlobDescriptor & { bytes: Buffer };
   const clients: RegistryClient[] = [];
   const newClient = (options: RegistryClientOptions = {}): RegistryClient => {
-    const client = new RegistryClient({ insecureRegistries: [proxy.host], env: {}, credentials: staticCredentials({}), rangeThreshold: 1024 * 1024, ...options });
+    const client = new RegistryClient({ insecureRegistries: [proxy.host], env: {}, credentials: staticCredentials({}), rangeThreshold: 1024 * 1024, oneStreamRate: 0, ...options });
     clients.push(client);
     return client;
   };
@@ -55,6 +55,31 @@ describe('RegistryClient fetches large blobs as parallel ranges through a thrott
     proxy.reset();
     assert.equal(sha(await fetchAll(newClient({ maxConcurrencyPerHost: 1 }))), blob.digest);
     assert.deepEqual(proxy.ranges, [], 'no idle slot when the blob opens: one plain stream, no Range asked');
+  });
+
+  /** A clock that moves `stepMs` at every reading: the first range then takes exactly `stepMs`. */
+  const steppingClock = (stepMs: number) => {
+    let t = 0;
+    return () => (t += stepMs);
+  };
+
+  it('measures the link with the first range: one that arrives fast enough brings the rest as one stream', async () => {
+    const segment = rangeSegmentSize(SIZE, 4);
+    // 2 MiB in 1 ms is far above 64 MiB/s: one stream is enough
+    const got = await fetchAll(newClient({ oneStreamRate: 64 * 1024 * 1024, now: steppingClock(1) }));
+    assert.equal(sha(got), blob.digest);
+    assert.deepEqual(proxy.ranges, [`bytes=0-${segment - 1}`, `bytes=${segment}-${SIZE - 1}`], 'the probing range, then the rest in one');
+    assert.equal(proxy.peakConcurrentRanged, 1);
+  });
+
+  it('measures the link with the first range: one that arrives slowly opens the parallel ranges', async () => {
+    const segment = rangeSegmentSize(SIZE, 4);
+    // 2 MiB in 10 s is far below 64 MiB/s
+    const got = await fetchAll(newClient({ oneStreamRate: 64 * 1024 * 1024, now: steppingClock(10_000) }));
+    assert.equal(sha(got), blob.digest);
+    const expected = Array.from({ length: Math.ceil(SIZE / segment) }, (_, i) => `bytes=${i * segment}-${Math.min(SIZE, (i + 1) * segment) - 1}`);
+    assert.deepEqual([...proxy.ranges].sort(), [...expected].sort());
+    assert.equal(proxy.peakConcurrentRanged, 3, 'the three ranges after the probe at once');
   });
 
   it('uses one plain stream below the threshold or with rangeStreams 1', async () => {

@@ -43,6 +43,14 @@ export interface ParallelRangeStreamOptions {
    * other blob waits for, and all blobs together hold at most one segment per slot. Without it, `streams` run regardless.
    */
   takeSlot?: () => ReleaseSlot | undefined;
+  /**
+   * Measure the link first: no further range starts until the first one has arrived, and if it came at least this
+   * fast (bytes per second) the rest follows as one stream (ranges of up to {@link MAX_SOLO_SEGMENT}, one at a time).
+   * Without it, the parallel ranges start at once.
+   */
+  oneStreamRate?: number;
+  /** The clock (milliseconds) the first range is timed with; default `performance.now`. */
+  now?: () => number;
   /** Called once when the stream closes for any reason. */
   onClose: () => void;
 }
@@ -82,6 +90,10 @@ export class ParallelRangeStream extends Readable {
   #peak = 0;
   readonly #stopped = new AbortController();
   readonly #onAbort: () => void;
+  /** While the first range is measuring the link: when it started. */
+  #probeStarted: number | undefined;
+  /** The link proved fast: the rest comes as one stream. */
+  #solo = false;
 
   constructor(options: ParallelRangeStreamOptions) {
     super({ highWaterMark: 64 * 1024 });
@@ -95,6 +107,7 @@ export class ParallelRangeStream extends Readable {
       options.onClose();
     });
     const first = this.#newSegment(options.first.end);
+    if (options.oneStreamRate !== undefined) this.#probeStarted = (options.now ?? performance.now)();
     this.#attach(first, options.first.body);
     this.#launch();
     if (options.signal?.aborted) queueMicrotask(this.#onAbort);
@@ -133,10 +146,16 @@ export class ParallelRangeStream extends Readable {
    */
   #launch(): void {
     const { size, streams, takeSlot } = this.#options;
+    // the first range is still measuring the link
+    if (this.#probeStarted !== undefined) return;
     while (!this.destroyed && this.#active.length < streams && this.#nextStart < size) {
       let release: ReleaseSlot | undefined;
       let span = this.#segmentSize;
-      if (takeSlot) {
+      if (this.#solo) {
+        // one stream: the next range starts once the one before has arrived (so one is always under way)
+        if (this.#active.some((s) => !s.done)) break;
+        span = MAX_SOLO_SEGMENT;
+      } else if (takeSlot) {
         release = takeSlot();
         if (this.#active.length > 0) {
           if (!release) break;
@@ -193,6 +212,12 @@ export class ParallelRangeStream extends Readable {
         return;
       }
       segment.done = true;
+      if (this.#probeStarted !== undefined) {
+        const seconds = ((this.#options.now ?? performance.now)() - this.#probeStarted) / 1000;
+        this.#probeStarted = undefined;
+        this.#solo = length >= (this.#options.oneStreamRate ?? Infinity) * seconds;
+      }
+      this.#launch();
       this.#pump();
     });
     body.once('error', (error: Error) => {

@@ -77,6 +77,14 @@ export interface RegistryClientOptions {
   rangeStreams?: number;
   /** Blobs of at least this many bytes are fetched as parallel ranges; default 32 MiB. */
   rangeThreshold?: number;
+  /**
+   * A first range arriving at least this fast (bytes per second) shows that one stream is enough: the rest of that blob
+   * comes as one stream, since on a fast link (a LAN, loopback) parallel ranges only add work. Default 64 MiB/s; 0 opens
+   * the parallel ranges at once, without measuring.
+   */
+  oneStreamRate?: number;
+  /** The clock (milliseconds) a first range's rate is measured with; default `performance.now`. */
+  now?: () => number;
 }
 
 /** A manifest as fetched: its media type, the digest of its bytes, and the bytes. */
@@ -116,6 +124,9 @@ export interface RegistryOperation {
   signal?: AbortSignal;
 }
 
+/** Registry blobs of at least this many bytes may come as parallel ranges (unless the client is told otherwise). */
+export const DEFAULT_RANGE_THRESHOLD = 32 * 1024 * 1024;
+
 type ResolvedOptions = Required<Omit<RegistryClientOptions, 'credentials'>> & { credentials: CredentialResolver };
 
 /** Applies the defaults of {@link RegistryClientOptions} (the one place they live). */
@@ -133,7 +144,9 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions = {}
     env,
     userAgent: options.userAgent ?? `ferry/${TOOL_VERSION}`,
     rangeStreams: Math.max(1, Math.floor(options.rangeStreams ?? 4)),
-    rangeThreshold: options.rangeThreshold ?? 32 * 1024 * 1024,
+    rangeThreshold: options.rangeThreshold ?? DEFAULT_RANGE_THRESHOLD,
+    oneStreamRate: Math.max(0, options.oneStreamRate ?? 64 * 1024 * 1024),
+    now: options.now ?? (() => performance.now()),
   };
 }
 
@@ -592,6 +605,7 @@ export class RegistryClient {
       subject,
       toError,
       takeSlot: () => this.#slots.tryAcquire(registry),
+      ...(this.#options.oneStreamRate > 0 ? { oneStreamRate: this.#options.oneStreamRate, now: this.#options.now } : {}),
       ...(signal ? { signal } : {}),
       onClose: release,
     });
