@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import { ErrorMessage } from '../../components/error-message.js';
 import { usePrepare } from '../../store/stores-context.js';
 
@@ -15,7 +15,8 @@ export function LoginDialog() {
   const [password, setPassword] = useState('');
   const [caFile, setCaFile] = useState('');
 
-  useEffect(() => {
+  // a layout effect: the host's name is in the field in the same task that opens the dialog (never an empty field first)
+  useLayoutEffect(() => {
     const d = dialog.current;
     if (!d) return;
     if (host !== undefined) {
