@@ -92,6 +92,7 @@ export class ParallelRangeStream extends Readable {
   readonly #onAbort: () => void;
   /** While the first range is measuring the link: when it started. */
   #probeStarted: number | undefined;
+  readonly #now: () => number;
   /** The link proved fast: the rest comes as one stream. */
   #solo = false;
 
@@ -107,7 +108,8 @@ export class ParallelRangeStream extends Readable {
       options.onClose();
     });
     const first = this.#newSegment(options.first.end);
-    if (options.oneStreamRate !== undefined) this.#probeStarted = (options.now ?? performance.now)();
+    this.#now = options.now ?? (() => performance.now());
+    if (options.oneStreamRate !== undefined) this.#probeStarted = this.#now();
     this.#attach(first, options.first.body);
     this.#launch();
     if (options.signal?.aborted) queueMicrotask(this.#onAbort);
@@ -213,7 +215,7 @@ export class ParallelRangeStream extends Readable {
       }
       segment.done = true;
       if (this.#probeStarted !== undefined) {
-        const seconds = ((this.#options.now ?? performance.now)() - this.#probeStarted) / 1000;
+        const seconds = (this.#now() - this.#probeStarted) / 1000;
         this.#probeStarted = undefined;
         this.#solo = length >= (this.#options.oneStreamRate ?? Infinity) * seconds;
       }
