@@ -1,8 +1,10 @@
 // `ferry serve` and a bundle that is hostile input: a bundle altered before serving is refused before anything
-// listens; one altered on disk while it is served (a byte flipped in bundle.tar) is never sent complete and wrong.
+// listens; one altered on disk while it is served (a byte flipped in bundle.tar) is never sent complete and wrong,
+// even once a blob was proven and is sent from its files unhashed (their identity changed).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
@@ -11,6 +13,7 @@ import { flipByte, freePort, makeTestBundle, rejectsWith, skopeo, waitUntil, typ
 import { runFerry, startFerry } from '../harness/ferry-cli.js';
 import { BundleArchive } from '../../electron/engine/bundle/bundle-archive.js';
 import { generateSigningKey, serveBundle, signBundle, type ServedBundle } from '../../electron/engine/index.js';
+import { VerifiedBlobs } from '../../electron/engine/serve/verified-blobs.js';
 
 let bundle: TestBundle;
 
@@ -191,6 +194,92 @@ describe('a bundle altered on disk while it is served', () => {
     assert.ok(warnings.some((w) => w.startsWith(`Manifest ${big.digest}`) && w.includes(dir)), warnings.join('\n'));
     // what was not altered still serves
     assert.equal((await request(`${served.url}/v2/test/single/manifests/1.0`)).statusCode, 200);
+  });
+});
+
+describe('a blob proven once is sent from its files, unhashed, while they keep their identity', () => {
+  let dir: string;
+  let tar: string;
+  let served: ServedBundle;
+  // a clock a minute ahead: the bundle copied just now counts as settled (a file changed within seconds is never trusted)
+  const memo = new VerifiedBlobs({ now: () => Date.now() + 60_000 });
+  const warnings: string[] = [];
+
+  before(async () => {
+    dir = bundle.copy();
+    tar = join(dir, bundle.manifest.archive.parts[0]!.name);
+    served = await serveBundle({ dirs: [dir], listen: '127.0.0.1:0', verifiedBlobs: memo }, { onProgress: (e) => e.kind === 'warning' && warnings.push(e.message) });
+  });
+
+  after(async () => {
+    await served?.close();
+  });
+
+  const blobUrl = (digest: string): string => `${served.url}/v2/test/big/blobs/${digest}`;
+
+  /** Pulls a layer whole twice, intact both times: hashed the first time only (and a range of it then hashes nothing either). */
+  async function proveTwice(layer: { digest: string; size: number }): Promise<void> {
+    const hashed = memo.hashed;
+    for (let i = 0; i < 2; i++) {
+      const r = await getBody(blobUrl(layer.digest));
+      assert.equal(r.error, undefined);
+      assert.equal(sha256(r.body), layer.digest);
+    }
+    const part = await getBody(blobUrl(layer.digest), { range: 'bytes=10-99' });
+    assert.equal(part.status, 206);
+    assert.equal(part.body.length, 90);
+    assert.equal(memo.hashed, hashed + 1, 'hashed once');
+  }
+
+  test('a blob pulled twice (and then by range) is hashed once', async () => {
+    const trusted = memo.trusted;
+    await proveTwice(layers()[0]!);
+    assert.equal(memo.trusted, trusted + 2, 'the second pull and the range were sent from the proof');
+    assert.deepEqual(warnings, []);
+  });
+
+  test('a bundle file changed in place (same size, mtime moved on): the next pull is hashed and cut short, a warning names the blob', async () => {
+    const layer = layers()[0]!;
+    const before = statSync(tar, { bigint: true });
+    await flipInBlob(dir, layer.digest, 1000);
+    const later = new Date(Number(before.mtimeMs) + 5000);
+    utimesSync(tar, later, later);
+    assert.equal(statSync(tar).size, Number(before.size));
+    const hashed = memo.hashed;
+    const r = await getBody(blobUrl(layer.digest));
+    assert.equal(r.status, 200);
+    assert.ok(r.error, 'reading the body rejects (the connection is cut)');
+    assert.ok(r.body.length < layer.size, `${r.body.length} of ${layer.size} bytes received`);
+    assert.equal(memo.hashed, hashed + 1, 'the changed file was not trusted: the blob was hashed again');
+    await waitUntil(async () => warnings.some((w) => w.includes(layer.digest)), { what: 'a warning naming the blob', timeoutMs: 5000 });
+    assert.match(warnings.find((w) => w.includes(layer.digest))!, /no longer matches its digest .*the media changed after verification/);
+    // and its ranges are refused, the blob hashed again
+    const part = await getBody(blobUrl(layer.digest), { range: 'bytes=0-99' });
+    assert.equal(part.status, 500);
+    assert.equal(errorOf(part.body).code, 'DIGEST_INVALID');
+  });
+
+  test('changed in place with its mtime set back to the very nanosecond: the ctime still tells, and the pull is cut short', async () => {
+    const layer = layers()[1]!;
+    // the file as it is now (changed by the test before): stamp it well in the past, then prove the layer from it
+    execFileSync('touch', ['-d', '2020-01-01T00:00:00.123456789Z', tar]);
+    await proveTwice(layer);
+    const before = statSync(tar, { bigint: true });
+    const reference = join(bundle.work, 'mtime-reference');
+    writeFileSync(reference, '');
+    execFileSync('touch', ['-r', tar, reference]);
+    await flipInBlob(dir, layer.digest, layer.size - 10);
+    execFileSync('touch', ['-m', '-r', reference, tar]);
+    const now = statSync(tar, { bigint: true });
+    assert.equal(now.mtimeNs, before.mtimeNs, 'the mtime is back to the nanosecond');
+    assert.equal(now.size, before.size);
+    assert.notEqual(now.ctimeNs, before.ctimeNs, 'the filesystem moved the ctime on');
+    const hashed = memo.hashed;
+    const r = await getBody(blobUrl(layer.digest));
+    assert.ok(r.error, 'reading the body rejects (the connection is cut)');
+    assert.ok(r.body.length < layer.size);
+    assert.equal(memo.hashed, hashed + 1, 'hashed again, not trusted');
+    await waitUntil(async () => warnings.some((w) => w.includes(layer.digest)), { what: 'a warning naming the blob', timeoutMs: 5000 });
   });
 });
 

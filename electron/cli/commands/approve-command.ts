@@ -11,7 +11,7 @@ export function registerApproveCommand(program: Command, ctx: CommandContext): v
     .option('--json', 'machine-readable result on stdout')
     .action(async (dirs: string[], flags: { key: string; json?: boolean }) => {
       // approving verifies the bundle first: its hashing thread boots on the other core while the modules load
-      (await import('../../engine/verify/verify-hasher.js')).prestartVerifyHasher();
+      (await import('../../engine/verify/verify-hasher.js')).prestartVerifyHasher(dirs);
       // loaded only when the command runs: keeps `ferry --version`/`--help` and other commands fast
       const [{ approveBundle }, { shortKeyId }, { outputMode }, { createProgressPrinter }] = await Promise.all([
         import('../../engine/trust/approve-bundle.js'),

@@ -34,7 +34,7 @@ export function registerImportCommand(program: Command, ctx: CommandContext): vo
     .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
     .action(async (dirs: string[], flags: ImportFlags) => {
       // an import verifies the bundle first: its hashing thread boots on the other core while the import modules load
-      if (!flags.dryRun) (await import('../../engine/verify/verify-hasher.js')).prestartVerifyHasher();
+      if (!flags.dryRun) (await import('../../engine/verify/verify-hasher.js')).prestartVerifyHasher(dirs);
       const { runImport } = await import('./import-run.js');
       await runImport(ctx, dirs, flags);
     });

@@ -11,7 +11,7 @@ export function registerSignCommand(program: Command, ctx: CommandContext): void
     .option('--json', 'machine-readable result on stdout')
     .action(async (dir: string, flags: { key: string; json?: boolean }) => {
       // signing verifies the bundle first: its hashing thread boots on the other core while the modules load
-      (await import('../../engine/verify/verify-hasher.js')).prestartVerifyHasher();
+      (await import('../../engine/verify/verify-hasher.js')).prestartVerifyHasher([dir]);
       const { runSign } = await import('./sign-run.js');
       await runSign(ctx, dir, flags);
     });

@@ -23,7 +23,7 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext): vo
     .option('--json', 'the report as JSON on stdout, progress as JSON lines on stderr')
     .action(async (dirs: string[], flags: VerifyFlags) => {
       // the hashing thread boots on the other core while the verify modules load
-      (await import('../../engine/verify/verify-hasher.js')).prestartVerifyHasher();
+      (await import('../../engine/verify/verify-hasher.js')).prestartVerifyHasher(dirs);
       const { runVerify } = await import('./verify-run.js');
       await runVerify(ctx, dirs, flags);
     });

@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import { FerryError } from '../errors/ferry-error.js';
@@ -147,6 +148,12 @@ export class BundleArchive {
     if (position < 0 || position > blob.size || length < 0 || length > target.length) throw new FerryError('bad-usage', `Read of ${length} bytes at ${position} is outside ${digest} (${blob.size} bytes).`, { subject: digest });
     const want = Math.min(length, blob.size - position);
     return want === 0 ? 0 : this.file.read(target, blob.offset + position, want);
+  }
+
+  /** The status (`fstat`, bigint times) of each part file a blob's bytes lie in: serving tells from it whether they changed. */
+  statBlobFiles(digest: string): Promise<BigIntStats[]> {
+    const blob = this.requireBlob(digest);
+    return this.file.statRange(blob.offset, blob.size);
   }
 
   /** A whole archive entry (a plain file `files/<name>`) as a stream read straight from the parts. */

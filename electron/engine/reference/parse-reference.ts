@@ -115,7 +115,8 @@ export function registryProblem(registry: string): string | undefined {
     const address = host.slice(1, -1);
     if (!IPV6_CHARS.test(address) || !isIPv6(address)) return `registry host "${host}" is not a valid IPv6 address`;
   } else {
-    if (isIPv6(registry) || isIPv6(registry.slice(0, registry.lastIndexOf(':')))) {
+    // an IPv6 address has two colons or more (and net.isIPv6's first call costs milliseconds of regex compiling)
+    if (registry.indexOf(':') !== registry.lastIndexOf(':') && (isIPv6(registry) || isIPv6(registry.slice(0, registry.lastIndexOf(':'))))) {
       return `registry "${registry}" looks like an IPv6 address; put it in brackets, e.g. "[::1]:5000"`;
     }
     const colon = registry.indexOf(':');

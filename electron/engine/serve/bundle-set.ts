@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { BundleManifest } from '../../../shared/bundle-manifest.js';
 import { formatBytes } from '../../../shared/format.js';
@@ -15,6 +16,8 @@ export interface ArchiveView {
   openBlob(digest: string, range?: { start?: number; end?: number; signal?: AbortSignal }): Readable;
   /** Reads up to `length` bytes of a blob at `position` into `target` (see `BundleArchive.readBlobInto`). */
   readBlobInto(digest: string, target: Buffer, position: number, length: number): Promise<number>;
+  /** The status (fstat, bigint times) of each file a blob's bytes lie in (see `BundleArchive.statBlobFiles`). */
+  statBlobFiles(digest: string): Promise<BigIntStats[]>;
   /** The bundle a blob is read from, for messages (`the bundle at DIR (id …)`). */
   sourceOf?(digest: string): string;
 }
@@ -57,6 +60,10 @@ export class BundleSet implements ArchiveView {
 
   readBlobInto(digest: string, target: Buffer, position: number, length: number): Promise<number> {
     return this.#require(digest).archive.readBlobInto(digest, target, position, length);
+  }
+
+  statBlobFiles(digest: string): Promise<BigIntStats[]> {
+    return this.#require(digest).archive.statBlobFiles(digest);
   }
 
   sourceOf(digest: string): string {

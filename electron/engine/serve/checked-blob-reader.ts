@@ -6,6 +6,7 @@ import { parseDigest } from '../oci/digest.js';
 import { HashWorkerPool } from './hash-worker-pool.js';
 import { sendCheckedBlob } from './send-checked-blob.js';
 import { SharedSlotPool } from './shared-slot-pool.js';
+import { VerifiedBlobs } from './verified-blobs.js';
 
 /** Size of each reused read buffer of {@link CheckedBlobReader.sendWhole}. */
 const SLOT_SIZE = 1024 * 1024;
@@ -16,18 +17,21 @@ const IDLE_SLOTS = 16;
 export interface CheckedBlobReaderOptions {
   /** The verified bundle's archive (or several bundles' served as one). */
   archive: ArchiveView;
+  /** The blobs proven whole so far, with their files' identity (default: a new, empty memo). */
+  verified?: VerifiedBlobs;
 }
 
 /**
- * A served bundle's manifests and blobs, checked against their digests every time they are read, because the media
- * may change after verification (a stick swapped, a file rewritten): a manifest is read whole and checked before a
- * byte is sent; a whole blob is checked as it streams (its last chunk held back until it matches); a range is served
- * only from a blob verified whole once (remembered for the life of the reader).
+ * A served bundle's manifests and blobs, checked against their digests when they are read, because the media may
+ * change after verification (a stick swapped, a file rewritten): a manifest is read whole and checked before a byte is
+ * sent; a whole blob is hashed as it streams (its last chunk held back until it matches) until it has been proven once,
+ * and then, while the files its bytes lie in keep the identity they had (see {@link VerifiedBlobs}), sent unhashed, its
+ * last chunk held back until they are found unchanged; a range is served only from a blob so proven.
  */
 export class CheckedBlobReader {
   readonly #archive: ArchiveView;
-  /** Blobs read whole and found to match since the server started. */
-  readonly #verified = new Set<string>();
+  /** Blobs read whole and found to match, with the identity of their files. */
+  readonly #verified: VerifiedBlobs;
   /** Whole-blob checks under way, shared by the range requests waiting on them. */
   readonly #pending = new Map<string, Promise<void>>();
   /** Aborted by {@link close}: ends the checks no single request owns. */
@@ -38,6 +42,7 @@ export class CheckedBlobReader {
 
   constructor(options: CheckedBlobReaderOptions) {
     this.#archive = options.archive;
+    this.#verified = options.verified ?? new VerifiedBlobs();
   }
 
   /** The bundle's folders, as messages name them. */
@@ -65,13 +70,17 @@ export class CheckedBlobReader {
   }
 
   /**
-   * Sends a whole blob to `out` (then ends it), hashed on a worker thread as it goes, its last chunk held back until the
-   * digest matches (see {@link sendCheckedBlob}); rejects (`damaged`) without ending `out` when it does not.
+   * Sends a whole blob to `out` (then ends it): hashed on a worker thread as it goes, its last chunk held back until the
+   * digest matches (see {@link sendCheckedBlob}), and remembered once it does; or, proven before from files that still
+   * have the same identity, unhashed, its last chunk held back until they are found unchanged. Rejects (`damaged`)
+   * without ending `out` when the bytes do not match or the files changed while sent (the proof is then forgotten).
    */
   async sendWhole(digest: string, out: Writable, options: { signal: AbortSignal }): Promise<void> {
     const blob = this.#require(digest);
-    try {
-      await sendCheckedBlob({
+    const identify = () => this.#verified.identify(() => this.#archive.statBlobFiles(digest));
+    const identity = await identify();
+    const send = (proven?: { unchanged: () => Promise<boolean> }): Promise<void> =>
+      sendCheckedBlob({
         digest,
         size: blob.size,
         source: this.#sourceOf(digest),
@@ -80,26 +89,32 @@ export class CheckedBlobReader {
         hashers: this.#hashers,
         slots: this.#slots,
         signal: options.signal,
+        ...(proven ? { proven } : {}),
       });
+    /** A request stopped, not a mismatch: the proof stands. */
+    const stopped = (error: unknown): boolean => isAbortError(error) || options.signal.aborted;
+    if (!this.#verified.trusts(digest, identity)) return this.#verified.prove(digest, identity, () => send(), stopped);
+    try {
+      await send({ unchanged: async () => (await identify()).key === identity.key });
     } catch (error) {
-      if (!isAbortError(error) && !options.signal.aborted) this.#verified.delete(digest);
+      if (!stopped(error)) this.#verified.forget(digest);
       throw error;
     }
-    this.#verified.add(digest);
   }
 
   /**
-   * The bytes `[start, end)` of a blob, once the whole blob has been read and found to match its digest (at most once
-   * per blob for the life of the reader; concurrent requests share one check). Rejects (`damaged`) when it does not.
+   * The bytes `[start, end)` of a blob, once the whole blob has been proven to match its digest (once while its files
+   * keep their identity; concurrent requests share one check). Rejects (`damaged`) when it does not.
    */
   async openRange(digest: string, range: { start: number; end: number; signal?: AbortSignal }): Promise<Readable> {
     await this.verifyWhole(digest, range.signal);
     return this.#archive.openBlob(digest, range);
   }
 
-  /** Reads a whole blob once to prove it matches its digest; remembered when it does. */
+  /** Proves a whole blob matches its digest (read and hashed unless already proven from files still unchanged); remembered when it does. */
   async verifyWhole(digest: string, signal?: AbortSignal): Promise<void> {
-    if (this.#verified.has(digest)) return;
+    this.#require(digest);
+    if (this.#verified.trusts(digest, await this.#verified.identify(() => this.#archive.statBlobFiles(digest)))) return;
     let pending = this.#pending.get(digest);
     if (!pending) {
       // read and hashed as a whole GET is, the bytes going nowhere

@@ -207,7 +207,8 @@ export function createRegistryHandler(options: RegistryHandlerOptions) {
       const controller = new AbortController();
       res.once('close', () => controller.abort());
       if (start === 0 && end === blob.size) {
-        // the whole blob: hashed (on a worker thread) as it is sent, its last chunk held back until the digest matches
+        // the whole blob: hashed (on a worker thread) as it is sent, its last chunk held back until the digest matches;
+        // once proven, sent unhashed while its files keep their identity (see CheckedBlobReader.sendWhole)
         res.writeHead(status, headers);
         await reader.sendWhole(digest, res, { signal: controller.signal }).catch((error: unknown) => {
           // a mismatch mid-stream: the response is cut short of its Content-Length, never completed wrong
@@ -216,7 +217,7 @@ export function createRegistryHandler(options: RegistryHandlerOptions) {
         });
         return;
       }
-      // a part: served only from a blob proven whole (once; remembered), else refused before a byte is sent
+      // a part: served only from a blob proven whole (remembered while its files keep their identity), else refused before a byte is sent
       let body: Readable;
       try {
         body = await reader.openRange(digest, { start, end, signal: controller.signal });

@@ -23,6 +23,16 @@ slots.take = () => {
   return slot;
 };
 
+/** Blobs the pool was asked to hash. */
+let hashJobs = 0;
+const open = hashers.open.bind(hashers);
+hashers.open = (algorithm) => {
+  hashJobs++;
+  return open(algorithm);
+};
+/** Set when the next request's blob counts as proven before (sent unhashed, its files asked once at the end). */
+let proven: { unchanged: () => Promise<boolean> } | undefined;
+
 /** How the next request's bytes are read: the blob as stored, or changed on the media. */
 let source: (target: Buffer, position: number, length: number) => Promise<number>;
 const asStored = async (target: Buffer, position: number, length: number): Promise<number> => blob.copy(target, 0, position, position + length);
@@ -39,7 +49,7 @@ before(async () => {
     closed = new Promise((resolve) => res.once('close', () => resolve()));
     res.once('close', () => controller.abort());
     res.writeHead(200, { 'Content-Length': blob.length });
-    outcome = sendCheckedBlob({ digest, size: blob.length, source: 'the bundle at /media/stick', read: source, out: res, hashers, slots, signal: controller.signal }).then(
+    outcome = sendCheckedBlob({ digest, size: blob.length, source: 'the bundle at /media/stick', read: source, out: res, hashers, slots, signal: controller.signal, ...(proven ? { proven } : {}) }).then(
       () => 'sent',
       (error: unknown) => {
         res.destroy(error as Error);
@@ -126,6 +136,45 @@ test('a client that goes away mid-blob stops the send (an abort, not damage, and
   assert.equal(r.complete, false);
   const error = await outcome;
   assert.ok(isAbortError(error), String(error));
+});
+
+test('a blob proven before is sent whole without hashing, its last chunk once its files are found unchanged', async () => {
+  source = asStored;
+  const asked: number[] = [];
+  let received = 0;
+  proven = {
+    unchanged: async () => {
+      asked.push(received);
+      return true;
+    },
+  };
+  const before = hashJobs;
+  try {
+    const r = await fetchBlob((n) => ((received = n), false));
+    assert.equal(await outcome, 'sent');
+    assert.ok(r.complete && r.body.equals(blob));
+    assert.equal(hashJobs, before, 'nothing was hashed');
+    assert.equal(asked.length, 1, 'the files were asked once');
+    assert.ok(asked[0]! <= blob.length - (blob.length % MIB), 'before the last chunk was written');
+  } finally {
+    proven = undefined;
+  }
+});
+
+test('a blob proven before whose files changed while it was sent: the response is cut short, the last chunk held back', async () => {
+  source = asStored;
+  proven = { unchanged: async () => false };
+  try {
+    const r = await fetchBlob();
+    const error = await outcome;
+    assert.ok(error instanceof FerryError && error.code === 'damaged', String(error));
+    assert.match(error.message, /changed on the media while it was sent: the media changed after verification/);
+    assert.ok(error.message.includes(digest), error.message);
+    assert.equal(r.complete, false);
+    assert.ok(r.body.length <= blob.length - (blob.length % MIB), 'the last chunk was held back');
+  } finally {
+    proven = undefined;
+  }
 });
 
 test('an empty blob is still checked against its digest', async () => {

@@ -22,6 +22,11 @@ export interface SendCheckedBlobOptions {
   out: Writable;
   /** Hashes the chunks off the main thread. */
   hashers: HashWorkerPool;
+  /**
+   * Given when the blob was proven whole before from files that still had the same identity (see `VerifiedBlobs`): it
+   * is sent unhashed, and its last chunk goes out only once `unchanged` says those files still have that identity.
+   */
+  proven?: { unchanged: () => Promise<boolean> };
   /** The reused buffers the chunks are read into. */
   slots: SharedSlotPool;
   /** Aborted when the client goes away: stops reading and waiting. */
@@ -32,16 +37,17 @@ export interface SendCheckedBlobOptions {
  * Sends a whole blob checked against its digest, with the main thread left to read and write: each chunk is read into
  * a reused shared buffer, then hashed by a worker thread while the same bytes are written to `out` (no copy, no
  * allocation); the last chunk is held back until the digest of everything matches, so `out` is never ended on wrong
- * or missing bytes. Rejects with a `damaged` error (the bytes no longer match, or end early) before the last chunk is
- * written; the caller cuts the response short. At most {@link DEPTH} chunks are in flight: a slow client holds the
- * reads back (each slot is reused only once written and hashed).
+ * or missing bytes. A blob `proven` before takes the same path unhashed, its last chunk held back until its files are
+ * found unchanged. Rejects with a `damaged` error (the bytes no longer match, or end early, or the files changed)
+ * before the last chunk is written; the caller cuts the response short. At most {@link DEPTH} chunks are in flight: a
+ * slow client holds the reads back (each slot is reused only once written and hashed).
  */
 export async function sendCheckedBlob(options: SendCheckedBlobOptions): Promise<void> {
-  const { digest, size, source, read, out, hashers, slots, signal } = options;
+  const { digest, size, source, read, out, hashers, slots, signal, proven } = options;
   const parsed = parseDigest(digest);
   if (!parsed) throw new FerryError('bad-usage', `${digest} is not a sha256 or sha512 digest.`, { subject: digest });
   signal.throwIfAborted();
-  const job = hashers.open(parsed.algorithm);
+  const job = proven ? undefined : hashers.open(parsed.algorithm);
   const ring: { slot: ReturnType<SharedSlotPool['take']>; busy?: Promise<unknown> }[] = [];
   let position = 0;
   let sent = false;
@@ -54,15 +60,20 @@ export async function sendCheckedBlob(options: SendCheckedBlobOptions): Promise<
       signal.throwIfAborted();
       if (n <= 0) throw blobChangedError(digest, source, `ends after ${position} of its ${size} bytes`);
       position += n;
-      const hashed = quiet(job.update(entry.slot.shared, n));
+      const hashed = job && quiet(job.update(entry.slot.shared, n));
       if (position === size) {
-        // the last chunk goes out only once everything hashes to the digest
-        const actual = await untilAborted(job.digest(), signal);
-        if (actual !== parsed.hex) throw blobChangedError(digest, source, `no longer matches its digest (it hashes to ${parsed.algorithm}:${actual})`);
+        // the last chunk goes out only once everything hashes to the digest (or, proven before, its files are unchanged)
+        if (!job) {
+          if (!(await untilAborted(proven!.unchanged(), signal))) throw blobChangedError(digest, source, 'changed on the media while it was sent');
+        } else {
+          const actual = await untilAborted(job.digest(), signal);
+          if (actual !== parsed.hex) throw blobChangedError(digest, source, `no longer matches its digest (it hashes to ${parsed.algorithm}:${actual})`);
+        }
       }
-      entry.busy = quiet(Promise.all([hashed, writeChunk(out, entry.slot.bytes.subarray(0, n))]));
+      const written = writeChunk(out, entry.slot.bytes.subarray(0, n));
+      entry.busy = hashed ? quiet(Promise.all([hashed, written])) : quiet(written);
     }
-    if (size === 0) {
+    if (size === 0 && job) {
       // nothing to send, but the digest must still be the empty one
       const actual = await untilAborted(job.digest(), signal);
       if (actual !== parsed.hex) throw blobChangedError(digest, source, `no longer matches its digest (it hashes to ${parsed.algorithm}:${actual})`);
@@ -70,7 +81,7 @@ export async function sendCheckedBlob(options: SendCheckedBlobOptions): Promise<
     out.end();
     sent = true;
   } finally {
-    if (!sent) job.discard();
+    if (!sent) job?.discard();
     // slots go back once nothing reads them any more; after a failure they are left to the garbage collector
     else void Promise.all(ring.map((e) => e.busy)).then(() => ring.forEach((e) => slots.give(e.slot)), () => undefined);
   }

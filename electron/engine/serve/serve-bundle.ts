@@ -12,6 +12,7 @@ import { CheckedBlobReader } from './checked-blob-reader.js';
 import { DEFAULT_LISTEN, parseListenAddress } from './listen-address.js';
 import { createRegistryHandler, type ServedRequest } from './registry-handler.js';
 import { addTagSchemaIndexes } from './tag-schema-indexes.js';
+import type { VerifiedBlobs } from './verified-blobs.js';
 import { buildRepositoryIndex, mergeRepositoryIndexes, type BundleIndex } from './repository-index.js';
 
 /** What to serve and where, and what the bundle must prove first (as for import: trusted keys, approval, policy, cosign keys). */
@@ -22,6 +23,8 @@ export interface ServeBundleOptions extends VerifyBundleOptions {
   tls?: { cert: string; key: string };
   /** Called once per finished request (method, path, status, bytes; never headers or credentials). */
   onRequest?: (request: ServedRequest) => void;
+  /** The memo of blobs proven whole (default: a new one); a caller may give its own to read its counters or set its clock. */
+  verifiedBlobs?: VerifiedBlobs;
 }
 
 /** A running bundle registry. */
@@ -45,8 +48,9 @@ export interface ServedBundle {
  * or spread over volumes; nothing reassembled): each image under its source repository path
  * without the registry host (`library/nginx`, `test/multi`). The whole bundle is verified first, as
  * `ferry verify` does (progress through `controls.onProgress`), and nothing listens unless it passes;
- * while serving, every manifest and blob is checked again against its digest as it is read, and a
- * mismatch (the media changed) is refused or cut off and reported as a `warning` progress event.
+ * while serving, every manifest is checked again against its digest as it is read, every blob until it is proven
+ * whole (then while its files keep their identity; see `VerifiedBlobs`), and a mismatch (the media changed) is
+ * refused or cut off and reported as a `warning` progress event.
  *
  * Several bundles (`ferry serve DELTA BASE...`; folders are grouped by bundle id, so the volumes of a set stay one
  * bundle) are each verified and served as one registry: blobs and manifests looked up across all of them, repositories
@@ -70,7 +74,7 @@ export async function serveBundle(options: ServeBundleOptions, controls: JobCont
     throw error;
   }
   const archive = new BundleSet(members);
-  const reader = new CheckedBlobReader({ archive });
+  const reader = new CheckedBlobReader({ archive, ...(options.verifiedBlobs ? { verified: options.verifiedBlobs } : {}) });
   let server: Server;
   try {
     // a delta is served only with every blob it relies on in another bundle given

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { SlotHasher, type Slot } from './slot-hasher.js';
+import { fileIdentity, SlotHasher, type Joined, type Slot } from './slot-hasher.js';
 
 /** Where the bytes of a file go besides its sha256, on the calling thread. */
 export interface ChunkSink {
@@ -48,6 +48,11 @@ export interface ReadFilesOptions {
  * same bytes here, and the next read is already under way. Two hashes of the same bytes run on two
  * cores with one read. An I/O error ends that file (reported in its result), not the run; an
  * abort stops everything.
+ *
+ * A file the hasher began hashing by itself beforehand ({@link SlotHasher.prehash}) is joined: the worker hashes only
+ * what lies past what it read itself, and its digest counts only when it read the very same file (the same identity:
+ * device, inode, size, modification and change times, when the worker opened it and when this thread opened it and
+ * finished it); a file that changed in between is reported so.
  */
 export async function readFilesOnce(files: FileToRead[], options: ReadFilesOptions = {}): Promise<FileReadResult[]> {
   const chunkSize = options.chunkSize ?? 8 * 1024 * 1024;
@@ -60,12 +65,11 @@ export async function readFilesOnce(files: FileToRead[], options: ReadFilesOptio
     if (hasher.slotSize < chunkSize) throw new RangeError(`the hasher's slots hold ${hasher.slotSize} bytes, fewer than a read of ${chunkSize}`);
     for (const [index, file] of files.entries()) {
       options.onFileStart?.(index);
-      const read = await readOne(index, file, hasher, chunkSize, options);
+      const joined = hasher.join(index, file.path);
+      const read = await readOne(index, file, hasher, chunkSize, options, joined !== undefined);
       options.onFileEnd?.(index, read);
       // the worker may still be hashing this file's last chunks: collect its digest later, read on
-      results.push(
-        hasher.digest(index).then((sha256): FileReadResult => (read.error === undefined ? { bytes: read.bytes, sha256 } : { bytes: read.bytes, error: read.error })),
-      );
+      results.push(hasher.digest(index).then((sha256) => settle(sha256, read, joined)));
     }
     return await Promise.all(results);
   } finally {
@@ -73,7 +77,25 @@ export async function readFilesOnce(files: FileToRead[], options: ReadFilesOptio
   }
 }
 
-async function readOne(index: number, file: FileToRead, hasher: SlotHasher, chunkSize: number, options: ReadFilesOptions): Promise<{ bytes: number; error?: string }> {
+/** One file as read here: how many bytes, or why not all; for a prehashed file, its identity when opened and when done. */
+interface OneRead {
+  bytes: number;
+  error?: string;
+  opened?: string;
+  closed?: string;
+}
+
+/** A file's result: its digest, unless the read failed or the worker's head start was over another file. */
+async function settle(sha256: string, read: OneRead, joined: Promise<Joined> | undefined): Promise<FileReadResult> {
+  if (read.error !== undefined) return { bytes: read.bytes, error: read.error };
+  if (joined) {
+    const { identity } = await joined;
+    if (read.opened !== read.closed || (identity !== undefined && identity !== read.opened)) return { bytes: read.bytes, error: 'changed while it was being verified' };
+  }
+  return { bytes: read.bytes, sha256 };
+}
+
+async function readOne(index: number, file: FileToRead, hasher: SlotHasher, chunkSize: number, options: ReadFilesOptions, joined: boolean): Promise<OneRead> {
   let fh: FileHandle;
   try {
     fh = await open(file.path, 'r');
@@ -81,6 +103,17 @@ async function readOne(index: number, file: FileToRead, hasher: SlotHasher, chun
     const message = describe(error);
     file.sink?.fail(message);
     return { bytes: 0, error: message };
+  }
+  let opened: string | undefined;
+  if (joined) {
+    try {
+      opened = fileIdentity(await fh.stat({ bigint: true }));
+    } catch (error) {
+      await fh.close().catch(() => undefined);
+      const message = describe(error);
+      file.sink?.fail(message);
+      return { bytes: 0, error: message };
+    }
   }
   let position = 0;
   const into = async (slot: Slot, at: number): Promise<{ slot: Slot; n: number }> => {
@@ -124,7 +157,9 @@ async function readOne(index: number, file: FileToRead, hasher: SlotHasher, chun
       file.sink?.chunk(got.slot.buffer.subarray(0, got.n));
       options.onBytes?.(got.n);
     }
-    return { bytes: position };
+    if (!joined) return { bytes: position };
+    const closed = await fh.stat({ bigint: true }).then(fileIdentity, () => undefined);
+    return { bytes: position, ...(opened ? { opened } : {}), ...(closed ? { closed } : {}) };
   } finally {
     // a read still in flight (after an abort) must land before its file closes
     if (pending) await pending.then((r) => hasher.release(r.slot.index)).catch(() => undefined);

@@ -14,7 +14,7 @@ import { checkSumsFiles } from './check-sums-files.js';
 import { FaultList } from './fault-list.js';
 import { listNames, PartRanges } from './part-ranges.js';
 import { readFilesOnce, type FileToRead } from './read-files-once.js';
-import { VERIFY_CHUNK, verifyHasher } from './verify-hasher.js';
+import { archiveFilesIn, VERIFY_CHUNK, verifyHasher } from './verify-hasher.js';
 import { repairAdvice } from './repair-advice.js';
 
 /** What to verify. */
@@ -62,6 +62,8 @@ export async function checkIntegrity(options: VerifyIntegrityOptions, controls: 
   // the hashing thread boots (tens of milliseconds) while bundle.json is read and checked here, if a command did not
   // start it even earlier
   const hasher = verifyHasher(signal);
+  // and hashes the archive files by itself from now on, on the other core, while this one checks bundle.json
+  void hasher.prehash(archiveFilesIn(volumes.map((v) => ({ dir: v.dir, names: v.names }))));
   let reading: BundleJsonReading;
   let layout: PartsLayout | undefined;
   try {

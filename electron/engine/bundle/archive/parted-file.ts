@@ -1,4 +1,4 @@
-import { writeSync, writevSync } from 'node:fs';
+import { writeSync, writevSync, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
@@ -131,6 +131,19 @@ export class PartedFile {
       done += r.bytesRead;
     }
     return done;
+  }
+
+  /**
+   * The status (`fstat` of the open handles, times in nanoseconds as bigints) of each part holding bytes of
+   * `[offset, offset + length)`, in order: what a reader compares to tell whether those parts changed since.
+   */
+  async statRange(offset: number, length: number): Promise<BigIntStats[]> {
+    const stats: BigIntStats[] = [];
+    for (let index = 0; index < this.parts.length; index++) {
+      const part = this.parts[index]!;
+      if (length > 0 && part.start < offset + length && offset < part.start + part.size) stats.push(await this.handles[index]!.stat({ bigint: true }));
+    }
+    return stats;
   }
 
   /** Flushes every part to stable storage. */
