@@ -127,19 +127,15 @@ async function benchShape(shape: Shape, registry: RegistryHandle, work: string, 
     await clean();
     const floorSeconds = await floor(registry, seeded, floorFile);
     await clean();
-    const ferry = await timedCommand(process.execPath, [
-      process.env.FERRY_BENCH_CLI ?? join(root, 'bin', 'ferry.js'),
-      'bundle',
-      ...refs,
-      '-o',
-      ferryOut,
-      '--no-cache',
-      '--insecure-registry',
-      registry.host,
-      '--json',
-    ]);
-    if (ferry.code !== 0) throw new Error(`ferry failed: ${ferry.stderr}`);
-    await clean();
+    const bundleWith = async (cli: string): Promise<Awaited<ReturnType<typeof timedCommand>>> => {
+      const r = await timedCommand(process.execPath, [cli, 'bundle', ...refs, '-o', ferryOut, '--no-cache', '--insecure-registry', registry.host, '--json']);
+      if (r.code !== 0) throw new Error(`ferry failed: ${r.stderr}`);
+      await clean();
+      return r;
+    };
+    const ferry = await bundleWith(process.env.FERRY_BENCH_CLI ?? join(root, 'bin', 'ferry.js'));
+    // FERRY_BENCH_CLI_B: another build timed in the same runs, right after (an A/B of two builds on a noisy machine)
+    if (process.env.FERRY_BENCH_CLI_B) console.log(`  run ${run}: build B ${(await bundleWith(process.env.FERRY_BENCH_CLI_B)).seconds.toFixed(2)} s`);
     const skopeoSeconds = await skopeoSync(registry, seeded, work, skopeoOut);
     best.ferry = Math.min(best.ferry, ferry.seconds);
     best.floor = Math.min(best.floor, floorSeconds);

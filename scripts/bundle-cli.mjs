@@ -4,7 +4,7 @@
 // needs: undici, zod, yaml, systeminformation…) in chunks loaded only when that command runs, so
 // `ferry --version`, `--help` and `inspect` start fast. Ship the entry and every chunk together
 // (electron-builder.yml extraResources). tsc still typechecks and emits dist/ for the rest.
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -23,6 +23,29 @@ const zodEnglishOnly = {
       loader: 'js',
       resolveDir: dirname(args.path),
     }));
+  },
+};
+
+/**
+ * bundle.json's and the inventory's schemas (shared/bundle-manifest.ts, inventory.ts, inventory-signature.ts) are
+ * written with zod/mini so that verify, inspect and import start fast; but esbuild splits chunks by whole modules, and
+ * the commands on zod classic keep nearly all of zod's core (compiler, JSON Schema…) in the chunk they share with
+ * mini: verify would still compile ~300 KB of it. So mini gets its own copy of zod's modules (the same files, in a
+ * namespace of their own, free of side effects), tree-shaken to what mini's schemas use (~70 KB); commands that also
+ * use classic load both. Both copies keep zod's settings (the English locale) in one global object.
+ */
+const zodMiniOwnCopy = {
+  name: 'zod-mini-own-copy',
+  setup(b) {
+    const namespace = 'zod-mini';
+    b.onResolve({ filter: /^zod\/(mini|v4\/locales\/en\.js)$/ }, async (args) => {
+      if (args.pluginData === namespace) return undefined; // the resolve below, asking where the file is
+      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: namespace });
+      return found.errors.length > 0 ? { errors: found.errors } : { path: found.path, namespace, sideEffects: false };
+    });
+    // zod's modules import one another by relative paths only
+    b.onResolve({ filter: /^\.\.?\//, namespace }, (args) => ({ path: join(args.resolveDir, args.path), namespace, sideEffects: false }));
+    b.onLoad({ filter: /.*/, namespace }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'js', resolveDir: dirname(args.path) }));
   },
 };
 
@@ -45,5 +68,5 @@ await build({
   // CommonJS dependencies bundled into an ES module still call require() (the banner heads every chunk)
   banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
   logLevel: 'warning',
-  plugins: [zodEnglishOnly],
+  plugins: [zodMiniOwnCopy, zodEnglishOnly],
 });

@@ -1,4 +1,7 @@
-import { z } from 'zod';
+// zod/mini, not zod classic: the same validation engine and issues, without classic's start-up cost (all of zod
+// compiled and every schema given its methods) in each command that reads a bundle.json, verify and inspect first.
+import * as z from 'zod/mini';
+import './zod-english.js';
 
 /**
  * The schema of `bundle.json`, the manifest a security officer reads before a bundle crosses.
@@ -12,16 +15,16 @@ export const BUNDLE_SCHEMA_VERSION = 1;
 /** The media type recorded in every `bundle.json`. */
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.ferry.bundle.v1+json';
 
-const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'a sha256 digest');
-const hex64 = z.string().regex(/^[a-f0-9]{64}$/, 'a sha256 hex string');
-const size = z.number().int().nonnegative();
+const digest = z.string().check(z.regex(/^sha256:[a-f0-9]{64}$/, 'a sha256 digest'));
+const hex64 = z.string().check(z.regex(/^[a-f0-9]{64}$/, 'a sha256 hex string'));
+const size = z.number().check(z.int(), z.nonnegative());
 
 /** A platform as recorded in the bundle (OCI field names, osVersion for Windows). */
 export const PlatformRecordSchema = z.looseObject({
   os: z.string(),
   architecture: z.string(),
-  variant: z.string().optional(),
-  osVersion: z.string().optional(),
+  variant: z.optional(z.string()),
+  osVersion: z.optional(z.string()),
 });
 
 /** One platform manifest carried for an image. */
@@ -29,7 +32,7 @@ export const CarriedManifestSchema = z.looseObject({
   digest,
   size,
   mediaType: z.string(),
-  platform: PlatformRecordSchema.optional(),
+  platform: z.optional(PlatformRecordSchema),
 });
 
 /** A non-distributable ("foreign") layer: listed always, carried only on request. */
@@ -56,10 +59,10 @@ export const ReferrerRecordSchema = z.looseObject({
   /** The referrer manifest's digest. */
   digest,
   mediaType: z.string(),
-  artifactType: z.string().optional(),
+  artifactType: z.optional(z.string()),
   size,
   /** The cosign tag it was found under (source `tag`). */
-  tag: z.string().optional(),
+  tag: z.optional(z.string()),
   /** How it was found: a cosign tag, or the OCI referrers API (or its tag-schema fallback). */
   source: z.enum(['tag', 'referrers-api']),
 });
@@ -72,7 +75,7 @@ export const ImageRecordSchema = z.looseObject({
   reference: z.string(),
   registry: z.string(),
   repository: z.string(),
-  tag: z.string().optional(),
+  tag: z.optional(z.string()),
   /** The digest the source registry served for the reference. */
   originalDigest: digest,
   /** The digest carried (differs from originalDigest only when platforms were filtered). */
@@ -87,30 +90,30 @@ export const ImageRecordSchema = z.looseObject({
   /** Whether the docker-save `manifest.json` lists it (false when a layer is not carried). */
   dockerLoadable: z.boolean(),
   /** Signatures, attestations and SBOMs carried with it (`--referrers`; absent in bundles made without). */
-  referrers: z.array(ReferrerRecordSchema).optional(),
+  referrers: z.optional(z.array(ReferrerRecordSchema)),
   /**
    * The published index (at `originalDigest`) carried as one more blob when platforms were filtered: evidence that
    * the carried platform manifests are the publisher's, for signatures over the published index. Not walked: the
    * platforms filtered out are not in the archive. Absent in older bundles and when the image is as published.
    */
-  originalManifest: z.looseObject({ digest, size, mediaType: z.string() }).optional(),
+  originalManifest: z.optional(z.looseObject({ digest, size, mediaType: z.string() })),
   /**
    * The platforms asked for (the bundle's `platforms`, or this image's own) that the image does not publish, as they
    * were asked (`linux/arm64`): carried without them, so nodes of those platforms cannot run it. Absent when it has
    * every one asked for, when every platform was kept, and in older bundles.
    */
-  missingPlatforms: z.array(z.string()).optional(),
+  missingPlatforms: z.optional(z.array(z.string())),
   /**
    * The platforms this image was asked for on its own (a list file's per-image `platforms`), in place of the bundle's
    * `platforms`, formatted as those are. Absent when it follows the bundle's `platforms`, and in older bundles.
    */
-  requestedPlatforms: z.array(z.string()).optional(),
+  requestedPlatforms: z.optional(z.array(z.string())),
   /**
    * Ferry built this image's manifest: its source (a legacy `docker save` archive, or a Docker Engine that sends one)
    * holds none, so `digest` is Ferry's and not a registry's. `configDigest` (the image ID Docker shows) is the stable
    * identity: the same image gives the same config digest wherever it is read. Absent for images carried as published.
    */
-  builtManifest: z.looseObject({ configDigest: digest }).optional(),
+  builtManifest: z.optional(z.looseObject({ configDigest: digest })),
 });
 
 /** One blob in the archive, stored at `blobs/sha256/<hex>`. */
@@ -125,7 +128,7 @@ export const FILE_NAME_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._+@=,-]{1,90}$/;
 
 /** A plain file carried beside the images (`ferry bundle --file`), stored at `files/<name>`. */
 export const FileRecordSchema = z.looseObject({
-  name: z.string().regex(FILE_NAME_PATTERN, 'a plain file name'),
+  name: z.string().check(z.regex(FILE_NAME_PATTERN, 'a plain file name')),
   /** The path or URL as the user gave it. */
   source: z.string(),
   size,
@@ -134,8 +137,8 @@ export const FileRecordSchema = z.looseObject({
 
 /** A Helm chart carried as an OCI artifact (Helm's media types); its blobs are in `blobs`, it is not listed in index.json. */
 export const ChartRecordSchema = z.looseObject({
-  name: z.string().regex(FILE_NAME_PATTERN, 'a chart name'),
-  version: z.string().regex(/^[A-Za-z0-9._+-]{1,80}$/, 'a chart version'),
+  name: z.string().check(z.regex(FILE_NAME_PATTERN, 'a chart name')),
+  version: z.string().check(z.regex(/^[A-Za-z0-9._+-]{1,80}$/, 'a chart version')),
   /** The chart as the user named it (`https://charts.example/repo/NAME@VERSION` or `oci://…`). */
   source: z.string(),
   /** The artifact manifest's digest (as published for OCI charts). */
@@ -147,12 +150,12 @@ export const ChartRecordSchema = z.looseObject({
   /** A `.prov` provenance file is carried. */
   provenance: z.boolean(),
   /** Images the chart may need (values.yaml, literal template `image:` fields): listed, not added. */
-  images: z.array(z.string()).default([]),
+  images: z._default(z.array(z.string()), []),
 });
 
 /** One file of the archive as written (the whole archive, or a part of a split). */
 export const ArchivePartSchema = z.looseObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  name: z.string().check(z.regex(/^[A-Za-z0-9._-]+$/)),
   size,
   sha256: hex64,
 });
@@ -168,20 +171,20 @@ export const PARITY_SCHEME = 'reed-solomon-gf256-cauchy-v1';
 export const ParityRecordSchema = z.looseObject({
   scheme: z.literal(PARITY_SCHEME),
   /** How many data parts the parity covers: every part of `archive.parts`, in order. */
-  dataParts: z.number().int().positive(),
+  dataParts: z.number().check(z.int(), z.positive()),
   shardSize: size,
-  parts: z.array(ArchivePartSchema).min(1),
+  parts: z.array(ArchivePartSchema).check(z.minLength(1)),
 });
 
 /** The archive and its parts. */
 export const ArchiveRecordSchema = z.looseObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  name: z.string().check(z.regex(/^[A-Za-z0-9._-]+$/)),
   format: z.literal('oci-layout+docker-archive'),
   size,
   sha256: hex64,
-  parts: z.array(ArchivePartSchema).min(1),
+  parts: z.array(ArchivePartSchema).check(z.minLength(1)),
   /** Parity parts, when the bundle was made with `--parity N` (absent otherwise). */
-  parity: ParityRecordSchema.optional(),
+  parity: z.optional(ParityRecordSchema),
 });
 
 /** What a delta bundle was made against: an inventory of the offline side, or a bundle already carried there. */
@@ -190,11 +193,11 @@ export const DeltaBaseSchema = z.looseObject({
   /** sha256 (hex) of the inventory's bytes, or of the old bundle's `bundle.json`. */
   sha256: hex64,
   /** The old bundle's id (kind `bundle`). */
-  bundleId: z.string().uuid().optional(),
+  bundleId: z.optional(z.string().check(z.uuid())),
   /** The key id (hex) of the Ferry key that signed the inventory, when it was signed and checked. */
-  signer: hex64.optional(),
+  signer: z.optional(hex64),
   /** When the inventory or the old bundle was made. */
-  created: z.string().optional(),
+  created: z.optional(z.string()),
 });
 
 /** A blob a delta does not carry because the offline side holds it already. */
@@ -203,7 +206,7 @@ export const OmittedBlobSchema = z.looseObject({
   size,
   mediaType: z.string(),
   /** A repository offline that holds it, as the inventory names it (for a cross-repository mount). */
-  repository: z.string().optional(),
+  repository: z.optional(z.string()),
 });
 
 /**
@@ -211,7 +214,7 @@ export const OmittedBlobSchema = z.looseObject({
  * Its archive alone is not loadable by `docker load` or `ctr import`; import it on top of what it relies on.
  */
 export const DeltaRecordSchema = z.looseObject({
-  against: z.array(DeltaBaseSchema).min(1),
+  against: z.array(DeltaBaseSchema).check(z.minLength(1)),
   /** Every blob the images need that is not carried, with where offline holds it. */
   omitted: z.array(OmittedBlobSchema),
 });
@@ -220,20 +223,20 @@ export const DeltaRecordSchema = z.looseObject({
 export const BundleManifestSchema = z.looseObject({
   schemaVersion: z.literal(BUNDLE_SCHEMA_VERSION),
   mediaType: z.literal(BUNDLE_MEDIA_TYPE),
-  id: z.string().uuid(),
+  id: z.string().check(z.uuid()),
   created: z.string(),
   tool: z.looseObject({ name: z.string(), version: z.string() }),
   /** The platform filter the bundle was made with; absent when every platform was kept. */
-  platforms: z.array(z.string()).optional(),
+  platforms: z.optional(z.array(z.string())),
   images: z.array(ImageRecordSchema),
   /** Helm charts carried as OCI artifacts (absent or empty in older bundles). */
-  charts: z.array(ChartRecordSchema).default([]),
+  charts: z._default(z.array(ChartRecordSchema), []),
   /** Plain files carried beside the images, stored at `files/<name>` (absent or empty in older bundles). */
-  files: z.array(FileRecordSchema).default([]),
+  files: z._default(z.array(FileRecordSchema), []),
   blobs: z.array(BlobRecordSchema),
   archive: ArchiveRecordSchema,
   /** Present when the bundle is a delta (made with `--have`): what it relies on offline. */
-  delta: DeltaRecordSchema.optional(),
+  delta: z.optional(DeltaRecordSchema),
 });
 
 /** A parsed `bundle.json`. */

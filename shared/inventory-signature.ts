@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// zod/mini, as bundle.json's schema: `ferry import` checks inventory signatures, and loads no zod classic
+import * as z from 'zod/mini';
+import './zod-english.js';
 
 /**
  * A detached signature over an inventory (`ferry inventory --sign-key KEY -o FILE` writes `FILE.sig`), so the connected
@@ -18,7 +20,7 @@ export const INVENTORY_SIGNATURE_SUFFIX = '.sig';
 /** A signature document is a few hundred bytes; anything larger is not read. */
 export const MAX_INVENTORY_SIGNATURE_BYTES = 64 * 1024;
 
-const hex64 = z.string().regex(/^[a-f0-9]{64}$/, 'a sha256 hex string');
+const hex64 = z.string().check(z.regex(/^[a-f0-9]{64}$/, 'a sha256 hex string'));
 
 /** An inventory signature document as stored in `FILE.sig`. */
 export const InventorySignatureSchema = z.looseObject({
@@ -28,7 +30,7 @@ export const InventorySignatureSchema = z.looseObject({
   /** sha256 (hex) of the raw 32-byte Ed25519 public key. */
   keyId: hex64,
   /** The signer's public key, SPKI PEM (what `ferry keygen` writes to `NAME.pub`). */
-  publicKey: z.string().max(1024).startsWith('-----BEGIN PUBLIC KEY-----'),
+  publicKey: z.string().check(z.maxLength(1024), z.startsWith('-----BEGIN PUBLIC KEY-----')),
   /** sha256 (hex) of the exact bytes of the inventory signed. */
   inventorySha256: hex64,
   /** When it was signed (ISO 8601, UTC). */

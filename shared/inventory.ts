@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// zod/mini, as bundle.json's schema: `ferry import` reads and updates inventories, and loads no zod classic
+import * as z from 'zod/mini';
+import './zod-english.js';
 
 /**
  * The schema of an inventory (`ferry inventory -o inventory.json`): what the offline side already holds, so the
@@ -14,24 +16,23 @@ export const INVENTORY_MEDIA_TYPE = 'application/vnd.ferry.inventory.v1+json';
 /** An inventory larger than this is not read (a registry of tens of thousands of images stays far below). */
 export const MAX_INVENTORY_BYTES = 256 * 1024 * 1024;
 
-const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'a sha256 digest');
-const hex64 = z.string().regex(/^[a-f0-9]{64}$/, 'a sha256 hex string');
-const size = z.number().int().nonnegative().max(2 ** 48);
+const digest = z.string().check(z.regex(/^sha256:[a-f0-9]{64}$/, 'a sha256 digest'));
+const hex64 = z.string().check(z.regex(/^[a-f0-9]{64}$/, 'a sha256 hex string'));
+const size = z.number().check(z.int(), z.nonnegative(), z.lte(2 ** 48));
 /** A repository path as the offline side names it (`mirror/library/nginx`); the reference grammar's path. */
 const repository = z
   .string()
-  .max(255)
-  .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'a repository path');
-const tag = z.string().regex(/^\w[\w.-]{0,127}$/, 'a tag');
+  .check(z.maxLength(255), z.regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'a repository path'));
+const tag = z.string().check(z.regex(/^\w[\w.-]{0,127}$/, 'a tag'));
 
 /** Where an inventory's facts came from. */
 export const InventorySourceSchema = z.discriminatedUnion('kind', [
   /** A registry (and the repositories under `prefix`, when given). */
-  z.looseObject({ kind: z.literal('registry'), registry: z.string().max(300), prefix: z.string().max(255).optional() }),
+  z.looseObject({ kind: z.literal('registry'), registry: z.string().check(z.maxLength(300)), prefix: z.optional(z.string().check(z.maxLength(255))) }),
   /** A bundle already carried across (its `bundle.json`). */
-  z.looseObject({ kind: z.literal('bundle'), bundleId: z.string().uuid(), bundleSha256: hex64 }),
+  z.looseObject({ kind: z.literal('bundle'), bundleId: z.string().check(z.uuid()), bundleSha256: hex64 }),
   /** A containerd content store. */
-  z.looseObject({ kind: z.literal('containerd'), namespace: z.string().max(255) }),
+  z.looseObject({ kind: z.literal('containerd'), namespace: z.string().check(z.maxLength(255)) }),
 ]);
 
 /** One repository held offline: its tags and the manifests it holds. */
@@ -40,7 +41,7 @@ export const InventoryRepositorySchema = z.looseObject({
    * The registry holding it, `HOST[:PORT]` (`name` is the path there): the listed registry for a registry source, the
    * image reference's registry for a bundle or containerd source; absent when unknown.
    */
-  registry: z.string().max(300).optional(),
+  registry: z.optional(z.string().check(z.maxLength(300))),
   name: repository,
   /** Tag → manifest digest. */
   tags: z.record(tag, digest),
@@ -52,15 +53,15 @@ export const InventoryRepositorySchema = z.looseObject({
 export const InventoryBlobSchema = z.looseObject({
   digest,
   size,
-  repositories: z.array(z.number().int().nonnegative()),
+  repositories: z.array(z.number().check(z.int(), z.nonnegative())),
 });
 
 /** A whole inventory. */
 export const InventorySchema = z.looseObject({
   schemaVersion: z.literal(INVENTORY_SCHEMA_VERSION),
   mediaType: z.literal(INVENTORY_MEDIA_TYPE),
-  created: z.string().max(64),
-  tool: z.looseObject({ name: z.string().max(64), version: z.string().max(64) }),
+  created: z.string().check(z.maxLength(64)),
+  tool: z.looseObject({ name: z.string().check(z.maxLength(64)), version: z.string().check(z.maxLength(64)) }),
   sources: z.array(InventorySourceSchema),
   repositories: z.array(InventoryRepositorySchema),
   blobs: z.array(InventoryBlobSchema),

@@ -14,6 +14,21 @@ export interface ThrottleFaults {
   corruptRanged?: { nth: number; at: number };
 }
 
+/** One request a {@link ThrottleProxy} saw: when it came and when its response ended (`performance.now()` of this process). */
+export interface ThrottledRequest {
+  method: string;
+  url: string;
+  /** The Range header, if any. */
+  range: string | undefined;
+  /** The client connection it came on (numbered from 1 in order of connecting). */
+  connection: number;
+  startedMs: number;
+  /** Undefined while the response is still going out. */
+  endedMs: number | undefined;
+  /** Body bytes sent. */
+  bytes: number;
+}
+
 /** A loopback HTTP proxy that caps every client connection's download rate and adds a round trip of latency. */
 export interface ThrottleProxy {
   /** `127.0.0.1:PORT`. */
@@ -26,6 +41,8 @@ export interface ThrottleProxy {
   readonly peakConcurrentRanged: number;
   /** The most client connections open at once. */
   readonly peakConnections: number;
+  /** Every request seen since the last reset, oldest first, with its timing (for timelines in benches). */
+  readonly log: readonly ThrottledRequest[];
   faults: ThrottleFaults;
   /** Clears the counters and the faults. */
   reset(): void;
@@ -56,6 +73,9 @@ export async function startThrottleProxy(target: string, options: ThrottleProxyO
   let peakConcurrentRanged = 0;
   let peakConnections = 0;
   let faults: ThrottleFaults = {};
+  let log: ThrottledRequest[] = [];
+  const connectionIds = new WeakMap<Socket, number>();
+  let connections = 0;
 
   /** Writes `chunk` at the connection's rate; false when the client went away. */
   const throttled = async (res: ServerResponse, socket: Socket, chunk: Buffer): Promise<boolean> => {
@@ -85,6 +105,8 @@ export async function startThrottleProxy(target: string, options: ThrottleProxyO
     const socket = req.socket;
     const range = req.headers.range;
     const nth = range ? ranges.push(range) : 0;
+    const entry: ThrottledRequest = { method: req.method ?? 'GET', url: req.url ?? '', range, connection: connectionIds.get(socket) ?? 0, startedMs: performance.now(), endedMs: undefined, bytes: 0 };
+    log.push(entry);
     const active = faults;
     const headers: OutgoingHttpHeaders = { ...req.headers, host: upstreamUrl.host };
     if (range && active.ignoreRange) delete headers.range;
@@ -122,6 +144,7 @@ export async function startThrottleProxy(target: string, options: ThrottleProxyO
           return;
         }
         sent += chunk.length;
+        entry.bytes = sent;
         if (!(await throttled(res, socket, chunk))) {
           upstream.destroy();
           return;
@@ -132,6 +155,7 @@ export async function startThrottleProxy(target: string, options: ThrottleProxyO
       if (!res.headersSent) res.writeHead(502).end();
       else res.destroy();
     } finally {
+      entry.endedMs = performance.now();
       if (range) inFlightRanged--;
     }
   };
@@ -139,6 +163,7 @@ export async function startThrottleProxy(target: string, options: ThrottleProxyO
   const server = createServer((req, res) => void handle(req, res));
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
+    connectionIds.set(socket, ++connections);
     peakConnections = Math.max(peakConnections, sockets.size);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -157,6 +182,9 @@ export async function startThrottleProxy(target: string, options: ThrottleProxyO
     get peakConnections() {
       return peakConnections;
     },
+    get log() {
+      return log;
+    },
     get faults() {
       return faults;
     },
@@ -169,6 +197,7 @@ export async function startThrottleProxy(target: string, options: ThrottleProxyO
       peakConcurrentRanged = 0;
       peakConnections = sockets.size;
       faults = {};
+      log = [];
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -4,6 +4,9 @@
 import { writeSync } from 'node:fs';
 import { TOOL_VERSION } from '../engine/version.js';
 
+/** Commands that verify the bundle folders given first (a guess made before the command line is parsed). */
+const VERIFYING = new Set(['verify', 'import', 'sign', 'approve']);
+
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // exactly what commander's .version() prints, written straight to fd 1 (no stream set up)
@@ -21,6 +24,13 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
       throw error;
     });
+  }
+  // the commands that verify a bundle start their hashing thread before commander and the command definitions load,
+  // on the folders named right after the command (the command's own action starts it on every folder it is given)
+  if (VERIFYING.has(argv[0] ?? '')) {
+    const end = argv.findIndex((arg, i) => i > 0 && arg.startsWith('-'));
+    const dirs = argv.slice(1, end === -1 ? undefined : end);
+    if (dirs.length > 0 && !argv.includes('--dry-run')) (await import('../engine/verify/verify-hasher.js')).prestartVerifyHasher(dirs);
   }
   const { main } = await import('./main.js');
   process.exitCode = await main(argv);

@@ -20,7 +20,7 @@ export function registerApproveCommand(program: Command, ctx: CommandContext): v
         import('../output/progress-printer.js'),
       ]);
       // approving vouches for the bundle: it is verified whole first, with progress like ferry verify
-      const printer = createProgressPrinter(outputMode(flags.json, ctx.stderr), ctx.stderr);
+      const printer = await createProgressPrinter(outputMode(flags.json, ctx.stderr), ctx.stderr);
       let result;
       try {
         result = await approveBundle(dirs, flags.key, { onProgress: printer.onProgress, signal: ctx.signal });

@@ -34,6 +34,9 @@ export function registerBundleCommand(program: Command, ctx: CommandContext): vo
     .option('--trust <pub>', 'with --have: each inventory must be signed, each old bundle prepared, by one of these public keys (repeatable); checked before fetching', collect, [])
     .option('--json', 'machine-readable result on stdout, progress as JSON lines on stderr')
     .action(async (refs: string[], flags: BundleFlags) => {
+      // the hashing threads (the archive's; a cached blob's) boot on the other core while the bundle modules load
+      (await import('../../engine/bundle/archive/prestart-archive-hasher.js')).prestartArchiveHasher();
+      if (flags.cache !== false) (await import('../../engine/cache/cache-hasher.js')).prestartCacheHasher();
       const { runBundle } = await import('./bundle-run.js');
       await runBundle(ctx, refs, flags);
     });

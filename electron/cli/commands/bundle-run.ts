@@ -2,7 +2,6 @@ import { relative } from 'node:path';
 import { checkParityCount } from '../../engine/bundle/write-parity.js';
 import { createBundle } from '../../engine/bundle/create-bundle.js';
 import { parseByteCount } from '../../engine/bundle/parse-size.js';
-import { readListFile } from '../../engine/bundle/read-list-file.js';
 import { FerryError } from '../../engine/errors/ferry-error.js';
 import { formatBytes, formatDuration } from '../output/format-bytes.js';
 import { outputMode } from '../output/output-mode.js';
@@ -42,7 +41,9 @@ export interface BundleFlags {
 
 /** Runs `ferry bundle` once its flags are parsed: the implementation, imported only when the command runs. */
 export async function runBundle(ctx: CommandContext, refs: string[], flags: BundleFlags): Promise<void> {
-  const lists = await Promise.all(flags.list.map(readListFile));
+  // list files (YAML among them) are read by a module loaded only when one is given
+  const readListFile = flags.list.length > 0 ? (await import('../../engine/bundle/read-list-file.js')).readListFile : undefined;
+  const lists = readListFile ? await Promise.all(flags.list.map(readListFile)) : [];
   const images = [...refs, ...lists.flatMap((l) => l.images)];
   const files = [...lists.flatMap((l) => l.files), ...flags.file];
   const charts = [...lists.flatMap((l) => l.charts), ...flags.chart];
@@ -51,7 +52,7 @@ export async function runBundle(ctx: CommandContext, refs: string[], flags: Bund
   const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
   const lowSpeed = lowSpeedOptions(flags);
   const mode = outputMode(flags.json, ctx.stderr);
-  const printer = createProgressPrinter(mode, ctx.stderr);
+  const printer = await createProgressPrinter(mode, ctx.stderr);
   try {
     const result = await createBundle(
       {

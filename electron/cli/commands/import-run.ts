@@ -122,7 +122,7 @@ export async function runImport(ctx: CommandContext, dirs: string[], flags: Impo
   const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
   if (concurrency !== undefined && !Number.isInteger(concurrency)) throw new FerryError('bad-usage', `--concurrency must be a whole number, not "${flags.concurrency}".`);
   const mode = outputMode(flags.json, ctx.stderr);
-  const printer = createProgressPrinter(mode, ctx.stderr);
+  const printer = await createProgressPrinter(mode, ctx.stderr);
   try {
     const { importBundle } = await import('../../engine/import/import-bundle.js');
     const result = await importBundle(

@@ -38,7 +38,7 @@ export async function runInventory(ctx: CommandContext, flags: InventoryFlags): 
   const concurrency = wholeNumber('--concurrency', flags.concurrency);
   const pageSize = wholeNumber('--page-size', flags.pageSize);
   const mode = outputMode(flags.json, ctx.stderr);
-  const printer = createProgressPrinter(mode, ctx.stderr);
+  const printer = await createProgressPrinter(mode, ctx.stderr);
   try {
     const result = await makeInventory(
       {

@@ -25,7 +25,7 @@ export interface PlaceFlags {
  */
 export async function placeBundle(dirs: string[], checks: Omit<VerifyBundleOptions, 'dirs'>, flags: PlaceFlags, ctx: CommandContext): Promise<VerifiedBundle> {
   const mode = outputMode(flags.json, ctx.stderr);
-  const printer = createProgressPrinter(mode, ctx.stderr);
+  const printer = await createProgressPrinter(mode, ctx.stderr);
   const controls = { onProgress: printer.onProgress, signal: ctx.signal };
   try {
     const bundle = await openVerifiedBundle({ dirs, ...checks, consequence: 'nothing was placed' }, controls);

@@ -7,7 +7,7 @@ import { createProgressPrinter } from '../output/progress-printer.js';
 /** Runs `ferry repair` once its flags are parsed: the implementation, imported only when the command runs. */
 export async function runRepair(ctx: CommandContext, dir: string, flags: { json?: boolean }): Promise<void> {
   const mode = outputMode(flags.json, ctx.stderr);
-  const printer = createProgressPrinter(mode, ctx.stderr);
+  const printer = await createProgressPrinter(mode, ctx.stderr);
   let result;
   try {
     result = await repairBundle(dir, { onProgress: printer.onProgress, signal: ctx.signal });

@@ -22,7 +22,7 @@ export interface ServeFlags {
 export async function runServe(ctx: CommandContext, dirs: string[], flags: ServeFlags): Promise<void> {
   if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new FerryError('bad-usage', '--tls-cert and --tls-key go together.');
   // the verification's progress as for ferry verify; once serving, only warnings (a blob that changed on the media)
-  const printer = createProgressPrinter(outputMode(false, ctx.stderr), ctx.stderr);
+  const printer = await createProgressPrinter(outputMode(false, ctx.stderr), ctx.stderr);
   let serving = false;
   const onProgress: OnProgress = (event) => {
     if (!serving) printer.onProgress(event);

@@ -7,7 +7,7 @@ import { createProgressPrinter } from '../output/progress-printer.js';
 /** Runs `ferry sign` once its flags are parsed: the implementation, imported only when the command runs. */
 export async function runSign(ctx: CommandContext, dir: string, flags: { key: string; json?: boolean }): Promise<void> {
   // signing vouches for the bundle: it is verified whole first, with progress like ferry verify
-  const printer = createProgressPrinter(outputMode(flags.json, ctx.stderr), ctx.stderr);
+  const printer = await createProgressPrinter(outputMode(flags.json, ctx.stderr), ctx.stderr);
   let result;
   try {
     result = await signBundle(dir, flags.key, 'preparer', { onProgress: printer.onProgress, signal: ctx.signal });

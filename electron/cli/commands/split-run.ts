@@ -10,7 +10,7 @@ import { createProgressPrinter } from '../output/progress-printer.js';
 export async function runSplit(ctx: CommandContext, dir: string, flags: { size: string; parity?: string; json?: boolean }): Promise<void> {
   const parity = flags.parity === undefined ? undefined : checkParityCount(flags.parity, 0);
   const mode = outputMode(flags.json, ctx.stderr);
-  const printer = createProgressPrinter(mode, ctx.stderr);
+  const printer = await createProgressPrinter(mode, ctx.stderr);
   let result;
   try {
     result = await splitBundle({ dir, size: flags.size, ...(parity !== undefined ? { parity } : {}) }, { onProgress: printer.onProgress, signal: ctx.signal });

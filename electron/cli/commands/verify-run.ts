@@ -30,7 +30,7 @@ export async function runVerify(ctx: CommandContext, dirs: string[], flags: Veri
     ...(flags.map.length > 0 ? { mapRules: flags.map } : {}),
   };
   const mode = outputMode(flags.json, ctx.stderr);
-  const printer = createProgressPrinter(mode, ctx.stderr);
+  const printer = await createProgressPrinter(mode, ctx.stderr);
   let report;
   try {
     report = await verifyBundle(options, { onProgress: printer.onProgress, signal: ctx.signal });

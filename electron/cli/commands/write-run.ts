@@ -55,7 +55,7 @@ export async function runWrite(ctx: CommandContext, dir: string, flags: WriteFla
   const corrupt = process.env[CORRUPT_ENV];
   if (corrupt) options.onBeforeReadBack = (volumes) => flipFirstByte(volumes, corrupt);
   const mode = outputMode(flags.json, ctx.stderr);
-  const printer = createProgressPrinter(mode, ctx.stderr);
+  const printer = await createProgressPrinter(mode, ctx.stderr);
   let result: WriteMediaResult;
   try {
     result = await writeToMedia(options, { onProgress: printer.onProgress, signal: ctx.signal });

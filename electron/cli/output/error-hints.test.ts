@@ -61,13 +61,13 @@ describe('CLI hints', () => {
     assert.equal(withAdviceField(plainViolation).advice, undefined);
   });
 
-  test('warnings print their advice, plain and --json; a hostile subject is escaped', () => {
+  test('warnings print their advice, plain and --json; a hostile subject is escaped', async () => {
     const plain = sink();
-    createProgressPrinter('plain', plain).onProgress({ kind: 'warning', message: 'Foreign layer sha256:1 of a/b:1 is not carried.', subject: 'a/b:1', hint: 'include-foreign-layers' });
+    (await createProgressPrinter('plain', plain)).onProgress({ kind: 'warning', message: 'Foreign layer sha256:1 of a/b:1 is not carried.', subject: 'a/b:1', hint: 'include-foreign-layers' });
     assert.equal(plain.text(), 'warning: Foreign layer sha256:1 of a/b:1 is not carried. Bundle again with --include-foreign-layers to carry them.\n');
 
     const json = sink();
-    createProgressPrinter('json', json).onProgress({ kind: 'warning', message: 'one part', hint: 'split' });
+    (await createProgressPrinter('json', json)).onProgress({ kind: 'warning', message: 'one part', hint: 'split' });
     const line = JSON.parse(json.text()) as Record<string, unknown>;
     assert.equal(line.hint, 'split');
     assert.match(String(line.advice), /--split SIZE/);

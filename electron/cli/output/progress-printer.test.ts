@@ -39,7 +39,7 @@ const EVENTS: ProgressEvent[] = [
 
 async function run(mode: 'tty' | 'plain' | 'json', tty: boolean): Promise<string> {
   const err = sink(tty);
-  const printer = createProgressPrinter(mode, guardStream(err));
+  const printer = await createProgressPrinter(mode, guardStream(err));
   for (const e of EVENTS) printer.onProgress(e);
   await new Promise((resolve) => setTimeout(resolve, 250)); // the bars redraw (and print their log lines) 10 times a second
   printer.stop();

@@ -1,8 +1,7 @@
-import cliProgress from 'cli-progress';
 import { escapeControl } from '../../../shared/format.js';
 import type { OnProgress, ProgressEvent } from '../../../shared/progress.js';
 import { cliAdvice, withCliAdvice } from './error-hints.js';
-import { formatBytes, formatDuration } from './format-bytes.js';
+import { formatBytes } from './format-bytes.js';
 import { guardStream, rawStream } from './guarded-stream.js';
 import type { OutputMode } from './output-mode.js';
 
@@ -19,13 +18,14 @@ export interface ProgressPrinter {
  * stream; the bars write their own cursor sequences to the raw stream, and every item, detail and
  * message (names from a bundle) is escaped to one line first, in every mode.
  */
-export function createProgressPrinter(mode: OutputMode, err: NodeJS.WritableStream = process.stderr): ProgressPrinter {
+export async function createProgressPrinter(mode: OutputMode, err: NodeJS.WritableStream = process.stderr): Promise<ProgressPrinter> {
   if (mode === 'json') {
     const out = guardStream(err);
     return { onProgress: (e) => out.write(`${JSON.stringify(progressJson(e))}\n`), stop: () => {} };
   }
   if (mode === 'plain') return plainPrinter(guardStream(err));
-  return ttyPrinter(rawStream(err));
+  // the bars (cli-progress and its string-width and emoji tables) load only on a terminal
+  return (await import('./tty-progress-printer.js')).ttyPrinter(rawStream(err));
 }
 
 /** A progress event as `--json` prints it: a warning with a hint also carries the command line's advice. */
@@ -35,7 +35,8 @@ export function progressJson(e: ProgressEvent): Record<string, unknown> {
 }
 
 /** An event's text fields (bundle names, engine messages) escaped to one line each: safe beside cursor sequences. */
-function escapeEvent(e: ProgressEvent): ProgressEvent {
+/** A progress event with every name, detail and message escaped to one line. */
+export function escapeEvent(e: ProgressEvent): ProgressEvent {
   const safe = { ...e } as Record<string, unknown>;
   for (const key of ['item', 'detail', 'message'] as const) if (typeof safe[key] === 'string') safe[key] = escapeControl(safe[key]);
   return safe as ProgressEvent;
@@ -71,61 +72,4 @@ function plainPrinter(err: NodeJS.WritableStream): ProgressPrinter {
     }
   };
   return { onProgress, stop: () => {} };
-}
-
-function ttyPrinter(err: NodeJS.WritableStream): ProgressPrinter {
-  const multi = new cliProgress.MultiBar(
-    {
-      stream: err as NodeJS.WriteStream,
-      format: '{label} [{bar}] {percentage}% | {doneText} / {totalText} | {rateText} | ETA {etaText}',
-      barCompleteChar: '█',
-      barIncompleteChar: '░',
-      hideCursor: true,
-      clearOnComplete: false,
-      autopadding: true,
-      fps: 10,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let bar: cliProgress.SingleBar | undefined;
-  const images = new Map<string, cliProgress.SingleBar>();
-  const onProgress = (event: ProgressEvent): void => {
-    const e = escapeEvent(event);
-    switch (e.kind) {
-      case 'item-start':
-        if (e.phase === 'fetch') {
-          images.set(e.item, multi.create(1, 0, { label: truncate(e.item, 40), doneText: '', totalText: '', rateText: '', etaText: '' }, { format: '  {label} {status}' }));
-          images.get(e.item)!.update(0, { status: 'waiting' });
-        }
-        break;
-      case 'item-end':
-        if (e.phase === 'resolve') multi.log(`resolved ${e.item}\n`);
-        else if (e.phase === 'fetch' && images.has(e.item)) images.get(e.item)!.update(1, { status: 'done ✓' });
-        else if (e.phase !== 'fetch' && e.detail) multi.log(`${e.phase}: ${e.item} ${e.detail}\n`);
-        break;
-      case 'phase-start':
-        if (e.totalBytes !== undefined && e.phase !== 'resolve') {
-          bar = multi.create(e.totalBytes, 0, { label: e.phase.padEnd(6), doneText: '0 B', totalText: formatBytes(e.totalBytes), rateText: '', etaText: '…' });
-        }
-        break;
-      case 'bytes':
-        bar?.update(e.done, {
-          doneText: formatBytes(e.done),
-          totalText: formatBytes(e.total),
-          rateText: `${formatBytes(e.rate)}/s`,
-          etaText: e.etaSeconds === null ? '…' : formatDuration(e.etaSeconds),
-        });
-        break;
-      case 'warning':
-        multi.log(`warning: ${withCliAdvice(e.message, e.hint, e.subject)}\n`);
-        break;
-      default:
-        break;
-    }
-  };
-  return { onProgress, stop: () => multi.stop() };
-}
-
-function truncate(text: string, width: number): string {
-  return text.length <= width ? text.padEnd(width) : `…${text.slice(text.length - width + 1)}`;
 }

@@ -45,16 +45,23 @@ export interface WriteArchiveInput {
 export async function writeArchive(input: WriteArchiveInput): Promise<{ digests: ArchiveDigests; bytesFromCache: number; fileSha256: Map<string, string> }> {
   const { layout, parts, client, cache, signal } = input;
   const file = await PartedFile.create(parts);
-  const hasher = new TrailingHasher(parts);
-  // Without a cache every byte is written once, front to back per blob (a verified stream that fails fails the run), so
-  // the hasher follows each write as it lands and ends right behind the last blob instead of re-reading the blobs
-  // still in flight at the end. With a cache a damaged entry's bytes are written again, so only finished entries count.
-  const progressive = cache === undefined;
-  if (progressive) file.onWritten = (start, end) => hasher.complete(start, end);
-  /** Marks an entry's bytes done: all of them, or in progressive mode its zero padding (its other bytes report themselves). */
+  let hasher = new TrailingHasher(parts);
+  // Every byte is written once, front to back per blob (a verified stream that fails fails the run), so the hasher
+  // follows each write as it lands and ends right behind the last blob instead of re-reading whole blobs at the end.
+  // The one exception is a damaged cache entry: its bytes, which the hasher may have read already, are written again
+  // (fetched afresh) after its copy takes them back (a negative `onBytes`). From then on the hasher is told nothing
+  // more, and the archive is hashed again in one pass once every byte is written: rare, and never a wrong sum.
+  let rehash = false;
+  file.onWritten = (start, end) => {
+    if (!rehash) hasher.complete(start, end);
+  };
+  /** Marks an entry's zero padding done (its other bytes report themselves as they are written). */
   const entryDone = (entry: PlacedEntry<unknown>): void => {
-    if (progressive) hasher.complete(entry.dataOffset + entry.size, entry.end);
-    else hasher.complete(entry.headerOffset, entry.end);
+    if (!rehash) hasher.complete(entry.dataOffset + entry.size, entry.end);
+  };
+  const onBytes = (bytes: number): void => {
+    if (bytes < 0) rehash = true;
+    input.onBytes(bytes);
   };
   try {
     hasher.start(signal);
@@ -84,7 +91,7 @@ export async function writeArchive(input: WriteArchiveInput): Promise<{ digests:
       signal?.throwIfAborted();
       const blob = entry.payload;
       const release = blob.size >= LARGE_BLOB ? await large.acquire('large', signal) : undefined;
-      const { cached } = await copyBlob(blob, entry.dataOffset, { client, cache, file, signal, onBytes: input.onBytes }).finally(() => release?.());
+      const { cached } = await copyBlob(blob, entry.dataOffset, { client, cache, file, signal, onBytes }).finally(() => release?.());
       if (cached) bytesFromCache += blob.size;
       entryDone(entry);
       input.onBlob(blob, cached);
@@ -95,6 +102,12 @@ export async function writeArchive(input: WriteArchiveInput): Promise<{ digests:
       signal?.throwIfAborted();
       fileSha256.set(entry.payload.name, await copyFileInto(entry.payload, entry.dataOffset, file, { ...(signal ? { signal } : {}), onBytes: input.onBytes }));
       entryDone(entry);
+    }
+    if (rehash) {
+      await hasher.stop();
+      hasher = new TrailingHasher(parts);
+      hasher.start(signal);
+      hasher.complete(0, layout.totalSize);
     }
     return { digests: await hasher.done(), bytesFromCache, fileSha256 };
   } finally {

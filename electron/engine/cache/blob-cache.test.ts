@@ -21,6 +21,7 @@ import {
 } from '../../../e2e/harness/index.js';
 import { createBundle } from '../index.js';
 import { BlobCache } from './blob-cache.js';
+import { cacheHasher, prestartCacheHasher } from './cache-hasher.js';
 import { copyCachedBlob } from './copy-cached-blob.js';
 
 const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -99,6 +100,33 @@ describe('copyCachedBlob', () => {
     assert.equal(target.writes, 0);
   });
 
+  test('small blobs go in one synchronous step to a target that writes synchronously, verified; a damaged one is taken back', async () => {
+    const blobs = [cached(0), cached(1), cached(64 * 1024), cached(256 * 1024)];
+    const offsets: number[] = [];
+    const total = blobs.reduce((at, b, i) => ((offsets[i] = at), at + b.bytes.length), 0);
+    const written = Buffer.alloc(total);
+    const target = {
+      syncWrites: 0,
+      write: () => Promise.reject(new Error('an inline copy writes synchronously')),
+      writeSync: (data: Uint8Array, at: number) => {
+        target.syncWrites++;
+        written.set(data, at);
+      },
+    };
+    let landed = 0;
+    for (const [i, b] of blobs.entries()) assert.equal(await copyCachedBlob(cache, b.digest, b.bytes.length, target, offsets[i]!, { onBytes: (n) => (landed += n) }), 'copied');
+    assert.equal(target.syncWrites, blobs.length);
+    assert.equal(landed, total);
+    blobs.forEach((b, i) => assert.ok(written.subarray(offsets[i], offsets[i]! + b.bytes.length).equals(b.bytes), `blob ${i} intact`));
+
+    const damaged = cached(100 * 1024);
+    flipByte(cache.pathOf(damaged.digest), 100 * 1024 - 1);
+    landed = 0;
+    assert.equal(await copyCachedBlob(cache, damaged.digest, damaged.bytes.length, target, 0, { onBytes: (n) => (landed += n) }), 'damaged');
+    assert.equal(landed, 0, 'its bytes taken back');
+    assert.ok(!existsSync(cache.pathOf(damaged.digest)), 'the damaged entry is gone');
+  });
+
   test('small entries are verified when read; only matching bytes are put', async () => {
     const good = Buffer.from('{"small":true}');
     await cache.put(sha256(good), good);
@@ -109,6 +137,25 @@ describe('copyCachedBlob', () => {
     flipByte(cache.pathOf(sha256(good)), 3);
     assert.equal(await cache.readVerified(sha256(good), undefined), undefined);
     assert.ok(!existsSync(cache.pathOf(sha256(good))), 'a damaged small entry is dropped');
+  });
+
+  test('a hashing thread started ahead of need is the one a cache then copies through; a cache closed stops it', async () => {
+    prestartCacheHasher();
+    const early = cacheHasher();
+    // taken once: the next cache starts its own
+    const own = cacheHasher();
+    assert.notEqual(own, early);
+    await Promise.all([early.close(), own.close()]);
+    prestartCacheHasher();
+    const prestarted = await BlobCache.open(join(work, 'prestarted-cache'));
+    const bytes = randomBytes(5 * 1024 * 1024 + 3);
+    const digest = sha256(bytes);
+    writeFileSync(prestarted.pathOf(digest), bytes);
+    const written = Buffer.alloc(bytes.length);
+    const target = { write: async (data: Uint8Array, at: number) => void written.set(data, at) };
+    assert.equal(await copyCachedBlob(prestarted, digest, bytes.length, target, 0), 'copied');
+    assert.ok(written.equals(bytes));
+    await prestarted.close();
   });
 
   test('a lookup still under way when the cache closes (a failed run) answers but starts no hashing worker', async () => {
@@ -167,20 +214,27 @@ describe('bundling from the cache', () => {
     assert.deepEqual(second.manifest.images.map((i) => i.digest), [single.manifest.digest, multi.manifest.digest]);
   });
 
-  test('damaged entries (a layer, a config, a manifest) are dropped and fetched afresh; the bundle is right', async () => {
+  test('damaged entries (layers large and small, a config, a manifest) are dropped and fetched afresh; the bundle is right', async () => {
     const layer = single.platforms[0]!.layers[0]!;
+    const small = single.platforms[0]!.layers[1]!;
     const config = single.platforms[0]!.config;
     const manifest = multi.platforms[1]!.manifest;
+    // the large layer's last byte: its damaged bytes are written (and may be read by the archive hasher) before its
+    // digest is known, then written again; the small one is copied in one synchronous step
     flipByte(entry(layer.digest), layer.size - 1);
+    flipByte(entry(small.digest), 10);
     flipByte(entry(config.digest), 2);
     flipByte(entry(manifest.digest), 5);
     const repaired = await bundle([`${registry.host}/cache/single:1`, `${registry.host}/cache/multi@${multi.manifest.digest}`], 'repaired');
-    assert.equal(repaired.stats.bytesFromCache, layerBytes(single) + layerBytes(multi) + configBytes(multi) - layer.size);
-    for (const blob of [layer, config, manifest]) {
+    assert.equal(repaired.stats.bytesFromCache, layerBytes(single) + layerBytes(multi) + configBytes(multi) - layer.size - small.size);
+    for (const blob of [layer, small, config, manifest]) {
       assert.equal(await inArchive('repaired', blob.digest), blob.digest);
       assert.equal(sha256(readFileSync(entry(blob.digest))), blob.digest, 'the entry is whole again');
     }
-    assert.match(readFileSync(join(work, 'repaired', 'SHA256SUMS'), 'utf8'), /bundle\.tar/);
+    // the archive's sha256 is over the bytes as they finally are (the rewritten ones)
+    const sums = await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(work, 'repaired') });
+    assert.equal(sums.code, 0, sums.stdout + sums.stderr);
+    assert.match(sums.stdout, /bundle\.tar: OK/);
   });
   test('an image pinned by digest bundles from the cache alone; a tag is always asked of the registry', async () => {
     const pinned = `${registry.host}/cache/multi@${multi.manifest.digest}`;

@@ -3,7 +3,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { SlotHasher } from '../verify/slot-hasher.js';
+import type { SlotHasher } from '../verify/slot-hasher.js';
+import { cacheHasher } from './cache-hasher.js';
 
 /** The default cache folder: `$XDG_CACHE_HOME/ferry` or `~/.cache/ferry`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -18,10 +19,6 @@ export interface CacheWriter {
   /** Drops the partial entry. */
   abort(): Promise<void>;
 }
-
-/** Shared read buffers of cached blob copies: 16 slots of 2 MiB (32 MiB however many blobs are copied at once). */
-const SLOTS = 16;
-const SLOT_BYTES = 2 * 1024 * 1024;
 
 /**
  * A content-addressed blob cache (`<dir>/blobs/sha256/<hex>`), so a rerun after an interruption
@@ -127,12 +124,13 @@ export class BlobCache {
 
   private startHasher(): SlotHasher {
     if (this.#closed) throw new Error('the blob cache is closed');
-    this.#hasher ??= new SlotHasher(SLOTS, SLOT_BYTES);
+    this.#hasher ??= cacheHasher();
     return this.#hasher;
   }
 
   /**
-   * Waits for this caller's turn to copy a large blob out of the cache, and answers the function that ends it. Copies
+   * Waits for this caller's turn to copy a large blob out of the cache, and answers the function that ends it (a copy
+   * ends its turn once its last chunk is read, so the next one's reads overlap its last write and hash). Copies
    * go one at a time in the order asked (the archive's order): the hashing worker is their limit, not the reads, and
    * a blob finished early lets the archive's trailing hasher start early, where eight interleaved copies would each
    * finish late.

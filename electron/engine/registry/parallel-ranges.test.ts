@@ -17,7 +17,7 @@ describe('RegistryClient fetches large blobs as parallel ranges through a thrott
   let blob: BlobDescriptor & { bytes: Buffer };
   const clients: RegistryClient[] = [];
   const newClient = (options: RegistryClientOptions = {}): RegistryClient => {
-    const client = new RegistryClient({ insecureRegistries: [proxy.host], env: {}, credentials: staticCredentials({}), rangeThreshold: 1024 * 1024, oneStreamRate: 0, ...options });
+    const client = new RegistryClient({ insecureRegistries: [proxy.host], env: {}, credentials: staticCredentials({}), rangeThreshold: 1024 * 1024, oneStreamRate: 0, rangeStreams: 4, ...options });
     clients.push(client);
     return client;
   };
@@ -38,22 +38,22 @@ describe('RegistryClient fetches large blobs as parallel ranges through a thrott
     await registry?.stop();
   });
 
-  it('fetches the right bytes over 4 concurrent ranged requests, each range asked once', async () => {
-    const got = await fetchAll(newClient());
+  it('fetches the right bytes over as many concurrent ranged requests as the host has slots (6), each range asked once', async () => {
+    const got = await fetchAll(newClient({ rangeStreams: undefined }));
     assert.equal(got.length, SIZE);
     assert.equal(sha(got), blob.digest);
-    assert.equal(proxy.peakConcurrentRanged, 4, `ranges in flight at once: ${proxy.peakConcurrentRanged}`);
-    const segment = rangeSegmentSize(SIZE, 4);
+    assert.equal(proxy.peakConcurrentRanged, 6, `ranges in flight at once: ${proxy.peakConcurrentRanged}`);
+    const segment = rangeSegmentSize(SIZE, 6);
     const expected = Array.from({ length: Math.ceil(SIZE / segment) }, (_, i) => `bytes=${i * segment}-${Math.min(SIZE, (i + 1) * segment) - 1}`);
     assert.deepEqual([...proxy.ranges].sort(), [...expected].sort());
   });
 
   it('opens extra ranges only on idle host slots: memory stays within one segment per slot', async () => {
-    const got = await fetchAll(newClient({ maxConcurrencyPerHost: 2 }));
+    const got = await fetchAll(newClient({ maxConcurrencyPerHost: 2, rangeStreams: undefined }));
     assert.equal(sha(got), blob.digest);
     assert.equal(proxy.peakConcurrentRanged, 2, `ranges in flight at once with 2 slots: ${proxy.peakConcurrentRanged}`);
     proxy.reset();
-    assert.equal(sha(await fetchAll(newClient({ maxConcurrencyPerHost: 1 }))), blob.digest);
+    assert.equal(sha(await fetchAll(newClient({ maxConcurrencyPerHost: 1, rangeStreams: undefined }))), blob.digest);
     assert.deepEqual(proxy.ranges, [], 'no idle slot when the blob opens: one plain stream, no Range asked');
   });
 
@@ -65,21 +65,21 @@ describe('RegistryClient fetches large blobs as parallel ranges through a thrott
 
   it('measures the link with the first range: one that arrives fast enough brings the rest as one stream', async () => {
     const segment = rangeSegmentSize(SIZE, 4);
-    // 2 MiB in 1 ms is far above 64 MiB/s: one stream is enough
-    const got = await fetchAll(newClient({ oneStreamRate: 64 * 1024 * 1024, now: steppingClock(1) }));
+    // a microsecond per chunk: the first 2 MiB arrive far above 64 MiB/s, so one stream is enough
+    const got = await fetchAll(newClient({ oneStreamRate: 64 * 1024 * 1024, now: steppingClock(0.001) }));
     assert.equal(sha(got), blob.digest);
     assert.deepEqual(proxy.ranges, [`bytes=0-${segment - 1}`, `bytes=${segment}-${SIZE - 1}`], 'the probing range, then the rest in one');
     assert.equal(proxy.peakConcurrentRanged, 1);
   });
 
-  it('measures the link with the first range: one that arrives slowly opens the parallel ranges', async () => {
+  it('measures the link with the first range: one that arrives slowly opens the parallel ranges while it still arrives', async () => {
     const segment = rangeSegmentSize(SIZE, 4);
-    // 2 MiB in 10 s is far below 64 MiB/s
+    // ten seconds by its first chunk: 64 MiB/s is out of reach at once, long before the first range has arrived
     const got = await fetchAll(newClient({ oneStreamRate: 64 * 1024 * 1024, now: steppingClock(10_000) }));
     assert.equal(sha(got), blob.digest);
     const expected = Array.from({ length: Math.ceil(SIZE / segment) }, (_, i) => `bytes=${i * segment}-${Math.min(SIZE, (i + 1) * segment) - 1}`);
     assert.deepEqual([...proxy.ranges].sort(), [...expected].sort());
-    assert.equal(proxy.peakConcurrentRanged, 3, 'the three ranges after the probe at once');
+    assert.equal(proxy.peakConcurrentRanged, 4, 'the other three ranges run alongside the measuring one');
   });
 
   it('uses one plain stream below the threshold or with rangeStreams 1', async () => {

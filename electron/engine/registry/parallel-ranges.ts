@@ -18,6 +18,30 @@ export function rangeSegmentSize(size: number, streams: number): number {
   return Math.max(1, Math.min(MAX_RANGE_SEGMENT, Math.ceil(size / Math.max(1, streams))));
 }
 
+/**
+ * The bytes of the first range whose arrival decides whether the link needs parallel ranges, timed from its answer
+ * (not its asking: a busy server's delay before answering would make a fast link look slow). A whole segment, since
+ * bytes that piled up in the socket while this process was busy look fast, and the larger the sample the less they
+ * count; a slow link is known long before the sample is in (as soon as the rate is out of reach).
+ */
+export const PROBE_BYTES = MAX_RANGE_SEGMENT;
+
+/** The smallest range the tail of a blob is split into (smaller ones would cost more in request latency than they save). */
+export const MIN_TAIL_SEGMENT = 1024 * 1024;
+
+/**
+ * The span of the parallel range starting at `start`: a full segment, except in the last round (the streams each take
+ * a segment per round), which is shared out evenly among the streams when it is short, so they finish together
+ * instead of the last segments arriving alone at one stream's rate while the other streams idle.
+ */
+export function rangeSpanAt(start: number, size: number, segmentSize: number, streams: number): number {
+  const round = segmentSize * Math.max(1, streams);
+  const lastRound = Math.floor((size - 1) / round) * round;
+  if (start < lastRound) return Math.min(segmentSize, size - start);
+  const share = Math.max(Math.min(MIN_TAIL_SEGMENT, segmentSize), Math.ceil((size - lastRound) / Math.max(1, streams)));
+  return Math.min(segmentSize, share, size - start);
+}
+
 /** What a {@link ParallelRangeStream} needs. */
 export interface ParallelRangeStreamOptions {
   digest: string;
@@ -44,12 +68,14 @@ export interface ParallelRangeStreamOptions {
    */
   takeSlot?: () => ReleaseSlot | undefined;
   /**
-   * Measure the link first: no further range starts until the first one has arrived, and if it came at least this
-   * fast (bytes per second) the rest follows as one stream (ranges of up to {@link MAX_SOLO_SEGMENT}, one at a time).
+   * Measure the link first: no further range starts until the first {@link PROBE_BYTES} of the first range have
+   * arrived, and if they came at least this fast (bytes per second) the rest follows as one stream (ranges of up to
+   * {@link MAX_SOLO_SEGMENT}, one at a time). The parallel ranges start as soon as the rate is out of reach (a slow
+   * link is known after PROBE_BYTES / oneStreamRate, about 62 ms at 64 MiB/s), while the first range goes on.
    * Without it, the parallel ranges start at once.
    */
   oneStreamRate?: number;
-  /** The clock (milliseconds) the first range is timed with; default `performance.now`. */
+  /** The clock (milliseconds) the first range is timed with, read at each of its chunks while measuring; default `performance.now`. */
   now?: () => number;
   /** Called once when the stream closes for any reason. */
   onClose: () => void;
@@ -74,7 +100,8 @@ interface Segment {
  * The bytes of one blob fetched as up to `streams` parallel Range requests of at most {@link MAX_RANGE_SEGMENT} each,
  * handed on in order and hashed once over the whole. Each range must come back at exactly its length; a range that
  * breaks off resumes from where it stopped. Memory is bounded: at most `streams` segments are held at a time, and no
- * new range starts until the reader has taken the oldest. Ranges beyond the first take idle host slots only
+ * new range starts until the reader has taken the oldest; a short last round is shared out evenly ({@link rangeSpanAt})
+ * so no range arrives alone at the end. Ranges beyond the first take idle host slots only
  * (`takeSlot`); when none is idle the blob goes on as one stream (a range of up to {@link MAX_SOLO_SEGMENT}, paused
  * while the reader holds back). Ends only when the size and digest match.
  */
@@ -92,9 +119,13 @@ export class ParallelRangeStream extends Readable {
   readonly #onAbort: () => void;
   /** While the first range is measuring the link: when it started. */
   #probeStarted: number | undefined;
+  /** The range measuring the link. */
+  #probe: Segment | undefined;
   readonly #now: () => number;
   /** The link proved fast: the rest comes as one stream. */
   #solo = false;
+  /** The segment held on the blob's own slot (undefined: the slot is free for the next range). */
+  #onOwnSlot: Segment | undefined;
 
   constructor(options: ParallelRangeStreamOptions) {
     super({ highWaterMark: 64 * 1024 });
@@ -108,8 +139,12 @@ export class ParallelRangeStream extends Readable {
       options.onClose();
     });
     const first = this.#newSegment(options.first.end);
+    this.#onOwnSlot = first;
     this.#now = options.now ?? (() => performance.now());
-    if (options.oneStreamRate !== undefined) this.#probeStarted = this.#now();
+    if (options.oneStreamRate !== undefined) {
+      this.#probeStarted = this.#now();
+      this.#probe = first;
+    }
     this.#attach(first, options.first.body);
     this.#launch();
     if (options.signal?.aborted) queueMicrotask(this.#onAbort);
@@ -143,8 +178,9 @@ export class ParallelRangeStream extends Readable {
   }
 
   /**
-   * Starts ranges until `streams` segments are held or the blob is covered. The first segment held rides on the
-   * blob's own slot; each further one needs an idle slot. With none idle, a lone segment spans up to {@link MAX_SOLO_SEGMENT}.
+   * Starts ranges until `streams` segments are held or the blob is covered. One segment held at a time rides on the
+   * blob's own slot (the next range takes it over once that segment was handed on); each further one needs an idle
+   * slot. With none idle, a lone segment spans up to {@link MAX_SOLO_SEGMENT}.
    */
   #launch(): void {
     const { size, streams, takeSlot } = this.#options;
@@ -152,25 +188,31 @@ export class ParallelRangeStream extends Readable {
     if (this.#probeStarted !== undefined) return;
     while (!this.destroyed && this.#active.length < streams && this.#nextStart < size) {
       let release: ReleaseSlot | undefined;
-      let span = this.#segmentSize;
+      let onOwnSlot = false;
+      let span = rangeSpanAt(this.#nextStart, size, this.#segmentSize, streams);
       if (this.#solo) {
         // one stream: the next range starts once the one before has arrived (so one is always under way)
         if (this.#active.some((s) => !s.done)) break;
         span = MAX_SOLO_SEGMENT;
       } else if (takeSlot) {
-        release = takeSlot();
-        if (this.#active.length > 0) {
-          if (!release) break;
-        } else if (release) {
-          // the blob's own slot covers this range: the idle one was only a probe
-          release();
-          release = undefined;
+        if (this.#onOwnSlot === undefined) {
+          // the blob's own slot is free (the range on it was handed on): this range rides on it
+          onOwnSlot = true;
+          if (this.#active.length === 0) {
+            // alone: with no idle slot for more, one long range (the idle one taken here was only a probe)
+            const idle = takeSlot();
+            if (idle) idle();
+            else span = MAX_SOLO_SEGMENT;
+          }
         } else {
-          span = MAX_SOLO_SEGMENT;
+          release = takeSlot();
+          if (!release) break;
         }
       }
       const end = Math.min(size, this.#nextStart + span) - 1;
-      void this.#fetch(this.#newSegment(end, release));
+      const segment = this.#newSegment(end, release);
+      if (onOwnSlot) this.#onOwnSlot = segment;
+      void this.#fetch(segment);
     }
     this.#peak = Math.max(this.#peak, this.#active.filter((s) => !s.done).length);
   }
@@ -202,6 +244,7 @@ export class ParallelRangeStream extends Readable {
       segment.chunks.push(data);
       segment.got += data.length;
       segment.held += data.length;
+      if (segment === this.#probe) this.#measure(segment, false);
       // only a solo range can outgrow a segment: it waits for the reader instead of piling up in memory
       if (segment.held >= MAX_RANGE_SEGMENT && length > MAX_RANGE_SEGMENT) body.pause();
       if (segment === this.#active[0]) this.#pump();
@@ -214,11 +257,7 @@ export class ParallelRangeStream extends Readable {
         return;
       }
       segment.done = true;
-      if (this.#probeStarted !== undefined) {
-        const seconds = (this.#now() - this.#probeStarted) / 1000;
-        this.#probeStarted = undefined;
-        this.#solo = length >= (this.#options.oneStreamRate ?? Infinity) * seconds;
-      }
+      if (segment === this.#probe) this.#measure(segment, true);
       this.#launch();
       this.#pump();
     });
@@ -227,6 +266,24 @@ export class ParallelRangeStream extends Readable {
       this.#detach(segment);
       this.#broken(segment, error);
     });
+  }
+
+  /**
+   * Times the first range: once {@link PROBE_BYTES} of it (or all of it) arrived, a rate of at least `oneStreamRate`
+   * means one stream is enough; as soon as that rate is out of reach, the parallel ranges start.
+   */
+  #measure(segment: Segment, ended: boolean): void {
+    const started = this.#probeStarted;
+    if (started === undefined) return;
+    const rate = this.#options.oneStreamRate ?? Infinity;
+    const sample = Math.min(PROBE_BYTES, segment.end - segment.start + 1);
+    const elapsedMs = this.#now() - started;
+    if (ended || segment.got >= sample) this.#solo = segment.got * 1000 >= rate * elapsedMs;
+    else if (rate * elapsedMs < sample * 1000) return;
+    // decided: the rest comes as one stream, or (the rate is out of reach) as parallel ranges from now on
+    this.#probeStarted = undefined;
+    this.#probe = undefined;
+    if (!ended) this.#launch();
   }
 
   #detach(segment: Segment): void {
@@ -275,6 +332,7 @@ export class ParallelRangeStream extends Readable {
       if (!head.done) return;
       this.#active.shift();
       head.release?.();
+      if (head === this.#onOwnSlot) this.#onOwnSlot = undefined;
       this.#launch();
     }
   }

@@ -72,7 +72,8 @@ export interface RegistryClientOptions {
   /**
    * Parallel Range requests per large registry blob (each at most 4 MiB, held in memory until its turn) where the
    * registry answers ranges correctly, else one stream. Ranges beyond the first use only idle host slots (none that
-   * another blob waits for), so all blobs together hold at most one segment per slot. Default 4; 1 turns it off.
+   * another blob waits for), so all blobs together hold at most one segment per slot. Default: as many as the host
+   * has slots (`maxConcurrencyPerHost`), at most {@link DEFAULT_MAX_RANGE_STREAMS}; 1 turns it off.
    */
   rangeStreams?: number;
   /** Blobs of at least this many bytes are fetched as parallel ranges; default 32 MiB. */
@@ -127,23 +128,30 @@ export interface RegistryOperation {
 /** Registry blobs of at least this many bytes may come as parallel ranges (unless the client is told otherwise). */
 export const DEFAULT_RANGE_THRESHOLD = 32 * 1024 * 1024;
 
+/**
+ * The most parallel ranges per blob by default: a blob alone on a capped link may use every idle slot of its host (no
+ * more connections than pulling that many blobs at once would open), up to 8 (32 MiB of segments).
+ */
+export const DEFAULT_MAX_RANGE_STREAMS = 8;
+
 type ResolvedOptions = Required<Omit<RegistryClientOptions, 'credentials'>> & { credentials: CredentialResolver };
 
 /** Applies the defaults of {@link RegistryClientOptions} (the one place they live). */
 export function resolveRegistryClientOptions(options: RegistryClientOptions = {}): ResolvedOptions {
   const env = options.env ?? process.env;
+  const maxConcurrencyPerHost = options.maxConcurrencyPerHost ?? 6;
   return {
     insecureRegistries: options.insecureRegistries ?? [],
     caFiles: options.caFiles ?? [],
     credentials: options.credentials ?? defaultCredentialResolver(env),
-    maxConcurrencyPerHost: options.maxConcurrencyPerHost ?? 6,
+    maxConcurrencyPerHost,
     retries: Math.max(0, options.retries ?? 4),
     timeoutMs: options.timeoutMs ?? 30_000,
     lowSpeedLimit: options.lowSpeedLimit ?? DEFAULT_LOW_SPEED_LIMIT,
     lowSpeedTimeMs: options.lowSpeedTimeMs ?? DEFAULT_LOW_SPEED_TIME_MS,
     env,
     userAgent: options.userAgent ?? `ferry/${TOOL_VERSION}`,
-    rangeStreams: Math.max(1, Math.floor(options.rangeStreams ?? 4)),
+    rangeStreams: Math.max(1, Math.floor(options.rangeStreams ?? Math.min(maxConcurrencyPerHost, DEFAULT_MAX_RANGE_STREAMS))),
     rangeThreshold: options.rangeThreshold ?? DEFAULT_RANGE_THRESHOLD,
     oneStreamRate: Math.max(0, options.oneStreamRate ?? 64 * 1024 * 1024),
     now: options.now ?? (() => performance.now()),

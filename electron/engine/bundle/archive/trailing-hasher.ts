@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { PartSpec } from './parted-file.js';
 import { HASH_WORKER_SOURCE } from './hash-worker-source.js';
+import { takePrestartedArchiveHasher } from './prestart-archive-hasher.js';
 
 /** The sha256 of the whole archive and of each part. */
 export interface ArchiveDigests {
@@ -45,10 +46,9 @@ export class TrailingHasher {
   /** Starts the worker; `signal` stops it. */
   start(signal?: AbortSignal): Promise<ArchiveDigests> {
     if (this.result) return this.result;
-    const worker = new Worker(HASH_WORKER_SOURCE, {
-      eval: true,
-      workerData: { parts: this.parts.map((p) => ({ path: p.path, start: p.start, size: p.size })) },
-    });
+    const workerData = { parts: this.parts.map((p) => ({ path: p.path, start: p.start, size: p.size })) };
+    // one booted ahead of need (`ferry bundle` starts one while its modules load), else a new one
+    const worker = takePrestartedArchiveHasher(workerData) ?? new Worker(HASH_WORKER_SOURCE, { eval: true, workerData });
     this.worker = worker;
     this.result = new Promise<ArchiveDigests>((resolve, reject) => {
       const onAbort = (): void => {

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { describe, it } from 'node:test';
+import { parseDigest } from '../oci/digest.js';
+import { MAX_RANGE_SEGMENT, MIN_TAIL_SEGMENT, PROBE_BYTES, ParallelRangeStream, rangeSpanAt } from './parallel-ranges.js';
+import { DEFAULT_MAX_RANGE_STREAMS, resolveRegistryClientOptions } from './registry-client.js';
+
+const MIB = 1024 * 1024;
+
+/** A clock that moves `stepMs` at every reading. */
+const steppingClock = (stepMs: number) => {
+  let t = 0;
+  return () => (t += stepMs);
+};
+
+/** The ranges {@link rangeSpanAt} cuts a blob into, in order. */
+function layout(size: number, segment: number, streams: number): number[] {
+  const spans: number[] = [];
+  for (let start = 0; start < size; ) {
+    const span = rangeSpanAt(start, size, segment, streams);
+    spans.push(span);
+    start += span;
+  }
+  return spans;
+}
+
+describe('the default number of parallel ranges', () => {
+  it('is the host slot limit, at most DEFAULT_MAX_RANGE_STREAMS, unless set', () => {
+    const streams = (options: Parameters<typeof resolveRegistryClientOptions>[0]) => resolveRegistryClientOptions({ env: {}, ...options }).rangeStreams;
+    assert.equal(streams({}), 6, 'the client default of 6 slots per host');
+    assert.equal(streams({ maxConcurrencyPerHost: 8 }), 8, "bundle's default --concurrency");
+    assert.equal(streams({ maxConcurrencyPerHost: 64 }), DEFAULT_MAX_RANGE_STREAMS, 'memory stays at 8 segments per blob');
+    assert.equal(streams({ maxConcurrencyPerHost: 1 }), 1, 'one slot: one stream');
+    assert.equal(streams({ maxConcurrencyPerHost: 64, rangeStreams: 4 }), 4);
+  });
+});
+
+describe('rangeSpanAt', () => {
+  it('cuts full rounds into whole segments', () => {
+    assert.deepEqual(layout(128 * MIB, 4 * MIB, 4), Array<number>(32).fill(4 * MIB));
+    assert.deepEqual(layout(8 * MIB, 2 * MIB, 4), Array<number>(4).fill(2 * MIB));
+  });
+
+  it('shares a short last round out evenly among the streams instead of leaving one range to arrive alone', () => {
+    // 32 segments of 4 MiB on 6 streams: five full rounds, then 8 MiB, which one or two streams would carry alone
+    const spans = layout(128 * MIB, 4 * MIB, 6);
+    assert.deepEqual(spans.slice(0, 30), Array<number>(30).fill(4 * MIB));
+    assert.deepEqual(spans.slice(30), Array<number>(6).fill(Math.ceil((8 * MIB) / 6)).map((s, i) => (i < 5 ? s : 8 * MIB - 5 * s)));
+    assert.equal(spans.reduce((a, b) => a + b, 0), 128 * MIB);
+  });
+
+  it('never cuts the tail below MIN_TAIL_SEGMENT (request latency would cost more than it saves), and covers the blob exactly', () => {
+    const size = 128 * MIB + 22_034;
+    const spans = layout(size, MAX_RANGE_SEGMENT, 8);
+    assert.deepEqual(spans, [...Array<number>(32).fill(4 * MIB), 22_034]);
+    const small = layout(96 * MIB + 2 * MIB, 4 * MIB, 8);
+    assert.deepEqual(small.slice(24), [MIN_TAIL_SEGMENT, MIN_TAIL_SEGMENT]);
+  });
+});
+
+/** A blob of `size` random bytes and a ParallelRangeStream over it, served from memory; `asked` lists each range asked for. */
+function memoryRanges(size: number, options: { streams: number; first: (bytes: Buffer, asked: [number, number][]) => Readable; firstEnd: number; now: () => number }) {
+  const bytes = randomBytes(size);
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const asked: [number, number][] = [];
+  const stream = new ParallelRangeStream({
+    digest,
+    parsedDigest: parseDigest(digest)!,
+    size,
+    streams: options.streams,
+    first: { body: options.first(bytes, asked), end: options.firstEnd },
+    fetchRange: async (start, end) => {
+      asked.push([start, end]);
+      return Readable.from([bytes.subarray(start, end + 1)]);
+    },
+    retries: 0,
+    source: 'test',
+    subject: 'test',
+    toError: (error) => (error instanceof Error ? error : new Error(String(error))),
+    oneStreamRate: 64 * MIB,
+    now: options.now,
+    signal: AbortSignal.timeout(10_000),
+    onClose: () => undefined,
+  });
+  return { bytes, asked, stream };
+}
+
+describe('ParallelRangeStream measuring the link', () => {
+  it('starts the parallel ranges as soon as 64 MiB/s is out of reach, while the first range still arrives', async () => {
+    // the first chunk 100 ms after the answer: 64 MiB/s would have brought 6.4 MiB, more than PROBE_BYTES; the rest of the
+    // first range comes only once the other ranges were asked for (were the decision left to its end, never)
+    const { bytes, asked, stream } = memoryRanges(16 * MIB, {
+      streams: 4,
+      firstEnd: PROBE_BYTES - 1,
+      now: steppingClock(100),
+      first: (all, askedSoFar) =>
+        Readable.from(
+          (async function* () {
+            yield all.subarray(0, 64 * 1024);
+            while (askedSoFar.length < 3) await new Promise((resolve) => setImmediate(resolve));
+            yield all.subarray(64 * 1024, PROBE_BYTES);
+          })(),
+        ),
+    });
+    assert.equal((await buffer(stream)).equals(bytes), true);
+    assert.deepEqual(asked, [1, 2, 3].map((i) => [i * PROBE_BYTES, (i + 1) * PROBE_BYTES - 1]));
+  });
+
+  it('brings the rest as one stream when the first PROBE_BYTES came fast', async () => {
+    // a microsecond per reading: PROBE_BYTES in well under a millisecond
+    const { bytes, asked, stream } = memoryRanges(16 * MIB, { streams: 4, firstEnd: PROBE_BYTES - 1, now: steppingClock(0.001), first: (all) => Readable.from([all.subarray(0, PROBE_BYTES)]) });
+    assert.equal((await buffer(stream)).equals(bytes), true);
+    assert.deepEqual(asked, [[PROBE_BYTES, 16 * MIB - 1]]);
+  });
+});
+
+describe('ParallelRangeStream slots', () => {
+  it('hands the blob\'s own slot on: once the range on it was handed on, the next range rides on it while the idle slot is still held', async () => {
+    const size = 4 * MIB;
+    const bytes = randomBytes(size);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const asked: number[] = [];
+    let thirdAsked: () => void = () => undefined;
+    const third = new Promise<void>((resolve) => (thirdAsked = resolve));
+    let idle = 1; // one idle host slot besides the blob's own
+    let leastIdle = idle;
+    const stream = new ParallelRangeStream({
+      digest,
+      parsedDigest: parseDigest(digest)!,
+      size,
+      streams: 4,
+      first: { body: Readable.from([bytes.subarray(0, MIB)]), end: MIB - 1 },
+      fetchRange: async (start, end) => {
+        asked.push(start);
+        if (start === 2 * MIB) thirdAsked();
+        // the second range (on the idle slot) ends only once the third was asked for: on the blob's own slot, freed
+        // when the first was handed on; were that slot lost, the third range would wait for the second forever
+        if (start === MIB) await third;
+        return Readable.from([bytes.subarray(start, end + 1)]);
+      },
+      retries: 0,
+      source: 'test',
+      subject: 'test',
+      toError: (error) => (error instanceof Error ? error : new Error(String(error))),
+      takeSlot: () => {
+        if (idle === 0) return undefined;
+        idle--;
+        leastIdle = Math.min(leastIdle, idle);
+        let released = false;
+        return () => {
+          if (!released) idle++;
+          released = true;
+        };
+      },
+      signal: AbortSignal.timeout(10_000),
+      onClose: () => undefined,
+    });
+    const got = await buffer(stream);
+    assert.equal(got.equals(bytes), true);
+    assert.deepEqual(asked, [MIB, 2 * MIB, 3 * MIB]);
+    assert.equal(leastIdle, 0, 'the idle slot was used');
+    assert.equal(idle, 1, 'and given back');
+  });
+});
