@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// zod/mini, like bundle-manifest.ts: `ferry bundle` (which signs) and verify (which checks) load no zod classic
+import * as z from 'zod/mini';
+import './zod-english.js';
 
 /**
  * Detached signatures over a bundle's `bundle.json`, one JSON document per file in
@@ -24,7 +26,7 @@ export const SIGNATURES_DIR = 'signatures';
 /** The roles a signature plays: the preparer signs when bundling, approvers countersign. */
 export const SignatureRoleSchema = z.enum(['preparer', 'approver']);
 
-const hex64 = z.string().regex(/^[a-f0-9]{64}$/, 'a sha256 hex string');
+const hex64 = z.string().check(z.regex(/^[a-f0-9]{64}$/, 'a sha256 hex string'));
 
 /** A signature document as stored in `signatures/`. */
 export const SignatureDocumentSchema = z.looseObject({
@@ -35,9 +37,9 @@ export const SignatureDocumentSchema = z.looseObject({
   /** sha256 (hex) of the raw 32-byte Ed25519 public key. */
   keyId: hex64,
   /** The signer's public key, SPKI PEM (what `ferry keygen` writes to `NAME.pub`). */
-  publicKey: z.string().max(1024).startsWith('-----BEGIN PUBLIC KEY-----'),
+  publicKey: z.string().check(z.maxLength(1024), z.startsWith('-----BEGIN PUBLIC KEY-----')),
   /** The `id` of the bundle signed. */
-  bundleId: z.string().uuid(),
+  bundleId: z.uuid(),
   /** sha256 (hex) of the exact bytes of the `bundle.json` signed. */
   bundleSha256: hex64,
   /** When it was signed (ISO 8601, UTC). */

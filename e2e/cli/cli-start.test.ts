@@ -59,6 +59,18 @@ for (const command of ['verify', 'inspect']) {
   });
 }
 
+test('ferry bundle loads no YAML, chart, policy or zod classic code at start (charts and list files load theirs when given)', () => {
+  const closure = staticClosure(runChunk('bundle'));
+  const text = [...closure.values()].join('\n');
+  for (const unwanted of ['node_modules/yaml/', 'electron/engine/charts/resolve-charts.ts', 'electron/engine/policy/', 'node_modules/zod/v4/classic/']) {
+    assert.ok(!text.includes(`// ${unwanted}`), `bundle loads ${unwanted} (${closure.size} chunks)`);
+  }
+  // the closure is the real one: it holds the registry client and the signature schema (zod/mini) that bundling uses
+  for (const wanted of ['node_modules/undici/', 'electron/engine/bundle/create-bundle.ts', 'shared/signature.ts']) {
+    assert.ok(text.includes(`// ${wanted}`), `bundle's chunks hold ${wanted}`);
+  }
+});
+
 test('the built CLI words a bad bundle.json field in English, as zod classic did (zod/mini loads no locale of its own)', async () => {
   const dir = await makeTempDir('cli-start-bad-field');
   try {

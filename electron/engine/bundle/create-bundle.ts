@@ -27,7 +27,7 @@ import { formatSha256Sums } from './sha256sums.js';
 import { writeArchive } from './write-archive.js';
 import { checkFileNames, discardStagedFiles, planFiles, type PlannedFile } from '../files/plan-files.js';
 import { parseChartSource } from '../charts/parse-chart-source.js';
-import { addChartBlobs, chartRecord, resolveCharts } from '../charts/resolve-charts.js';
+import type { ResolvedChart } from '../charts/resolve-chart.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkParityCount, checkParityFits, writeParityParts } from './write-parity.js';
@@ -230,10 +230,12 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       onProgress?.({ kind: 'item-end', phase: 'resolve', item: source, detail: image.top.digest });
       return image;
     });
-    const charts = await resolveCharts(options.charts ?? [], { client, ...(options.chartAuth ? { auth: options.chartAuth } : {}), tls: options.registry ?? {}, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
+    // the chart code and the YAML parser it needs load only for a bundle that carries charts (not at every start-up)
+    const chartCode = options.charts?.length ? await import('../charts/resolve-charts.js') : undefined;
+    const charts: ResolvedChart[] = chartCode ? await chartCode.resolveCharts(options.charts!, { client, ...(options.chartAuth ? { auth: options.chartAuth } : {}), tls: options.registry ?? {}, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) }) : [];
     onProgress?.({ kind: 'phase-end', phase: 'resolve' });
     const plan = planBlobs(resolved, settings.includeForeignLayers);
-    addChartBlobs(plan, charts);
+    chartCode?.addChartBlobs(plan, charts);
     // a delta: blobs the offline side holds are neither fetched nor written (manifests always are)
     const delta = holdings ? planDelta(plan, resolved, holdings) : undefined;
     for (const message of delta?.warnings ?? []) onProgress?.({ kind: 'warning', message });
@@ -306,7 +308,7 @@ export async function createBundle(options: CreateBundleOptions, controls: JobCo
       refs.forEach((r, i) => {
         if (r.local?.image.built) manifest.images[i]!.builtManifest = { configDigest: r.local.image.built.configDigest };
       });
-      manifest.charts = charts.map(chartRecord);
+      manifest.charts = chartCode ? charts.map(chartCode.chartRecord) : [];
       manifest.files = plainFiles.map((f) => ({ name: f.name, source: f.source, size: f.size, sha256: fileSha256.get(f.name)! }));
       const json = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
       await folder.writeTemp(BUNDLE_FILE, json);
