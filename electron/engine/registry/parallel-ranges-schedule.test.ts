@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { parseDigest } from '../oci/digest.js';
-import { MAX_RANGE_SEGMENT, MIN_TAIL_SEGMENT, PROBE_BYTES, ParallelRangeStream, rangeSpanAt } from './parallel-ranges.js';
+import { MAX_LONE_SEGMENT, MAX_RANGE_SEGMENT, MIN_TAIL_SEGMENT, PROBE_BYTES, ParallelRangeStream, maxHeldSegments, rangeSpanAt } from './parallel-ranges.js';
 import { DEFAULT_MAX_RANGE_STREAMS, resolveRegistryClientOptions } from './registry-client.js';
 
 const MIB = 1024 * 1024;
@@ -162,5 +162,120 @@ describe('ParallelRangeStream slots', () => {
     assert.deepEqual(asked, [MIB, 2 * MIB, 3 * MIB]);
     assert.equal(leastIdle, 0, 'the idle slot was used');
     assert.equal(idle, 1, 'and given back');
+  });
+});
+
+describe('ParallelRangeStream with no idle slot', () => {
+  it('asks again for idle slots as the bytes of its lone range arrive, and spreads the rest over the ones that freed up', async () => {
+    const size = 32 * MIB;
+    const bytes = randomBytes(size);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const asked: number[] = [];
+    let idle = 0; // every host slot busy when the blob opens
+    let askedWhileLoneArrived: number[] = [];
+    const lone = (async function* () {
+      yield bytes.subarray(0, MIB);
+      // two slots free up (other blobs finished) while the lone range is still arriving
+      idle = 2;
+      yield bytes.subarray(MIB, 2 * MIB);
+      for (let turn = 0; turn < 50 && asked.length < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+      askedWhileLoneArrived = [...asked];
+      yield bytes.subarray(2 * MIB, MAX_LONE_SEGMENT);
+    })();
+    const stream = new ParallelRangeStream({
+      digest,
+      parsedDigest: parseDigest(digest)!,
+      size,
+      streams: 4,
+      first: { body: Readable.from(lone), end: MAX_LONE_SEGMENT - 1 },
+      fetchRange: async (start, end) => {
+        asked.push(start);
+        return Readable.from([bytes.subarray(start, end + 1)]);
+      },
+      retries: 0,
+      source: 'test',
+      subject: 'test',
+      toError: (error) => (error instanceof Error ? error : new Error(String(error))),
+      takeSlot: () => {
+        if (idle === 0) return undefined;
+        idle--;
+        let released = false;
+        return () => {
+          if (!released) idle++;
+          released = true;
+        };
+      },
+      signal: AbortSignal.timeout(10_000),
+      onClose: () => undefined,
+    });
+    assert.equal((await buffer(stream)).equals(bytes), true);
+    assert.deepEqual(askedWhileLoneArrived, [MAX_LONE_SEGMENT, MAX_LONE_SEGMENT + MAX_RANGE_SEGMENT], 'two ranges on the freed slots before the lone range ended');
+    assert.equal(idle, 2, 'both slots given back');
+  });
+});
+
+describe('ParallelRangeStream keeps the link busy while the reader lags', () => {
+  /** A 40 MiB blob in 4 MiB ranges on 4 streams, each range's body held back until `arrive(index)` (its start in segments); nothing read yet. */
+  function heldRanges() {
+    const size = 40 * MIB;
+    const bytes = randomBytes(size);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const asked: number[] = [];
+    const waiting = new Map<number, () => void>();
+    const stream = new ParallelRangeStream({
+      digest,
+      parsedDigest: parseDigest(digest)!,
+      size,
+      streams: 4,
+      first: { body: Readable.from([bytes.subarray(0, MAX_RANGE_SEGMENT)]), end: MAX_RANGE_SEGMENT - 1 },
+      fetchRange: async (start, end) => {
+        asked.push(start / MAX_RANGE_SEGMENT);
+        await new Promise<void>((resolve) => waiting.set(start / MAX_RANGE_SEGMENT, resolve));
+        return Readable.from([bytes.subarray(start, end + 1)]);
+      },
+      retries: 0,
+      source: 'test',
+      subject: 'test',
+      toError: (error) => (error instanceof Error ? error : new Error(String(error))),
+      signal: AbortSignal.timeout(10_000),
+      onClose: () => undefined,
+    });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+    const arrive = async (index: number) => {
+      waiting.get(index)!();
+      await settle();
+    };
+    return { bytes, asked, stream, arrive, settle, waiting };
+  }
+
+  it('asks for the next range as soon as one has arrived, before the reader took the ranges before it', async () => {
+    const { bytes, asked, stream, arrive, settle, waiting } = heldRanges();
+    await settle();
+    // range 0 (the answered first range) arrived at once; its bytes wait in the stream's buffer for the reader
+    assert.deepEqual(asked, [1, 2, 3, 4], 'four in flight');
+    // the reader takes nothing; range 2 arrives: its place on the link goes to range 5 at once
+    await arrive(2);
+    assert.deepEqual(asked, [1, 2, 3, 4, 5], 'range 5 asked while ranges 0 and 2 wait for the reader');
+    // six segments held (maxHeldSegments(4)): ranges 0, 2 and 3 arrived and unread, 1, 4 and 5 in flight; a seventh
+    // waits for the reader
+    await arrive(3);
+    assert.deepEqual(asked, [1, 2, 3, 4, 5], `at most ${maxHeldSegments(4)} segments held`);
+    assert.equal(maxHeldSegments(4), 6);
+    const all = buffer(stream);
+    let read = false;
+    void all.then(() => (read = true));
+    const arrived = new Set([2, 3]);
+    while (!read) {
+      for (const [index, go] of waiting) {
+        if (arrived.has(index)) continue;
+        arrived.add(index);
+        go();
+      }
+      await settle();
+    }
+    assert.equal((await all).equals(bytes), true);
+    const spans = layout(40 * MIB, MAX_RANGE_SEGMENT, 4);
+    const starts = spans.slice(1).map((_, i) => spans.slice(0, i + 1).reduce((a, b) => a + b, 0) / MAX_RANGE_SEGMENT);
+    assert.deepEqual(asked, starts, 'each range asked once, in order');
   });
 });

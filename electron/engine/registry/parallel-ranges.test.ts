@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { pushBlob, startRegistry, startThrottleProxy, streamFailsWith, type RegistryHandle, type ThrottleProxy } from '../../../e2e/harness/index.js';
 import { isAbortError } from '../errors/ferry-error.js';
 import { staticCredentials } from './credentials.js';
-import { rangeSegmentSize } from './parallel-ranges.js';
+import { MAX_LONE_SEGMENT, rangeSegmentSize } from './parallel-ranges.js';
 import { RegistryClient, type BlobDescriptor, type RegistryClientOptions } from './registry-client.js';
 
 const SIZE = 8 * 1024 * 1024;
@@ -54,7 +54,25 @@ describe('RegistryClient fetches large blobs as parallel ranges through a thrott
     assert.equal(proxy.peakConcurrentRanged, 2, `ranges in flight at once with 2 slots: ${proxy.peakConcurrentRanged}`);
     proxy.reset();
     assert.equal(sha(await fetchAll(newClient({ maxConcurrencyPerHost: 1, rangeStreams: undefined }))), blob.digest);
-    assert.deepEqual(proxy.ranges, [], 'no idle slot when the blob opens: one plain stream, no Range asked');
+    assert.deepEqual(proxy.ranges, [], 'one slot per host: one plain stream, no Range asked');
+  });
+
+  it('starts a blob opened while every slot is busy as one stream of longer ranges, then spreads it over the slots that free up', async () => {
+    const client = newClient({ maxConcurrencyPerHost: 4, rangeStreams: undefined });
+    const bytes = randomBytes(3 * MAX_LONE_SEGMENT);
+    const pushed = await pushBlob(registry, REPO, bytes);
+    const second: BlobDescriptor = { digest: pushed.digest, size: pushed.size };
+    // the first blob takes all four slots; the second waits for one, which the first hands on as a range arrives
+    const first = await client.openBlob(proxy.host, REPO, blob);
+    const [gotFirst, gotSecond] = await Promise.all([buffer(first), client.openBlob(proxy.host, REPO, second).then((s) => buffer(s))]);
+    assert.equal(sha(gotFirst), blob.digest);
+    assert.equal(sha(gotSecond), second.digest);
+    const ranges = proxy.log.filter((r) => r.url.endsWith(second.digest));
+    assert.equal(ranges[0]?.range, `bytes=0-${MAX_LONE_SEGMENT - 1}`, 'no idle slot when it opened: a longer first range on its own slot');
+    // once the first blob is done, its slots carry the second blob's later ranges alongside each other
+    const overlapping = ranges.filter((r) => ranges.some((o) => o !== r && o.startedMs < r.endedMs! && r.startedMs < o.endedMs!));
+    assert.ok(overlapping.length >= 2, `ranges of the second blob in flight together: ${ranges.map((r) => r.range).join(', ')}`);
+    assert.equal(new Set(ranges.map((r) => r.range)).size, ranges.length, 'each range asked once');
   });
 
   /** A clock that moves `stepMs` at every reading: the first range then takes exactly `stepMs`. */

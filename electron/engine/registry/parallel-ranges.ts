@@ -10,8 +10,15 @@ import { classifyTransportError } from './transport-errors.js';
 /** The most bytes one ranged request asks for (and so the most one stream buffers). */
 export const MAX_RANGE_SEGMENT = 4 * 1024 * 1024;
 
-/** The most bytes a range fetched alone (no idle slot for more) spans; its body is paused while the reader holds back. */
+/** The most bytes a range of a blob on a fast link (one stream enough) spans; its body is paused while the reader holds back. */
 export const MAX_SOLO_SEGMENT = 8 * MAX_RANGE_SEGMENT;
+
+/**
+ * The most bytes a range of a slow-link blob spans while no host slot is idle for more ranges: short, since once slots
+ * free up (other blobs finishing) the blob's next ranges spread over them, but the bytes of a range already asked for
+ * still come at one stream's rate (a 32 MiB range took 1.7 s alone at 20 MB/s while seven slots sat idle).
+ */
+export const MAX_LONE_SEGMENT = 2 * MAX_RANGE_SEGMENT;
 
 /** The segment size for a blob of `size` fetched by `streams` parallel requests: at most {@link MAX_RANGE_SEGMENT}. */
 export function rangeSegmentSize(size: number, streams: number): number {
@@ -25,6 +32,16 @@ export function rangeSegmentSize(size: number, streams: number): number {
  * count; a slow link is known long before the sample is in (as soon as the rate is out of reach).
  */
 export const PROBE_BYTES = MAX_RANGE_SEGMENT;
+
+/**
+ * The most segments one blob holds at once (in flight, or arrived and waiting for the reader): `streams` in flight and
+ * half as many again arrived, so a reader that falls behind for a moment (a burst of ranges arriving together) does not
+ * hold the next ranges back from the link, while a reader that stays behind stops new ranges.
+ */
+export function maxHeldSegments(streams: number): number {
+  const n = Math.max(1, streams);
+  return n + Math.ceil(n / 2);
+}
 
 /** The smallest range the tail of a blob is split into (smaller ones would cost more in request latency than they save). */
 export const MIN_TAIL_SEGMENT = 1024 * 1024;
@@ -63,8 +80,9 @@ export interface ParallelRangeStreamOptions {
   signal?: AbortSignal;
   /**
    * Takes an idle host slot for one more range in flight (undefined: none is idle). Every range beyond the one the
-   * blob's own slot covers holds such a slot until the reader took its bytes, so ranges only ever use capacity no
-   * other blob waits for, and all blobs together hold at most one segment per slot. Without it, `streams` run regardless.
+   * blob's own slot covers holds such a slot until it has arrived, so ranges only ever use capacity no other blob waits
+   * for, and all blobs together have at most one range in flight per slot (each blob holding at most
+   * {@link maxHeldSegments} segments). Without it, `streams` run regardless.
    */
   takeSlot?: () => ReleaseSlot | undefined;
   /**
@@ -89,7 +107,7 @@ interface Segment {
   got: number;
   /** Bytes received and not yet handed to the reader. */
   held: number;
-  /** The extra host slot this range holds, released once the reader took its bytes. */
+  /** The extra host slot this range holds, released once it has arrived. */
   release: ReleaseSlot | undefined;
   done: boolean;
   resumes: number;
@@ -99,16 +117,17 @@ interface Segment {
 /**
  * The bytes of one blob fetched as up to `streams` parallel Range requests of at most {@link MAX_RANGE_SEGMENT} each,
  * handed on in order and hashed once over the whole. Each range must come back at exactly its length; a range that
- * breaks off resumes from where it stopped. Memory is bounded: at most `streams` segments are held at a time, and no
- * new range starts until the reader has taken the oldest; a short last round is shared out evenly ({@link rangeSpanAt})
+ * breaks off resumes from where it stopped. Memory is bounded: a new range starts as soon as one has arrived, while at
+ * most `streams` are in flight and {@link maxHeldSegments} held (in flight or waiting for the reader); a short last round is shared out evenly ({@link rangeSpanAt})
  * so no range arrives alone at the end. Ranges beyond the first take idle host slots only
- * (`takeSlot`); when none is idle the blob goes on as one stream (a range of up to {@link MAX_SOLO_SEGMENT}, paused
- * while the reader holds back). Ends only when the size and digest match.
+ * (`takeSlot`); when none is idle the blob goes on as one stream (ranges of up to {@link MAX_LONE_SEGMENT}, paused
+ * while the reader holds back) and asks again for idle slots as its bytes arrive. Ends only when the size and digest match.
  */
 export class ParallelRangeStream extends Readable {
   readonly #options: ParallelRangeStreamOptions;
   readonly #hash: Hash;
   readonly #segmentSize: number;
+  readonly #maxHeld: number;
   /** Segments in flight or waiting for the reader, oldest first. */
   readonly #active: Segment[] = [];
   #nextStart = 0;
@@ -124,6 +143,8 @@ export class ParallelRangeStream extends Readable {
   readonly #now: () => number;
   /** The link proved fast: the rest comes as one stream. */
   #solo = false;
+  /** More ranges were due but no host slot was idle: the blob asks again as bytes arrive. */
+  #starved = false;
   /** The segment held on the blob's own slot (undefined: the slot is free for the next range). */
   #onOwnSlot: Segment | undefined;
 
@@ -132,6 +153,7 @@ export class ParallelRangeStream extends Readable {
     this.#options = options;
     this.#hash = hashFor(options.parsedDigest);
     this.#segmentSize = rangeSegmentSize(options.size, options.streams);
+    this.#maxHeld = maxHeldSegments(options.streams);
     this.#onAbort = () => this.destroy(abortError(options.signal));
     options.signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.once('close', () => {
@@ -178,35 +200,45 @@ export class ParallelRangeStream extends Readable {
   }
 
   /**
-   * Starts ranges until `streams` segments are held or the blob is covered. One segment held at a time rides on the
-   * blob's own slot (the next range takes it over once that segment was handed on); each further one needs an idle
-   * slot. With none idle, a lone segment spans up to {@link MAX_SOLO_SEGMENT}.
+   * Starts ranges until `streams` are in flight, {@link maxHeldSegments} are held or the blob is covered. One range in
+   * flight at a time rides on the blob's own slot (the next range takes it over once the range on it has arrived);
+   * each further one needs an idle slot, held until its range has arrived. With none idle and nothing in flight, a
+   * lone range spans up to {@link MAX_LONE_SEGMENT}; wanting a slot, the blob asks again as its bytes arrive.
    */
   #launch(): void {
     const { size, streams, takeSlot } = this.#options;
     // the first range is still measuring the link
     if (this.#probeStarted !== undefined) return;
-    while (!this.destroyed && this.#active.length < streams && this.#nextStart < size) {
+    this.#starved = false;
+    while (!this.destroyed && this.#nextStart < size && this.#active.length < this.#maxHeld) {
+      const inFlight = this.#inFlight();
+      if (inFlight >= streams) break;
       let release: ReleaseSlot | undefined;
       let onOwnSlot = false;
       let span = rangeSpanAt(this.#nextStart, size, this.#segmentSize, streams);
       if (this.#solo) {
         // one stream: the next range starts once the one before has arrived (so one is always under way)
-        if (this.#active.some((s) => !s.done)) break;
+        if (inFlight > 0) break;
         span = MAX_SOLO_SEGMENT;
       } else if (takeSlot) {
         if (this.#onOwnSlot === undefined) {
-          // the blob's own slot is free (the range on it was handed on): this range rides on it
+          // the blob's own slot is free (the range on it has arrived): this range rides on it
           onOwnSlot = true;
-          if (this.#active.length === 0) {
-            // alone: with no idle slot for more, one long range (the idle one taken here was only a probe)
+          if (inFlight === 0) {
+            // alone: with no idle slot for more, one longer range (the idle one taken here was only a probe)
             const idle = takeSlot();
             if (idle) idle();
-            else span = MAX_SOLO_SEGMENT;
+            else {
+              span = MAX_LONE_SEGMENT;
+              this.#starved = true;
+            }
           }
         } else {
           release = takeSlot();
-          if (!release) break;
+          if (!release) {
+            this.#starved = true;
+            break;
+          }
         }
       }
       const end = Math.min(size, this.#nextStart + span) - 1;
@@ -214,7 +246,14 @@ export class ParallelRangeStream extends Readable {
       if (onOwnSlot) this.#onOwnSlot = segment;
       void this.#fetch(segment);
     }
-    this.#peak = Math.max(this.#peak, this.#active.filter((s) => !s.done).length);
+    this.#peak = Math.max(this.#peak, this.#inFlight());
+  }
+
+  /** Ranges asked for and not yet arrived whole. */
+  #inFlight(): number {
+    let count = 0;
+    for (const segment of this.#active) if (!segment.done) count++;
+    return count;
   }
 
   async #fetch(segment: Segment): Promise<void> {
@@ -245,6 +284,7 @@ export class ParallelRangeStream extends Readable {
       segment.got += data.length;
       segment.held += data.length;
       if (segment === this.#probe) this.#measure(segment, false);
+      else if (this.#starved) this.#launch();
       // only a solo range can outgrow a segment: it waits for the reader instead of piling up in memory
       if (segment.held >= MAX_RANGE_SEGMENT && length > MAX_RANGE_SEGMENT) body.pause();
       if (segment === this.#active[0]) this.#pump();
@@ -257,6 +297,10 @@ export class ParallelRangeStream extends Readable {
         return;
       }
       segment.done = true;
+      // arrived: its slot is free for the next range while its bytes wait for the reader
+      segment.release?.();
+      segment.release = undefined;
+      if (segment === this.#onOwnSlot) this.#onOwnSlot = undefined;
       if (segment === this.#probe) this.#measure(segment, true);
       this.#launch();
       this.#pump();
@@ -331,8 +375,6 @@ export class ParallelRangeStream extends Readable {
       }
       if (!head.done) return;
       this.#active.shift();
-      head.release?.();
-      if (head === this.#onOwnSlot) this.#onOwnSlot = undefined;
       this.#launch();
     }
   }

@@ -11,7 +11,7 @@ import { HostSemaphore, type ReleaseSlot } from './host-semaphore.js';
 import { HttpTransport, type HttpRequest, type HttpResponse, type RequestBody } from './http-transport.js';
 import { DEFAULT_LOW_SPEED_LIMIT, DEFAULT_LOW_SPEED_TIME_MS, LowSpeedGuard, lowSpeedError, type LowSpeedLimit } from './low-speed-guard.js';
 import { MANIFEST_ACCEPT } from './manifest-media-types.js';
-import { ParallelRangeStream, rangeSegmentSize } from './parallel-ranges.js';
+import { MAX_LONE_SEGMENT, ParallelRangeStream, rangeSegmentSize } from './parallel-ranges.js';
 import { readCappedBody } from './read-capped-body.js';
 import { registryErrorDetail } from './registry-error-detail.js';
 import { RegistryAuth, type AuthTarget } from './registry-auth.js';
@@ -575,10 +575,11 @@ export class RegistryClient {
     release: ReleaseSlot,
     request: (start: number, end: number, signal: AbortSignal | undefined) => Promise<{ response: HttpResponse; statusError: () => Promise<Error> }>,
   ): Promise<Readable | ResumedBody | undefined> {
-    // ranges use only idle capacity: with every other slot busy (many blobs in flight), one plain stream does as well
-    if (!this.#slots.idle(registry)) return undefined;
+    // ranges beyond the first use only idle capacity; with every other slot busy (many blobs in flight) the blob starts
+    // as one stream of longer ranges, so it can still spread over the slots that free up while it arrives (a plain GET
+    // could not: the last blob of a set then came alone at one stream's rate while the other slots sat idle)
     const streams = this.#options.rangeStreams;
-    const firstEnd = rangeSegmentSize(desc.size, streams) - 1;
+    const firstEnd = Math.min(desc.size, this.#slots.idle(registry) ? rangeSegmentSize(desc.size, streams) : MAX_LONE_SEGMENT) - 1;
     const { response, statusError } = await request(0, firstEnd, signal);
     if (response.statusCode === 200) return this.#blobBody(response, 0, desc, subject, statusError);
     if (response.statusCode !== 206) throw await statusError();
