@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { parseDigest } from '../oci/digest.js';
-import { MAX_LONE_SEGMENT, MAX_RANGE_SEGMENT, MIN_TAIL_SEGMENT, PROBE_BYTES, ParallelRangeStream, maxHeldSegments, rangeSpanAt } from './parallel-ranges.js';
+import { MAX_LONE_SEGMENT, MAX_RANGE_SEGMENT, MIN_TAIL_SEGMENT, PROBE_BYTES, ParallelRangeStream, maxHeldSegments, rangeSpanAt, type ParallelRangeStreamOptions } from './parallel-ranges.js';
 import { DEFAULT_MAX_RANGE_STREAMS, resolveRegistryClientOptions } from './registry-client.js';
 
 const MIB = 1024 * 1024;
@@ -60,29 +60,55 @@ describe('rangeSpanAt', () => {
   });
 });
 
+/** A ParallelRangeStream over `bytes` with the test defaults (no retries, a 10 s bound); `options` fills in the rest. */
+function rangeStreamOver(bytes: Buffer, options: Pick<ParallelRangeStreamOptions, 'streams' | 'first' | 'fetchRange'> & Partial<ParallelRangeStreamOptions>): ParallelRangeStream {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return new ParallelRangeStream({
+    digest,
+    parsedDigest: parseDigest(digest)!,
+    size: bytes.length,
+    retries: 0,
+    source: 'test',
+    subject: 'test',
+    toError: (error) => (error instanceof Error ? error : new Error(String(error))),
+    signal: AbortSignal.timeout(10_000),
+    onClose: () => undefined,
+    ...options,
+  });
+}
+
+/** Host slots for `takeSlot`: `idle` of them free at first; `least` is the fewest that were ever free. */
+function idleSlots(idle: number) {
+  const slots = {
+    idle,
+    least: idle,
+    takeSlot: (): (() => void) | undefined => {
+      if (slots.idle === 0) return undefined;
+      slots.idle--;
+      slots.least = Math.min(slots.least, slots.idle);
+      let released = false;
+      return () => {
+        if (!released) slots.idle++;
+        released = true;
+      };
+    },
+  };
+  return slots;
+}
+
 /** A blob of `size` random bytes and a ParallelRangeStream over it, served from memory; `asked` lists each range asked for. */
 function memoryRanges(size: number, options: { streams: number; first: (bytes: Buffer, asked: [number, number][]) => Readable; firstEnd: number; now: () => number }) {
   const bytes = randomBytes(size);
-  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   const asked: [number, number][] = [];
-  const stream = new ParallelRangeStream({
-    digest,
-    parsedDigest: parseDigest(digest)!,
-    size,
+  const stream = rangeStreamOver(bytes, {
     streams: options.streams,
     first: { body: options.first(bytes, asked), end: options.firstEnd },
     fetchRange: async (start, end) => {
       asked.push([start, end]);
       return Readable.from([bytes.subarray(start, end + 1)]);
     },
-    retries: 0,
-    source: 'test',
-    subject: 'test',
-    toError: (error) => (error instanceof Error ? error : new Error(String(error))),
     oneStreamRate: 64 * MIB,
     now: options.now,
-    signal: AbortSignal.timeout(10_000),
-    onClose: () => undefined,
   });
   return { bytes, asked, stream };
 }
@@ -118,18 +144,12 @@ describe('ParallelRangeStream measuring the link', () => {
 
 describe('ParallelRangeStream slots', () => {
   it('hands the blob\'s own slot on: once the range on it was handed on, the next range rides on it while the idle slot is still held', async () => {
-    const size = 4 * MIB;
-    const bytes = randomBytes(size);
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const bytes = randomBytes(4 * MIB);
     const asked: number[] = [];
     let thirdAsked: () => void = () => undefined;
     const third = new Promise<void>((resolve) => (thirdAsked = resolve));
-    let idle = 1; // one idle host slot besides the blob's own
-    let leastIdle = idle;
-    const stream = new ParallelRangeStream({
-      digest,
-      parsedDigest: parseDigest(digest)!,
-      size,
+    const slots = idleSlots(1); // one idle host slot besides the blob's own
+    const stream = rangeStreamOver(bytes, {
       streams: 4,
       first: { body: Readable.from([bytes.subarray(0, MIB)]), end: MIB - 1 },
       fetchRange: async (start, end) => {
@@ -140,92 +160,53 @@ describe('ParallelRangeStream slots', () => {
         if (start === MIB) await third;
         return Readable.from([bytes.subarray(start, end + 1)]);
       },
-      retries: 0,
-      source: 'test',
-      subject: 'test',
-      toError: (error) => (error instanceof Error ? error : new Error(String(error))),
-      takeSlot: () => {
-        if (idle === 0) return undefined;
-        idle--;
-        leastIdle = Math.min(leastIdle, idle);
-        let released = false;
-        return () => {
-          if (!released) idle++;
-          released = true;
-        };
-      },
-      signal: AbortSignal.timeout(10_000),
-      onClose: () => undefined,
+      takeSlot: slots.takeSlot,
     });
     const got = await buffer(stream);
     assert.equal(got.equals(bytes), true);
     assert.deepEqual(asked, [MIB, 2 * MIB, 3 * MIB]);
-    assert.equal(leastIdle, 0, 'the idle slot was used');
-    assert.equal(idle, 1, 'and given back');
+    assert.equal(slots.least, 0, 'the idle slot was used');
+    assert.equal(slots.idle, 1, 'and given back');
   });
 });
 
 describe('ParallelRangeStream with no idle slot', () => {
   it('asks again for idle slots as the bytes of its lone range arrive, and spreads the rest over the ones that freed up', async () => {
-    const size = 32 * MIB;
-    const bytes = randomBytes(size);
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const bytes = randomBytes(32 * MIB);
     const asked: number[] = [];
-    let idle = 0; // every host slot busy when the blob opens
+    const slots = idleSlots(0); // every host slot busy when the blob opens
     let askedWhileLoneArrived: number[] = [];
     const lone = (async function* () {
       yield bytes.subarray(0, MIB);
       // two slots free up (other blobs finished) while the lone range is still arriving
-      idle = 2;
+      slots.idle = 2;
       yield bytes.subarray(MIB, 2 * MIB);
       for (let turn = 0; turn < 50 && asked.length < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
       askedWhileLoneArrived = [...asked];
       yield bytes.subarray(2 * MIB, MAX_LONE_SEGMENT);
     })();
-    const stream = new ParallelRangeStream({
-      digest,
-      parsedDigest: parseDigest(digest)!,
-      size,
+    const stream = rangeStreamOver(bytes, {
       streams: 4,
       first: { body: Readable.from(lone), end: MAX_LONE_SEGMENT - 1 },
       fetchRange: async (start, end) => {
         asked.push(start);
         return Readable.from([bytes.subarray(start, end + 1)]);
       },
-      retries: 0,
-      source: 'test',
-      subject: 'test',
-      toError: (error) => (error instanceof Error ? error : new Error(String(error))),
-      takeSlot: () => {
-        if (idle === 0) return undefined;
-        idle--;
-        let released = false;
-        return () => {
-          if (!released) idle++;
-          released = true;
-        };
-      },
-      signal: AbortSignal.timeout(10_000),
-      onClose: () => undefined,
+      takeSlot: slots.takeSlot,
     });
     assert.equal((await buffer(stream)).equals(bytes), true);
     assert.deepEqual(askedWhileLoneArrived, [MAX_LONE_SEGMENT, MAX_LONE_SEGMENT + MAX_RANGE_SEGMENT], 'two ranges on the freed slots before the lone range ended');
-    assert.equal(idle, 2, 'both slots given back');
+    assert.equal(slots.idle, 2, 'both slots given back');
   });
 });
 
 describe('ParallelRangeStream keeps the link busy while the reader lags', () => {
   /** A 40 MiB blob in 4 MiB ranges on 4 streams, each range's body held back until `arrive(index)` (its start in segments); nothing read yet. */
   function heldRanges() {
-    const size = 40 * MIB;
-    const bytes = randomBytes(size);
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const bytes = randomBytes(40 * MIB);
     const asked: number[] = [];
     const waiting = new Map<number, () => void>();
-    const stream = new ParallelRangeStream({
-      digest,
-      parsedDigest: parseDigest(digest)!,
-      size,
+    const stream = rangeStreamOver(bytes, {
       streams: 4,
       first: { body: Readable.from([bytes.subarray(0, MAX_RANGE_SEGMENT)]), end: MAX_RANGE_SEGMENT - 1 },
       fetchRange: async (start, end) => {
@@ -233,12 +214,6 @@ describe('ParallelRangeStream keeps the link busy while the reader lags', () => 
         await new Promise<void>((resolve) => waiting.set(start / MAX_RANGE_SEGMENT, resolve));
         return Readable.from([bytes.subarray(start, end + 1)]);
       },
-      retries: 0,
-      source: 'test',
-      subject: 'test',
-      toError: (error) => (error instanceof Error ? error : new Error(String(error))),
-      signal: AbortSignal.timeout(10_000),
-      onClose: () => undefined,
     });
     const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
     const arrive = async (index: number) => {
