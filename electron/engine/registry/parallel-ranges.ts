@@ -118,10 +118,11 @@ interface Segment {
  * The bytes of one blob fetched as up to `streams` parallel Range requests of at most {@link MAX_RANGE_SEGMENT} each,
  * handed on in order and hashed once over the whole. Each range must come back at exactly its length; a range that
  * breaks off resumes from where it stopped. Memory is bounded: a new range starts as soon as one has arrived, while at
- * most `streams` are in flight and {@link maxHeldSegments} held (in flight or waiting for the reader); a short last round is shared out evenly ({@link rangeSpanAt})
- * so no range arrives alone at the end. Ranges beyond the first take idle host slots only
- * (`takeSlot`); when none is idle the blob goes on as one stream (ranges of up to {@link MAX_LONE_SEGMENT}, paused
- * while the reader holds back) and asks again for idle slots as its bytes arrive. Ends only when the size and digest match.
+ * most `streams` are in flight and {@link maxHeldSegments} held (in flight or waiting for the reader); a short last
+ * round is shared out evenly ({@link rangeSpanAt}) so no range arrives alone at the end. Ranges beyond the first take
+ * idle host slots only (`takeSlot`); when none is idle the blob goes on as one stream (ranges of up to
+ * {@link MAX_LONE_SEGMENT}, paused while the reader holds back) and asks again for idle slots as its bytes arrive.
+ * Ends only when the size and digest match.
  */
 export class ParallelRangeStream extends Readable {
   readonly #options: ParallelRangeStreamOptions;
